@@ -90,6 +90,8 @@ export interface EmulatorCore {
   /** Unique ids: GUIDs and hex. */
   newGuid(): string;
   newHex(bytes: number): string;
+  /** Remembers a secret value the emulator issued (PAT, token, client secret) so tests can scan logs for it. */
+  recordSecret(value: string): void;
   /** Registers control functions on the emulator handle's `control` object (seeding and the side door). */
   extendControl(name: string, api: object): void;
 }
