@@ -1,0 +1,111 @@
+/**
+ * The typed configuration of one run: what `parseConfig` makes of the raw inputs, and all the core reads.
+ * Everything here is validated; a Config exists only if every input was good.
+ */
+
+export type Action = 'create' | 'rotate' | 'update' | 'revoke' | 'list';
+
+export interface ServiceUrls {
+  /** Entra authority host, default `https://login.microsoftonline.com` (seam: `PatLifecycle.AuthorityHost`). */
+  authorityHost: string;
+  /** PAT Lifecycle API host, default `https://vssps.dev.azure.com` (seam: `PatLifecycle.VsspsUrl`). */
+  vsspsUrl: string;
+  /** Azure DevOps host for variable groups, default the origin of `System.CollectionUri` (seam: `PatLifecycle.DevOpsUrl`). */
+  devopsUrl: string;
+}
+
+export interface EntraClientConfig {
+  tenantId: string;
+  clientId: string;
+  /** Only for confidential (web) app registrations. */
+  clientSecret?: string;
+  /** Instead of a secret: certificate and private key (PEM), with the SHA-256 thumbprint computed from it. */
+  clientCertificate?: { certificatePem: string; privateKeyPem: string; thumbprintSha256: string };
+  refreshToken: string;
+}
+
+/** A variable group, by name or id, in a project. */
+export interface VariableGroupRef {
+  project: string;
+  name?: string;
+  id?: number;
+}
+
+/** Key Vault access through an Azure Resource Manager service connection. */
+export type AzureCredentialConfig =
+  | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret?: string; certificatePem?: string }
+  | { scheme: 'WorkloadIdentityFederation'; tenantId: string; clientId: string; serviceConnectionId: string; systemAccessToken: string; oidcRequestUri: string }
+  | { scheme: 'ManagedServiceIdentity'; tenantId?: string; clientId?: string };
+
+export interface KeyVaultRef {
+  /** Full vault URL, e.g. `https://myvault.vault.azure.net`. */
+  vaultUrl: string;
+  /** From the service connection: `https://login.microsoftonline.com` or a sovereign cloud's. */
+  authorityHost: string;
+  /** From the service connection: `vault.azure.net` or a sovereign cloud's. */
+  dnsSuffix: string;
+  credential: AzureCredentialConfig;
+}
+
+export type SecretDestination =
+  | { kind: 'variableGroup'; group: VariableGroupRef; variableName: string; auth: 'user' | 'job' }
+  | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string }
+  | { kind: 'outputOnly' };
+
+/** Where the refresh token Entra rolled is written back. */
+export type RefreshTokenStoreConfig =
+  | { kind: 'none' }
+  | { kind: 'variableGroup'; group: VariableGroupRef; variableName: string; auth: 'user' | 'job' }
+  | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string };
+
+/** Which PATs an action applies to. */
+export interface PatSelector {
+  authorizationId?: string;
+  /** Exact display names; several mean bulk mode. */
+  displayNames: string[];
+  /** Wildcard (`*`, `?`) over display names of active PATs. */
+  displayNamePattern?: string;
+  /** With several active PATs of one name: take the newest instead of failing. */
+  takeNewest: boolean;
+}
+
+export interface ProxyConfig {
+  /** `http://host:port` */
+  url: string;
+  username?: string;
+  password?: string;
+  /** Regexes; a URL matching any goes direct (the agent's `Agent.ProxyBypassList`). */
+  bypass: string[];
+}
+
+export interface NetworkConfig {
+  /** Per request (connect + response), default 30 s. */
+  timeoutMs: number;
+  proxy?: ProxyConfig;
+  /** Extra CA certificates (PEM) to trust, from `Agent.CAInfo`. */
+  caPem?: string;
+}
+
+export interface Config {
+  action: Action;
+  /** Organization name (`contoso`), never a URL. */
+  organization: string;
+  urls: ServiceUrls;
+  entra: EntraClientConfig;
+  refreshTokenStore: RefreshTokenStoreConfig;
+  /** Warn when the stored refresh token is older than this many days (default 60). */
+  refreshTokenMaxAgeDays: number;
+  selector: PatSelector;
+  /** Normalised scopes for create/update, or for rotate when the user overrides the old ones. */
+  scopes?: string[];
+  lifetimeDays: number;
+  rotateWhenExpiresWithinDays: number;
+  revokeOld: boolean;
+  allowFullAccess: boolean;
+  destination: SecretDestination;
+  dryRun: boolean;
+  concurrency: number;
+  network: NetworkConfig;
+  /** The job's System.AccessToken, when variableGroupAuth is `job` or Key Vault uses workload identity. */
+  systemAccessToken?: string;
+}
