@@ -47,6 +47,10 @@ export interface KeyVaultRef {
   credential: AzureCredentialConfig;
 }
 
+/**
+ * Where a new PAT goes. In bulk runs `variableName`/`secretName` hold `{name}`, which stands for each PAT's display
+ * name (see config/name-template.ts `destinationFor`); operations always work on the expanded form.
+ */
 export type SecretDestination =
   | { kind: 'variableGroup'; group: VariableGroupRef; variableName: string; auth: 'user' | 'job' }
   | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string }
@@ -96,6 +100,8 @@ export interface Config {
   /** Warn when the stored refresh token is older than this many days (default 60). */
   refreshTokenMaxAgeDays: number;
   selector: PatSelector;
+  /** update only: the new display name (authorizationId and displayName given together). */
+  newDisplayName?: string;
   /** Normalised scopes for create/update, or for rotate when the user overrides the old ones. */
   scopes?: string[];
   lifetimeDays: number;

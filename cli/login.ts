@@ -1,0 +1,106 @@
+/**
+ * `login`: sign the user in once, interactively, and put the refresh token straight into the store the pipeline
+ * task reads, with the metadata it needs (issuedAt, clientId, tenantId). The token is never shown unless `--print`
+ * asks for it, and then only on stdout after a warning on stderr.
+ */
+import type { LoginSettings, StoreSettings } from './args';
+import type { OpenBrowser } from './browser-flow';
+import type { Output } from './output';
+import type { CliServices } from './services';
+import { signIn } from './sign-in';
+import type { SecretMetadata } from '../src/stores/secret-store';
+
+export interface LoginDeps {
+  output: Output;
+  services: CliServices;
+  openBrowser?: OpenBrowser;
+}
+
+export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promise<void> {
+  const { output, services } = deps;
+  const s = settings.signIn;
+  output.secret(s.clientSecret);
+  output.info(
+    `Signing in to tenant ${s.tenantId} with app ${s.clientId} (${s.clientSecret ? 'confidential' : 'public'} client) for Azure DevOps, ` +
+      `${s.mode === 'deviceCode' ? 'with a device code' : 'in the browser'}.`,
+  );
+  const signedIn = await signIn(s, {
+    output,
+    openBrowser: deps.openBrowser,
+    networkClient: services.msalNetworkClient(settings.network, output),
+  });
+  output.info(`Signed in${signedIn.username ? ` as ${signedIn.username}` : ''} (tenant ${signedIn.tenantId}).`);
+
+  const metadata: SecretMetadata = {
+    issuedAt: signedIn.issuedAt.toISOString(),
+    clientId: signedIn.clientId,
+    tenantId: signedIn.tenantId,
+  };
+
+  if (settings.store) {
+    const store = await services.openRefreshTokenStore(settings.store, {
+      organization: settings.organization,
+      urls: settings.urls,
+      network: settings.network,
+      userAccessToken: signedIn.accessToken,
+      output,
+    });
+    output.info(`Writing the refresh token to ${store.describe()}...`);
+    const receipt = await store.write(signedIn.refreshToken, metadata);
+    await store.verify(receipt, signedIn.refreshToken);
+    output.info(`Stored and read back: ${store.describe()}${receipt.version ? ` (version ${receipt.version})` : ''}.`);
+    output.info(
+      `The refresh token expires after 90 days without use; every scheduled run of the task redeems it and stores the new one.`,
+    );
+    output.info('');
+    output.info(pipelineSnippet(settings.store, metadata));
+  }
+
+  if (settings.print) {
+    output.warn(
+      'Printing the refresh token (--print). Anyone who reads it can act as you in Azure DevOps for up to 90 days: ' +
+        'do not paste it into chats, tickets or pipeline YAML, and keep it out of your shell history and logs.',
+    );
+    output.revealSecret(signedIn.refreshToken);
+  }
+}
+
+/** The task inputs that match what was just stored, so the user can copy them. No secret in it. */
+export function pipelineSnippet(store: StoreSettings, metadata: SecretMetadata): string {
+  const lines = ['Configure the pipeline task with:', ''];
+  if (store.kind === 'variableGroup') {
+    const group = store.group.name ?? String(store.group.id);
+    lines.push(
+      'variables:',
+      `- group: ${group}`,
+      'steps:',
+      '- task: PatLifecycle@1',
+      '  inputs:',
+      `    tenantId: ${metadata.tenantId}`,
+      `    clientId: ${metadata.clientId}`,
+      `    refreshToken: $(${store.variableName})`,
+      '    refreshTokenStore: variableGroup',
+      `    refreshTokenVariableGroup: ${group}`,
+      `    refreshTokenVariableName: ${store.variableName}`,
+    );
+  } else {
+    lines.push(
+      'steps:',
+      '- task: AzureKeyVault@2',
+      '  inputs:',
+      '    azureSubscription: <service connection>',
+      `    KeyVaultName: ${new URL(store.vaultUrl).hostname.split('.')[0]}`,
+      `    SecretsFilter: ${store.secretName}`,
+      '- task: PatLifecycle@1',
+      '  inputs:',
+      `    tenantId: ${metadata.tenantId}`,
+      `    clientId: ${metadata.clientId}`,
+      `    refreshToken: $(${store.secretName})`,
+      '    refreshTokenStore: keyVault',
+      '    azureSubscription: <service connection>',
+      `    keyVault: ${store.vaultUrl}`,
+      `    refreshTokenSecretName: ${store.secretName}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,114 @@
+/**
+ * pat-lifecycle: the command-line tool. Dispatches to login, status and run; turns every failure into a message
+ * and an exit code (0 ok, 1 error, 2 usage, 3 status needs attention). Everything printed goes through Output,
+ * which masks the secrets it knows.
+ */
+import { PatLifecycleError } from '../src/errors';
+import { EXIT, parseCommandLine, UsageError } from './args';
+import type { OpenBrowser } from './browser-flow';
+import { HELP } from './help';
+import { Output, type Writer } from './output';
+import { createCoreServices } from './core-services';
+import { runLogin } from './login';
+import { openInSystemBrowser } from './open-browser';
+import { runLocal } from './run-command';
+import type { CliServices } from './services';
+import { SignInFailedError } from './sign-in';
+import { runStatus } from './status';
+
+export interface MainIo {
+  stdout?: Writer;
+  stderr?: Writer;
+  env?: Record<string, string | undefined>;
+  /** Replaces the platform browser (tests follow the URL themselves). */
+  openBrowser?: OpenBrowser;
+  /** Replaces the core-backed services (tests of the commands' logic). */
+  services?: CliServices;
+}
+
+const VERSION = '1.0.0';
+
+export async function main(argv: string[], io: MainIo = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  const bootstrap = new Output({ stdout: io.stdout, stderr: io.stderr });
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      for (const p of err.problems) bootstrap.error(p);
+      const command = argv[0] && HELP[argv[0]] ? argv[0] : undefined;
+      bootstrap.info(`Run 'pat-lifecycle help${command ? ` ${command}` : ''}' for the flags.`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+
+  switch (parsed.command) {
+    case 'help':
+      bootstrap.result(HELP[parsed.topic ?? 'general'] ?? HELP.general);
+      return EXIT.ok;
+    case 'version':
+      bootstrap.result(VERSION);
+      return EXIT.ok;
+    case 'run': {
+      const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: parsed.argv.includes('--verbose') });
+      return guarded(output, async () => {
+        return runLocal(parsed.argv, { output, env });
+      });
+    }
+    case 'login':
+    case 'status': {
+      const settings = parsed.settings;
+      const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: settings.verbose });
+      output.secret(settings.signIn.clientSecret);
+      const services = io.services ?? createCoreServices();
+      const openBrowser = io.openBrowser ?? openInSystemBrowser;
+      try {
+        return await guarded(output, async () => {
+          if (parsed.command === 'login') {
+            await runLogin(parsed.settings, { output, services, openBrowser });
+            return EXIT.ok;
+          }
+          return runStatus(parsed.settings, { output, services, openBrowser });
+        });
+      } finally {
+        await services.close().catch(() => undefined);
+      }
+    }
+  }
+}
+
+/** Runs a command; a failure becomes a message on stderr and exit code 1. */
+async function guarded(output: Output, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    output.error(describeFailure(err));
+    output.debug(err instanceof Error && err.stack ? err.stack : String(err));
+    return err instanceof UsageError ? EXIT.usage : EXIT.error;
+  }
+}
+
+export function describeFailure(err: unknown): string {
+  if (err instanceof SignInFailedError) return err.explain();
+  if (err instanceof UsageError) return err.problems.join('\n');
+  if (err instanceof PatLifecycleError) return err.describe();
+  // Not ours: the class and message only (messages of the SDKs used here carry no token values; Output masks anyway).
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `Unexpected error: ${message}`;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Pooled connections of the SDKs may keep the loop alive for a while; nothing is left to do.
+      setTimeout(() => process.exit(code), 1000).unref();
+    },
+    (err) => {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(EXIT.error);
+    },
+  );
+}

@@ -1,0 +1,223 @@
+/**
+ * `pat-lifecycle run`: one of the task's operations, run from this machine through the same core `run()` the
+ * pipeline task uses, with a console Host. Flags are the task's inputs in kebab case (`--display-name`,
+ * `--rotate-when-expires-within-days`); inputs not given take their task.json defaults, as on the agent.
+ *
+ * Secrets are never flag values: `--refresh-token-env VAR`, `--client-secret-env VAR` and
+ * `--client-certificate-env VAR` name environment variables. What a pipeline gets from variables comes from flags
+ * or the environment: `--project` (System.TeamProject), the PATLIFECYCLE_* seams, the proxy. A Key Vault store or
+ * target signs in with a service principal from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, standing in
+ * for the task's Azure Resource Manager service connection.
+ */
+import taskJson from '../tasks/PatLifecycleV1/task.json';
+import { parseConfig } from '../src/config/parse-config';
+import { rawInputsFrom, type RawInputValues } from '../src/config/raw-inputs';
+import { run } from '../src/run';
+import { EXIT, UsageError } from './args';
+import { ConsoleHost } from './console-host';
+import type { Output } from './output';
+
+interface TaskInput {
+  name: string;
+  type: string;
+  defaultValue?: string;
+  aliases?: string[];
+}
+
+const INPUTS = (taskJson as { inputs: TaskInput[] }).inputs;
+/** Read from an environment variable only. */
+const SECRET_INPUTS = new Set(['refreshToken', 'clientSecret', 'clientCertificate']);
+/** The local stand-in for the azureSubscription service connection. */
+const LOCAL_CONNECTION = 'local-service-principal';
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export const RUN_HELP = `pat-lifecycle run: run one of the task's operations from this machine (the same code as the task).
+
+Usage:
+  pat-lifecycle run --action list|create|rotate|update|revoke --tenant-id ID --client-id ID \\
+      --organization ORG --refresh-token-env VAR [task inputs as --kebab-case flags] [options]
+
+Task inputs (defaults as in task.json):
+${INPUTS.filter((i) => !SECRET_INPUTS.has(i.name))
+  .map((i) => `  --${kebab(i.name)}${i.type === 'boolean' ? '[=true|false]' : ' VALUE'}${i.defaultValue ? ` (default ${i.defaultValue})` : ''}`)
+  .join('\n')}
+
+Secrets (names of environment variables, never the values):
+  --refresh-token-env VAR       the refresh token                                          [required]
+  --client-secret-env VAR       confidential app registrations
+  --client-certificate-env VAR  PEM certificate with its private key, instead of a secret
+
+Pipeline variables and options:
+  --project NAME              System.TeamProject: the project of the variable groups
+  --authority-host URL        PatLifecycle.AuthorityHost (env PATLIFECYCLE_AUTHORITY_HOST)
+  --vssps-url URL             PatLifecycle.VsspsUrl (env PATLIFECYCLE_VSSPS_URL)
+  --devops-url URL            PatLifecycle.DevOpsUrl (env PATLIFECYCLE_DEVOPS_URL)
+  --proxy URL                 Agent.ProxyUrl (default HTTPS_PROXY)
+  --summary-file FILE         write the Markdown run summary there (default: print it)
+  -v, --verbose               debug output (secrets stay masked)
+
+Key Vault (target keyVault or refreshTokenStore keyVault): a service principal from AZURE_TENANT_ID,
+AZURE_CLIENT_ID and AZURE_CLIENT_SECRET stands in for the service connection; --key-vault-dns-suffix SFX
+for other clouds.
+
+Note: the run redeems the refresh token, and Entra issues a new one. Configure --refresh-token-store (as the
+pipeline does) so the new one is kept; the old one keeps working until it is unused for 90 days.
+
+Exit codes: 0 succeeded, 1 failed, 2 bad command line, 3 succeeded with issues.`;
+
+interface RunFlags {
+  inputs: Record<string, string>;
+  variables: Record<string, string>;
+  secretEnv: Record<string, string>;
+  summaryFile?: string;
+  keyVaultDnsSuffix?: string;
+  help: boolean;
+}
+
+export function parseRunFlags(argv: string[], env: Record<string, string | undefined>): RunFlags {
+  const problems: string[] = [];
+  const flags: RunFlags = { inputs: {}, variables: {}, secretEnv: {}, help: false };
+  const byFlag = new Map<string, TaskInput>();
+  for (const i of INPUTS) {
+    byFlag.set(kebab(i.name), i);
+    byFlag.set(i.name.toLowerCase(), i);
+    for (const a of i.aliases ?? []) byFlag.set(kebab(a).replace(/^-/, ''), i);
+  }
+  const variableFlags: Record<string, string> = {
+    project: 'System.TeamProject',
+    'authority-host': 'PatLifecycle.AuthorityHost',
+    'vssps-url': 'PatLifecycle.VsspsUrl',
+    'devops-url': 'PatLifecycle.DevOpsUrl',
+    proxy: 'Agent.ProxyUrl',
+  };
+  const secretFlags: Record<string, string> = {
+    'refresh-token-env': 'refreshToken',
+    'client-secret-env': 'clientSecret',
+    'client-certificate-env': 'clientCertificate',
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      flags.help = true;
+      continue;
+    }
+    if (arg === '-v' || arg === '--verbose') continue;
+    const m = /^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(.*))?$/s.exec(arg);
+    if (!m) {
+      problems.push(`Unexpected argument '${arg}': flags look like --name value.`);
+      continue;
+    }
+    const name = m[1];
+    const input = byFlag.get(name) ?? byFlag.get(name.toLowerCase());
+    const isBoolean = input?.type === 'boolean';
+    let value = m[2];
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (isBoolean && (next === undefined || !/^(true|false)$/i.test(next))) value = 'true';
+      else if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        problems.push(`--${name} needs a value.`);
+        continue;
+      } else {
+        value = next;
+        i++;
+      }
+    }
+    if (input && SECRET_INPUTS.has(input.name)) {
+      problems.push(`--${name} would put a secret on the command line; export it and pass --${kebab(input.name)}-env VARNAME.`);
+    } else if (input) {
+      flags.inputs[input.name] = value;
+    } else if (secretFlags[name]) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) problems.push(`--${name} takes the NAME of an environment variable.`);
+      else if (!env[value]) problems.push(`--${name} ${value}: that environment variable is not set or empty.`);
+      else flags.secretEnv[secretFlags[name]] = value;
+    } else if (variableFlags[name]) {
+      flags.variables[variableFlags[name]] = value;
+    } else if (name === 'summary-file') {
+      flags.summaryFile = value;
+    } else if (name === 'key-vault-dns-suffix') {
+      flags.keyVaultDnsSuffix = value;
+    } else {
+      problems.push(`Unknown flag --${name}. Run 'pat-lifecycle run --help' for the task inputs.`);
+    }
+  }
+  if (!flags.help && flags.secretEnv.refreshToken === undefined) problems.push('--refresh-token-env VAR is required: the environment variable that holds the refresh token.');
+  if (problems.length > 0) throw new UsageError(problems);
+  return flags;
+}
+
+/** The raw inputs the agent would hand the task, built from flags and the environment. */
+export function rawValuesForRun(flags: RunFlags, env: Record<string, string | undefined>): RawInputValues {
+  const inputs: Record<string, string> = {};
+  for (const i of INPUTS) if (i.defaultValue !== undefined && i.defaultValue !== '') inputs[i.name] = i.defaultValue;
+  Object.assign(inputs, flags.inputs);
+  for (const [input, varName] of Object.entries(flags.secretEnv)) inputs[input] = env[varName]!;
+
+  const variables: Record<string, string> = {};
+  const fromEnv: Record<string, string[]> = {
+    'PatLifecycle.AuthorityHost': ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_AUTHORITYHOST'],
+    'PatLifecycle.VsspsUrl': ['PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_VSSPSURL'],
+    'PatLifecycle.DevOpsUrl': ['PATLIFECYCLE_DEVOPS_URL', 'PATLIFECYCLE_DEVOPSURL'],
+  };
+  for (const [variable, names] of Object.entries(fromEnv)) {
+    const v = names.map((n) => env[n]).find((x) => x);
+    if (v) variables[variable] = v;
+  }
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy;
+  if (proxy) {
+    try {
+      const u = new URL(proxy);
+      variables['Agent.ProxyUrl'] = `${u.protocol}//${u.host}`;
+      if (u.username) variables['Agent.ProxyUsername'] = decodeURIComponent(u.username);
+      if (u.password) variables['Agent.ProxyPassword'] = decodeURIComponent(u.password);
+    } catch {
+      variables['Agent.ProxyUrl'] = proxy; // parseConfig reports it
+    }
+  }
+  Object.assign(variables, flags.variables);
+
+  const endpoints: RawInputValues['endpoints'] = {};
+  const usesKeyVault = inputs.target === 'keyVault' || inputs.refreshTokenStore === 'keyVault';
+  if (usesKeyVault && !flags.inputs.azureSubscription && env.AZURE_CLIENT_ID && env.AZURE_TENANT_ID && env.AZURE_CLIENT_SECRET) {
+    inputs.azureSubscription = LOCAL_CONNECTION;
+    endpoints[LOCAL_CONNECTION] = {
+      scheme: 'ServicePrincipal',
+      auth: {
+        serviceprincipalid: env.AZURE_CLIENT_ID,
+        tenantid: env.AZURE_TENANT_ID,
+        serviceprincipalkey: env.AZURE_CLIENT_SECRET,
+        authenticationtype: 'spnKey',
+      },
+      data: {
+        ...(variables['PatLifecycle.AuthorityHost'] || env.AZURE_AUTHORITY_HOST
+          ? { activedirectoryauthority: variables['PatLifecycle.AuthorityHost'] ?? env.AZURE_AUTHORITY_HOST! }
+          : {}),
+        ...(flags.keyVaultDnsSuffix ? { azurekeyvaultdnssuffix: flags.keyVaultDnsSuffix } : {}),
+      },
+    };
+  }
+  return { inputs, variables, endpoints };
+}
+
+export async function runLocal(argv: string[], deps: { output: Output; env: Record<string, string | undefined> }): Promise<number> {
+  const { output, env } = deps;
+  const flags = parseRunFlags(argv, env);
+  if (flags.help) {
+    output.result(RUN_HELP);
+    return EXIT.ok;
+  }
+  for (const varName of Object.values(flags.secretEnv)) output.secret(env[varName]);
+  output.secret(env.AZURE_CLIENT_SECRET);
+  // parseConfig reports every bad input at once (InputErrors), before anything reaches the network.
+  const config = parseConfig(rawInputsFrom(rawValuesForRun(flags, env)));
+  const host = new ConsoleHost(output, { summaryFile: flags.summaryFile });
+  const result = await run(config, host);
+  host.flushSummary();
+  if (result.status === 'Failed') {
+    output.error(result.message);
+    return EXIT.error;
+  }
+  output.info(result.message);
+  return result.status === 'SucceededWithIssues' ? EXIT.attention : EXIT.ok;
+}

@@ -1,0 +1,170 @@
+/**
+ * Where the new PAT goes and where the rolled refresh token goes, and the checks that keep the two apart:
+ * a PAT written over the refresh token would end the sign-in chain for good.
+ */
+import type { KeyVaultRef, RefreshTokenStoreConfig, SecretDestination, VariableGroupRef } from './types';
+import type { RawInputs } from './raw-inputs';
+import type { Problems } from './problems';
+import { choice, expanded, keyVaultSecretName, required, text, variableName } from './fields';
+import { parseKeyVault, type JobIdentity } from './key-vault';
+import { hasNamePlaceholder, secretNameFor, variableNameFor } from './name-template';
+import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS } from '../stores/secret-store';
+
+export const TARGETS = ['variableGroup', 'keyVault', 'outputOnly'] as const;
+export const REFRESH_TOKEN_STORES = ['none', 'variableGroup', 'keyVault'] as const;
+
+/** Shared by both destinations: one vault, one service connection and one variable-group identity per run. */
+export class DestinationInputs {
+  private vault: KeyVaultRef | undefined | null = null;
+  private auth: 'user' | 'job' | undefined | null = null;
+
+  constructor(
+    private readonly p: Problems,
+    private readonly raw: RawInputs,
+    private readonly job: JobIdentity,
+  ) {}
+
+  keyVault(why: string): KeyVaultRef | undefined {
+    if (this.vault === null) this.vault = parseKeyVault(this.p, this.raw, this.job, why);
+    return this.vault;
+  }
+
+  variableGroupAuth(): 'user' | 'job' | undefined {
+    if (this.auth !== null) return this.auth;
+    const auth = choice(this.p, 'variableGroupAuth', text(this.raw.input('variableGroupAuth')), ['user', 'job'] as const, 'user');
+    if (auth === 'job' && this.job.systemAccessToken === undefined) {
+      this.p.add(
+        'variableGroupAuth',
+        "is 'job', but this job has no access token (System.AccessToken)",
+        'enable "Allow scripts to access the OAuth token" on the agent job (classic), or map it in YAML: env: SYSTEM_ACCESSTOKEN: $(System.AccessToken); or use variableGroupAuth: user',
+      );
+    }
+    this.auth = auth;
+    return auth;
+  }
+
+  variableGroup(input: string, why: string): VariableGroupRef | undefined {
+    const value = required(this.p, input, expanded(this.p, input, text(this.raw.input(input))), why, 'give the name or the numeric ID of the variable group (Pipelines > Library)');
+    const project = text(this.raw.variable('System.TeamProject'));
+    if (value !== undefined && project === undefined) {
+      return this.p.add(input, 'needs the project of the variable group, but System.TeamProject is not set', 'run inside a pipeline of the project that owns the group');
+    }
+    if (value === undefined || project === undefined) return undefined;
+    return /^\d+$/.test(value) ? { project, id: Number(value) } : { project, name: value };
+  }
+}
+
+export interface PatNames {
+  /** Display names known from the inputs (empty for a pattern). */
+  displayNames: string[];
+  /** More than one PAT may be processed: several names or a pattern. */
+  bulk: boolean;
+}
+
+export function parsePatDestination(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames): SecretDestination | undefined {
+  const target = choice(p, 'target', text(raw.input('target')), TARGETS, 'variableGroup');
+  const why = `when target is '${target}'`;
+  if (target === 'outputOnly') {
+    if (names.bulk) {
+      return p.add('target', "is 'outputOnly', but several PATs are selected and the output variable token holds one value", "store them in a variable group or Key Vault with '{name}' in variableName or secretName");
+    }
+    return { kind: 'outputOnly' };
+  }
+  if (target === 'variableGroup') {
+    const group = shared.variableGroup('variableGroup', why);
+    const name = variableName(p, 'variableName', required(p, 'variableName', expanded(p, 'variableName', text(raw.input('variableName'))), why, 'give the variable that receives the PAT, e.g. FeedPat'));
+    const auth = shared.variableGroupAuth();
+    if (name !== undefined) checkTemplate(p, 'variableName', name, names, (n) => variableNameFor(name, n));
+    if (!group || name === undefined || !auth) return undefined;
+    return { kind: 'variableGroup', group, variableName: name, auth };
+  }
+  if (target === 'keyVault') {
+    const vault = shared.keyVault(why);
+    const name = keyVaultSecretName(p, 'secretName', required(p, 'secretName', expanded(p, 'secretName', text(raw.input('secretName'))), why, 'give the Key Vault secret that receives the PAT, e.g. FeedPat'));
+    if (name !== undefined) checkTemplate(p, 'secretName', name, names, (n) => secretNameFor(name, n));
+    if (!vault || name === undefined) return undefined;
+    return { kind: 'keyVault', vault, secretName: name };
+  }
+  return undefined;
+}
+
+/** Several PATs into one store need `{name}`, and their names must not collapse onto one variable or secret. */
+function checkTemplate(p: Problems, input: string, template: string, names: PatNames, expand: (displayName: string) => string): void {
+  if (!hasNamePlaceholder(template)) {
+    if (names.bulk) p.add(input, `'${template}' would receive every selected PAT, one overwriting the other`, `put {name} in it (e.g. ${input === 'secretName' ? 'Pat-{name}' : 'Pat.{name}'}); it becomes each PAT's display name`);
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const displayName of names.displayNames) {
+    const expanded = expand(displayName);
+    const other = seen.get(expanded.toLowerCase());
+    if (other !== undefined) p.add(input, `the PATs '${other}' and '${displayName}' would both be written to '${expanded}'`, 'rename one of the PATs, or store them separately');
+    seen.set(expanded.toLowerCase(), displayName);
+    const valid = input === 'secretName' ? /^[0-9a-zA-Z-]{1,127}$/ : /^[A-Za-z0-9._-]{1,256}$/;
+    if (!valid.test(expanded)) p.add(input, `'${expanded}' (for PAT '${displayName}') is not a valid name`, 'shorten the template or the display name');
+  }
+}
+
+export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: DestinationInputs): RefreshTokenStoreConfig | undefined {
+  const kind = choice(p, 'refreshTokenStore', text(raw.input('refreshTokenStore')), REFRESH_TOKEN_STORES, 'none');
+  const why = `when refreshTokenStore is '${kind}'`;
+  if (kind === 'none') return { kind: 'none' };
+  if (kind === 'variableGroup') {
+    const group = shared.variableGroup('refreshTokenVariableGroup', why);
+    const name = variableName(
+      p,
+      'refreshTokenVariableName',
+      required(p, 'refreshTokenVariableName', expanded(p, 'refreshTokenVariableName', text(raw.input('refreshTokenVariableName'))), why, 'give the variable that holds the refresh token, e.g. PatLifecycle.RefreshToken'),
+    );
+    if (name !== undefined && hasNamePlaceholder(name)) p.add('refreshTokenVariableName', 'must not contain {name}', 'give one fixed variable name');
+    const auth = shared.variableGroupAuth();
+    if (!group || name === undefined || !auth) return undefined;
+    return { kind: 'variableGroup', group, variableName: name, auth };
+  }
+  if (kind === 'keyVault') {
+    const vault = shared.keyVault(why);
+    const name = keyVaultSecretName(
+      p,
+      'refreshTokenSecretName',
+      required(p, 'refreshTokenSecretName', expanded(p, 'refreshTokenSecretName', text(raw.input('refreshTokenSecretName'))), why, 'give the Key Vault secret that holds the refresh token, e.g. PatLifecycle-RefreshToken'),
+    );
+    if (name !== undefined && hasNamePlaceholder(name)) p.add('refreshTokenSecretName', 'must not contain {name}', 'give one fixed secret name');
+    if (!vault || name === undefined) return undefined;
+    return { kind: 'keyVault', vault, secretName: name };
+  }
+  return undefined;
+}
+
+/** Refuses a PAT destination that is, or whose companions are, the refresh token's variable or secret. */
+export function checkNoCollision(p: Problems, pat: SecretDestination, rt: RefreshTokenStoreConfig, displayNames: string[]): void {
+  if (pat.kind === 'variableGroup' && rt.kind === 'variableGroup') {
+    if (!sameGroup(pat.group, rt.group)) return;
+    const rtNames = companions(rt.variableName, REFRESH_TOKEN_METADATA_KEYS);
+    const candidates = hasNamePlaceholder(pat.variableName) ? displayNames.map((n) => variableNameFor(pat.variableName, n)) : [pat.variableName];
+    for (const name of candidates) {
+      const clash = companions(name, PAT_METADATA_KEYS).find((n) => rtNames.includes(n));
+      if (clash !== undefined) {
+        p.add('variableName', `'${name}' in the same variable group would overwrite the refresh token's variable '${rt.variableName}' (or its companion '${clash}')`, 'give the PAT its own variable name; the refresh token must stay where the refreshToken input reads it');
+      }
+    }
+  }
+  if (pat.kind === 'keyVault' && rt.kind === 'keyVault') {
+    if (pat.vault.vaultUrl !== rt.vault.vaultUrl) return;
+    const candidates = hasNamePlaceholder(pat.secretName) ? displayNames.map((n) => secretNameFor(pat.secretName, n)) : [pat.secretName];
+    for (const name of candidates) {
+      if (name.toLowerCase() === rt.secretName.toLowerCase()) {
+        p.add('secretName', `'${name}' is the secret that holds the refresh token`, 'give the PAT its own secret name; the refresh token must stay where the refreshToken input reads it');
+      }
+    }
+  }
+}
+
+function sameGroup(a: VariableGroupRef, b: VariableGroupRef): boolean {
+  if (a.id !== undefined && b.id !== undefined) return a.id === b.id;
+  if (a.name !== undefined && b.name !== undefined) return a.name.toLowerCase() === b.name.toLowerCase();
+  return false;
+}
+
+function companions(name: string, keys: readonly string[]): string[] {
+  return [name, ...keys.map((k) => `${name}.${k}`)].map((n) => n.toLowerCase());
+}

@@ -1,0 +1,52 @@
+/**
+ * Bulk runs send each PAT to its own variable or secret: `{name}` in variableName/secretName stands for the PAT's
+ * display name, made safe for that store's naming rules.
+ */
+import type { SecretDestination } from './types';
+
+export const NAME_PLACEHOLDER = '{name}';
+
+export function hasNamePlaceholder(template: string): boolean {
+  return template.includes(NAME_PLACEHOLDER);
+}
+
+/** Variable names allow letters, digits, `.`, `_`, `-`: anything else becomes `_`. */
+export function variableNameFor(template: string, displayName: string): string {
+  return template.split(NAME_PLACEHOLDER).join(displayName.replace(/[^A-Za-z0-9._-]+/g, '_'));
+}
+
+/** Key Vault secret names allow letters, digits and `-`: anything else becomes `-`. */
+export function secretNameFor(template: string, displayName: string): string {
+  return template.split(NAME_PLACEHOLDER).join(displayName.replace(/[^0-9A-Za-z-]+/g, '-'));
+}
+
+/** The destination of one PAT, with `{name}` filled in. */
+export function destinationFor(dest: SecretDestination, displayName: string): SecretDestination {
+  switch (dest.kind) {
+    case 'variableGroup':
+      return { ...dest, variableName: variableNameFor(dest.variableName, displayName) };
+    case 'keyVault':
+      return { ...dest, secretName: secretNameFor(dest.secretName, displayName) };
+    case 'outputOnly':
+      return dest;
+  }
+}
+
+/** The variable or secret name a destination writes, for collision checks and messages. */
+export function destinationKey(dest: SecretDestination): string | undefined {
+  switch (dest.kind) {
+    case 'variableGroup':
+      return `vg:${dest.group.id ?? dest.group.name ?? ''}:${dest.variableName}`.toLowerCase();
+    case 'keyVault':
+      return `kv:${dest.vault.vaultUrl}:${dest.secretName}`.toLowerCase();
+    case 'outputOnly':
+      return undefined;
+  }
+}
+
+/** Whether each PAT gets its own variable or secret (so the store cannot be opened before the PAT's name is known). */
+export function destinationUsesName(dest: SecretDestination): boolean {
+  if (dest.kind === 'variableGroup') return hasNamePlaceholder(dest.variableName);
+  if (dest.kind === 'keyVault') return hasNamePlaceholder(dest.secretName);
+  return false;
+}

@@ -1,0 +1,99 @@
+/**
+ * Which organization, and where its services live. Production needs no settings: the organization comes from the
+ * pipeline's System.CollectionUri. The PatLifecycle.* variables point the product elsewhere (sovereign clouds, the
+ * local emulator) without the product knowing why.
+ */
+import type { ServiceUrls } from './types';
+import type { RawInputs } from './raw-inputs';
+import type { Problems } from './problems';
+import { expanded, httpsUrl, text } from './fields';
+
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const DEFAULT_VSSPS_URL = 'https://vssps.dev.azure.com';
+export const DEFAULT_DEVOPS_URL = 'https://dev.azure.com';
+
+/** Organization names: letters, digits and hyphens, 1-50, no hyphen at either end. */
+const ORG_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/;
+const VISUALSTUDIO_HOST = /^([a-z0-9][a-z0-9-]*)\.visualstudio\.com$/i;
+
+export function parseServiceUrls(p: Problems, raw: RawInputs): { urls: ServiceUrls; collectionUri?: string } {
+  const seam = (name: string, fallback: string) =>
+    httpsUrl(p, name, expanded(p, name, text(raw.variable(name))), `set the pipeline variable ${name} to an https URL, or remove it to use ${fallback}`) ??
+    fallback;
+  const collectionUri = httpsUrl(
+    p,
+    'System.CollectionUri',
+    text(raw.variable('System.CollectionUri')),
+    'run inside Azure Pipelines, or set the organization input',
+  );
+  const derivedDevops = collectionUri ? devopsBaseOf(collectionUri) : DEFAULT_DEVOPS_URL;
+  return {
+    urls: {
+      authorityHost: seam('PatLifecycle.AuthorityHost', DEFAULT_AUTHORITY_HOST),
+      vsspsUrl: seam('PatLifecycle.VsspsUrl', DEFAULT_VSSPS_URL),
+      devopsUrl: seam('PatLifecycle.DevOpsUrl', derivedDevops),
+    },
+    collectionUri,
+  };
+}
+
+/**
+ * `https://dev.azure.com/contoso` -> `https://dev.azure.com`; `https://contoso.visualstudio.com` -> dev.azure.com,
+ * which serves every organization; anything else loses its last path segment (the organization or collection).
+ */
+function devopsBaseOf(collectionUri: string): string {
+  const url = new URL(collectionUri);
+  if (VISUALSTUDIO_HOST.test(url.hostname)) return DEFAULT_DEVOPS_URL;
+  const segments = url.pathname.split('/').filter((s) => s.length > 0);
+  segments.pop();
+  return `${url.origin}${segments.map((s) => `/${s}`).join('')}`;
+}
+
+/** The organization name from the input (a name or a URL) or from System.CollectionUri. */
+export function parseOrganization(p: Problems, raw: RawInputs, urls: ServiceUrls, collectionUri: string | undefined): string | undefined {
+  const input = 'organization';
+  const value = expanded(p, input, text(raw.input(input)));
+  const hint = 'give the organization name (contoso) or its URL (https://dev.azure.com/contoso)';
+  if (value === undefined) {
+    if (collectionUri === undefined) {
+      return p.add(input, 'is required outside a pipeline (System.CollectionUri is not set)', hint);
+    }
+    const fromCollection = organizationFromUrl(collectionUri, urls.devopsUrl);
+    if (fromCollection) return fromCollection;
+    return p.add(input, `cannot tell the organization from System.CollectionUri '${collectionUri}'`, hint);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return p.add(input, `'${value}' is not a URL`, hint);
+    }
+    const org = url.protocol === 'https:' ? organizationFromUrl(value, urls.devopsUrl) : undefined;
+    if (org) return org;
+    return p.add(
+      input,
+      `'${value}' is not an Azure DevOps organization URL`,
+      `give the organization name, or a URL of the form https://dev.azure.com/{organization} or https://{organization}.visualstudio.com`,
+    );
+  }
+  if (ORG_NAME.test(value)) return value;
+  return p.add(input, `'${value}' is not a valid organization name`, hint);
+}
+
+/** Accepts dev.azure.com/{org}, {org}.visualstudio.com, and {devopsUrl}/{org} (the configured Azure DevOps host). */
+function organizationFromUrl(value: string, devopsUrl: string): string | undefined {
+  const url = new URL(value);
+  const segments = url.pathname.split('/').filter((s) => s.length > 0);
+  const vs = VISUALSTUDIO_HOST.exec(url.hostname);
+  let org: string | undefined;
+  if (vs) org = vs[1];
+  else if (url.hostname.toLowerCase() === 'dev.azure.com') org = segments[0];
+  else {
+    const base = new URL(devopsUrl);
+    const baseSegments = base.pathname.split('/').filter((s) => s.length > 0);
+    const underBase = url.origin === base.origin && baseSegments.every((s, i) => segments[i]?.toLowerCase() === s.toLowerCase());
+    if (underBase) org = segments[baseSegments.length];
+  }
+  return org && ORG_NAME.test(decodeURIComponent(org)) ? decodeURIComponent(org) : undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * Raw inputs -> Config. Every bad input is found here, before the refresh token is spent or any request is sent,
+ * and all of them are reported at once (InputErrors), each naming the input and the fix.
+ */
+import type { Action, Config } from './types';
+import type { RawInputs } from './raw-inputs';
+import { Problems } from './problems';
+import { boolean, choice, expanded, integer, text } from './fields';
+import { parseOrganization, parseServiceUrls } from './organization';
+import { parseEntraClient } from './entra-client';
+import { parseNetwork } from './network';
+import { parseSelector } from './selector';
+import { checkNoCollision, DestinationInputs, parsePatDestination, parseRefreshTokenStore } from './destinations';
+import { FULL_ACCESS_SCOPE, hasFullAccess, normalizeScopes } from './scopes';
+import { now as clockNow } from '../clock';
+
+export const ACTIONS: readonly Action[] = ['create', 'rotate', 'update', 'revoke', 'list'];
+export const MAX_LIFETIME_DAYS = 366;
+export const MAX_CONCURRENCY = 16;
+
+export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
+  const p = new Problems();
+  const action = choice(p, 'action', text(raw.input('action')), ACTIONS, 'rotate') ?? 'rotate';
+  const { urls, collectionUri } = parseServiceUrls(p, raw);
+  const organization = parseOrganization(p, raw, urls, collectionUri);
+  const entra = parseEntraClient(p, raw, now);
+  const network = parseNetwork(p, raw);
+  const job = {
+    systemAccessToken: text(raw.variable('System.AccessToken')) ?? text(raw.endpoint('SYSTEMVSSCONNECTION')?.auth['accesstoken']),
+    oidcRequestUri: text(raw.variable('System.OidcRequestUri')),
+  };
+  const { selector, newDisplayName } = parseSelector(p, raw, action);
+  const allowFullAccess = boolean(p, 'allowFullAccess', text(raw.input('allowFullAccess')), false);
+  const scopes = parseScopes(p, raw, action, allowFullAccess);
+  const lifetimeDays = integer(p, 'lifetimeDays', num(p, raw, 'lifetimeDays'), 30, { min: 1, max: MAX_LIFETIME_DAYS }, `give a whole number of days from 1 to ${MAX_LIFETIME_DAYS}`);
+  const rotateWhenExpiresWithinDays = integer(p, 'rotateWhenExpiresWithinDays', num(p, raw, 'rotateWhenExpiresWithinDays'), 7, { min: 0, max: MAX_LIFETIME_DAYS }, 'give a whole number of days, 0 to rotate on every run');
+  if (action === 'rotate' && lifetimeDays !== undefined && rotateWhenExpiresWithinDays !== undefined && rotateWhenExpiresWithinDays >= lifetimeDays) {
+    p.add(
+      'rotateWhenExpiresWithinDays',
+      `is ${rotateWhenExpiresWithinDays}, not less than lifetimeDays (${lifetimeDays}): every new PAT would be due at once, so every run would rotate`,
+      `set it below ${lifetimeDays} (e.g. ${Math.max(1, Math.floor(lifetimeDays / 4))}), or 0 to rotate on purpose on every run`,
+    );
+  }
+  const revokeOld = boolean(p, 'revokeOld', text(raw.input('revokeOld')), true);
+  const dryRun = boolean(p, 'dryRun', text(raw.input('dryRun')), false);
+  const concurrency = integer(p, 'concurrency', num(p, raw, 'concurrency'), 4, { min: 1, max: MAX_CONCURRENCY }, `give a whole number from 1 to ${MAX_CONCURRENCY}`);
+  const refreshTokenMaxAgeDays = integer(p, 'refreshTokenMaxAgeDays', num(p, raw, 'refreshTokenMaxAgeDays'), 60, { min: 1, max: 90 }, 'give a whole number of days from 1 to 90 (an unused refresh token lasts 90 days)');
+
+  const shared = new DestinationInputs(p, raw, job);
+  const stores = action === 'create' || action === 'rotate';
+  const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
+  const destination = stores ? parsePatDestination(p, raw, shared, names) : { kind: 'outputOnly' as const };
+  const refreshTokenStore = parseRefreshTokenStore(p, raw, shared);
+  if (destination && refreshTokenStore) checkNoCollision(p, destination, refreshTokenStore, selector.displayNames);
+
+  p.throwIfAny();
+  // Every field below was checked: Problems throws when any of them is missing.
+  return {
+    action,
+    organization: organization!,
+    urls,
+    entra: entra!,
+    refreshTokenStore: refreshTokenStore!,
+    refreshTokenMaxAgeDays: refreshTokenMaxAgeDays!,
+    selector,
+    ...(newDisplayName !== undefined ? { newDisplayName } : {}),
+    ...(scopes ? { scopes } : {}),
+    lifetimeDays: lifetimeDays!,
+    rotateWhenExpiresWithinDays: rotateWhenExpiresWithinDays!,
+    revokeOld,
+    allowFullAccess,
+    destination: destination!,
+    dryRun,
+    concurrency: concurrency!,
+    network,
+    ...(job.systemAccessToken !== undefined ? { systemAccessToken: job.systemAccessToken } : {}),
+  };
+}
+
+function num(p: Problems, raw: RawInputs, name: string): string | undefined {
+  return expanded(p, name, text(raw.input(name)));
+}
+
+function parseScopes(p: Problems, raw: RawInputs, action: Action, allowFullAccess: boolean): string[] | undefined {
+  const value = expanded(p, 'scopes', text(raw.input('scopes')));
+  if (action === 'revoke' || action === 'list') return undefined;
+  if (value === undefined) {
+    if (action === 'create') p.add('scopes', 'is required to create a PAT', 'give the scopes the PAT needs, e.g. vso.packaging vso.code (space- or comma-separated)');
+    return undefined;
+  }
+  const checked = normalizeScopes(value);
+  if (!checked.ok) {
+    const detail = checked.unknown.map((u) => (checked.suggestions[u] ? `'${u}' (did you mean ${checked.suggestions[u]}?)` : `'${u}'`)).join(', ');
+    return p.add('scopes', `unknown scope(s) ${detail}`, 'use the scope names of the Azure DevOps REST API, e.g. vso.code_write; see https://learn.microsoft.com/azure/devops/integrate/get-started/authentication/oauth#scopes');
+  }
+  if (checked.scopes.length === 0) return p.add('scopes', 'names no scope', 'give at least one scope, e.g. vso.packaging');
+  if (hasFullAccess(checked.scopes) && !allowFullAccess) {
+    return p.add('scopes', `'${FULL_ACCESS_SCOPE}' gives the PAT full access to everything the user can do`, 'name the scopes the PAT needs instead, or set allowFullAccess: true if full access is really meant');
+  }
+  if (hasFullAccess(checked.scopes) && checked.scopes.length > 1) {
+    return p.add('scopes', `'${FULL_ACCESS_SCOPE}' (full access) cannot be combined with other scopes`, `give '${FULL_ACCESS_SCOPE}' alone, or only the narrower scopes`);
+  }
+  return checked.scopes;
+}

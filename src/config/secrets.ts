@@ -1,0 +1,23 @@
+/** Every secret a Config carries, for the log masker: registered before the run prints anything about them. */
+import type { Config, KeyVaultRef } from './types';
+
+export function secretsOf(config: Config): string[] {
+  const out = [
+    config.entra.refreshToken,
+    config.entra.clientSecret,
+    config.entra.clientCertificate?.privateKeyPem,
+    config.systemAccessToken,
+    config.network.proxy?.password,
+    ...vaultSecrets(config.destination.kind === 'keyVault' ? config.destination.vault : undefined),
+    ...vaultSecrets(config.refreshTokenStore.kind === 'keyVault' ? config.refreshTokenStore.vault : undefined),
+  ];
+  return [...new Set(out.filter((s): s is string => typeof s === 'string' && s.length > 0))];
+}
+
+function vaultSecrets(vault: KeyVaultRef | undefined): (string | undefined)[] {
+  if (!vault) return [];
+  const c = vault.credential;
+  if (c.scheme === 'ServicePrincipal') return [c.clientSecret, c.certificatePem];
+  if (c.scheme === 'WorkloadIdentityFederation') return [c.systemAccessToken];
+  return [];
+}

@@ -1,0 +1,55 @@
+/**
+ * Rule 3's create call, made safe to repeat: a create whose answer was lost may still have made a PAT, whose value
+ * is then gone for good. So before trying again, list, and revoke what that attempt made.
+ */
+import type { PatToken, PatTokenCreateRequest } from '../devops/types';
+import { PatLifecycleError } from '../errors';
+import { createdAt, day, daysLeft, requestedValidTo, wasShortened, wholeDays } from './pat-facts';
+import { describePat, type OperationRun, type PatOutcome } from './types';
+
+/** validFrom comes from the service's clock; allow for it running behind ours. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+export function newPatRequest(run: OperationRun, displayName: string, scopes: string[]): PatTokenCreateRequest {
+  return { displayName, scope: scopes.join(' '), validTo: requestedValidTo(run.now(), run.config.lifetimeDays), allOrgs: false };
+}
+
+export async function createPat(run: OperationRun, request: PatTokenCreateRequest, out: PatOutcome): Promise<PatToken & { token: string }> {
+  const known = new Set((await run.directory.active()).map((t) => t.authorizationId.toLowerCase()));
+  let created: PatToken & { token: string };
+  try {
+    created = await run.pats.create(request);
+  } catch (err) {
+    if (!(err instanceof PatLifecycleError) || err.code !== 'OutcomeUnknown') throw err;
+    run.log.warn(`Creating PAT '${request.displayName}' may have reached Azure DevOps without an answer; checking the PAT list before trying again.`);
+    await revokeLostCreates(run, request.displayName, known, out);
+    created = await run.pats.create(request);
+  }
+  run.registerSecret(created.token);
+  warnIfShortened(run, request, created, out);
+  return created;
+}
+
+async function revokeLostCreates(run: OperationRun, displayName: string, known: Set<string>, out: PatOutcome): Promise<void> {
+  const since = run.runStartedAt.getTime() - CLOCK_SKEW_MS;
+  const lost = (await run.directory.fresh('active')).filter(
+    (t) => t.displayName === displayName && !known.has(t.authorizationId.toLowerCase()) && createdAt(t) >= since,
+  );
+  for (const pat of lost) {
+    // Its value was in the lost answer: nobody can ever use it, so it only widens the attack surface.
+    await run.pats.revoke(pat.authorizationId);
+    out.warnings.push(`The unanswered create had made PAT ${describePat(pat)}; its value was lost, so it was revoked and a new PAT created.`);
+  }
+}
+
+/** The organization's maximum lifespan policy shortens validTo silently (since 2024): say so, and what it means. */
+function warnIfShortened(run: OperationRun, request: PatTokenCreateRequest, created: PatToken, out: PatOutcome): void {
+  if (!wasShortened(request.validTo, created.validTo)) return;
+  const days = wholeDays(daysLeft(created, run.now()));
+  const { lifetimeDays, rotateWhenExpiresWithinDays, action } = run.config;
+  let message = `Azure DevOps shortened PAT '${created.displayName}' to expire on ${day(created.validTo)} (${days} days instead of the ${lifetimeDays} requested): the organization limits PAT lifespans. Set lifetimeDays to ${days} or less to match.`;
+  if (action === 'rotate' && rotateWhenExpiresWithinDays > 0 && days <= rotateWhenExpiresWithinDays) {
+    message += ` With rotateWhenExpiresWithinDays ${rotateWhenExpiresWithinDays}, the new PAT is due at once and every run will rotate it: lower rotateWhenExpiresWithinDays below ${days}.`;
+  }
+  out.warnings.push(message);
+}

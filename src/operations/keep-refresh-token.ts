@@ -1,0 +1,102 @@
+/**
+ * Keeps the sign-in alive: the refresh token Entra rolled is saved where the next run reads it, before any PAT is
+ * touched, and the user is told early when the chain is about to break (an old token, or one Entra did not renew).
+ */
+import type { Config, RefreshTokenStoreConfig } from '../config/types';
+import type { Host } from '../host';
+import type { SecretStore } from '../stores/secret-store';
+import { asPatLifecycleError } from '../errors';
+import { daysBetween } from '../clock';
+
+/** Entra's refresh tokens stop working after 90 days unless renewed. */
+export const REFRESH_TOKEN_LIFETIME_DAYS = 90;
+
+export interface RefreshTokenFindings {
+  /** Shown in the summary; the step still succeeds. */
+  notes: string[];
+  /** Shown and logged as warnings; the step ends SucceededWithIssues. */
+  issues: string[];
+  /** Where the new refresh token was saved, if it was. */
+  storedIn?: string;
+}
+
+export interface KeepRefreshTokenDeps {
+  host: Host;
+  now: Date;
+  openStore(store: Exclude<RefreshTokenStoreConfig, { kind: 'none' }>): Promise<SecretStore>;
+}
+
+export async function keepRefreshToken(config: Config, rolled: string | undefined, deps: KeepRefreshTokenDeps): Promise<RefreshTokenFindings> {
+  const { host, now } = deps;
+  const findings: RefreshTokenFindings = { notes: [], issues: [] };
+  const target = config.refreshTokenStore;
+  if (rolled) host.setOutput('refreshToken', rolled, { secret: true });
+
+  if (target.kind === 'none') {
+    findings.notes.push(
+      rolled
+        ? 'Entra returned a new refresh token (secret output variable refreshToken). With refreshTokenStore none it is not saved, so the refresh token input is never renewed and stops working at most 90 days after sign-in.'
+        : `Entra did not return a new refresh token; the one in the input stops working at most 90 days after sign-in. ${signInAgain(config)}`,
+    );
+    return findings;
+  }
+
+  let store: SecretStore;
+  let issuedAt: Date | undefined;
+  try {
+    store = await deps.openStore(target);
+    const before = await store.read();
+    const stamp = before.metadata.issuedAt ? new Date(before.metadata.issuedAt) : undefined;
+    issuedAt = stamp && !Number.isNaN(stamp.getTime()) ? stamp : undefined;
+  } catch (err) {
+    findings.issues.push(`The refresh token store could not be opened (${asPatLifecycleError(err).describe()}); the run continues with the token in memory, but the next run reads the old one.`);
+    return findings;
+  }
+  const where = store.describe();
+  const age = issuedAt ? daysBetween(issuedAt, now) : undefined;
+  const left = age !== undefined ? Math.max(0, Math.floor(REFRESH_TOKEN_LIFETIME_DAYS - age)) : undefined;
+
+  if (!rolled) {
+    const when = age !== undefined ? `It was saved ${Math.floor(age)} days ago, so it stops working in about ${left} days.` : 'It stops working at most 90 days after it was issued.';
+    findings.issues.push(`Entra did not return a new refresh token, so the one in ${where} was not renewed. ${when} ${signInAgain(config)}`);
+    return findings;
+  }
+  if (age !== undefined && age > config.refreshTokenMaxAgeDays) {
+    findings.issues.push(
+      `The refresh token in ${where} had not been renewed for ${Math.floor(age)} days (more than refreshTokenMaxAgeDays, ${config.refreshTokenMaxAgeDays}); it had about ${left} days left of its 90. It is renewed now, but check why earlier runs did not renew it (runs failing or not scheduled, or the store not writable).`,
+    );
+  }
+  if (config.dryRun) {
+    findings.notes.push(`Dry run: the new refresh token was not saved to ${where}; the saved one stays valid.`);
+    return findings;
+  }
+  try {
+    const receipt = await store.write(rolled, { issuedAt: now.toISOString(), clientId: config.entra.clientId, tenantId: config.entra.tenantId });
+    await store.verify(receipt, rolled);
+    findings.storedIn = where;
+    host.info(`Saved the renewed refresh token to ${where}.`);
+  } catch (err) {
+    findings.issues.push(
+      `The renewed refresh token could not be saved to ${where} (${asPatLifecycleError(err).describe()}). This run continues with it; the next run reads the older one${left !== undefined ? `, which stops working in about ${left} days` : ''}. Fix the store's permissions, or sign in again: ${loginCommand(config)}`,
+    );
+    return findings;
+  }
+  if (target.kind === 'variableGroup') host.setJobVariable(target.variableName, rolled, { secret: true });
+  return findings;
+}
+
+function signInAgain(config: Config): string {
+  return `Sign in again before then: ${loginCommand(config)}`;
+}
+
+/** The command that seeds a new refresh token into the same store, flags as `pat-lifecycle login --help` lists them. */
+export function loginCommand(config: Config): string {
+  const parts = ['npx pat-lifecycle login', `--tenant ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${config.organization}`];
+  const store = config.refreshTokenStore;
+  if (store.kind === 'variableGroup') {
+    parts.push(`--project "${store.group.project}"`, `--variable-group "${store.group.name ?? store.group.id}"`, `--variable ${store.variableName}`);
+  } else if (store.kind === 'keyVault') {
+    parts.push(`--key-vault ${store.vault.vaultUrl}`, `--secret ${store.secretName}`);
+  }
+  return parts.join(' ');
+}

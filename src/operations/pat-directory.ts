@@ -1,0 +1,43 @@
+/**
+ * The signed-in user's PATs, listed once per run and shared by every PAT a bulk run processes: a hundred names
+ * must not mean a hundred walks through every page.
+ */
+import type { PatDisplayFilter, PatToken } from '../devops/types';
+import type { PatApi } from './types';
+
+export class PatDirectory {
+  private readonly cache = new Map<PatDisplayFilter, Promise<PatToken[]>>();
+
+  constructor(private readonly pats: PatApi) {}
+
+  active(): Promise<PatToken[]> {
+    return this.list('active');
+  }
+
+  expired(): Promise<PatToken[]> {
+    return this.list('expired');
+  }
+
+  /** A fresh list, for when the run itself may have changed it (a create whose outcome is unknown). */
+  async fresh(filter: PatDisplayFilter = 'active'): Promise<PatToken[]> {
+    this.cache.delete(filter);
+    return this.list(filter);
+  }
+
+  private list(filter: PatDisplayFilter): Promise<PatToken[]> {
+    let pending = this.cache.get(filter);
+    if (!pending) {
+      pending = collect(this.pats.listAll(filter));
+      // A failed listing is not cached: the next caller tries again.
+      pending.catch(() => this.cache.delete(filter));
+      this.cache.set(filter, pending);
+    }
+    return pending;
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

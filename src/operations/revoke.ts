@@ -1,0 +1,39 @@
+/** revoke: by authorization ID or exact name. A PAT that is already gone is what the user wanted: success, with a note. */
+import { select } from './select';
+import { day } from './pat-facts';
+import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+
+export interface RevokeTarget {
+  displayName?: string;
+  authorizationId?: string;
+}
+
+export async function revokeOne(run: OperationRun, target: RevokeTarget): Promise<PatOutcome> {
+  const out = newOutcome(target.displayName ?? target.authorizationId ?? '');
+  const active = await run.directory.active();
+  const id = target.authorizationId?.toLowerCase();
+  const pat = id ? active.find((t) => t.authorizationId.toLowerCase() === id) : select(active, { ...target, takeNewest: run.config.selector.takeNewest }, undefined).current;
+  if (pat) out.name = pat.displayName;
+  const authorizationId = pat?.authorizationId ?? target.authorizationId;
+  if (!authorizationId) return alreadyGone(out, `no active PAT is named '${target.displayName}'`);
+
+  out.plan.push(`revoke PAT ${pat ? describePat(pat) : authorizationId}`);
+  if (run.config.dryRun) {
+    out.action = 'planned';
+    if (pat) out.pat = pat;
+    out.detail = pat ? `would revoke (valid until ${day(pat.validTo)})` : 'would revoke (not among the active PATs)';
+    return out;
+  }
+  const result = await run.pats.revoke(authorizationId);
+  if (result === 'notFound') return alreadyGone(out, `no PAT has the authorization ID ${authorizationId}`);
+  out.action = 'revoked';
+  if (pat) out.previous = pat;
+  out.detail = 'revoked';
+  return out;
+}
+
+function alreadyGone(out: PatOutcome, why: string): PatOutcome {
+  out.action = 'alreadyGone';
+  out.detail = `nothing to revoke: ${why} (already revoked or expired)`;
+  return out;
+}

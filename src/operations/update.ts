@@ -1,0 +1,55 @@
+/** update: a new expiry (now + lifetimeDays), new scopes and/or a new name for a valid PAT; its value does not change. */
+import { PatLifecycleError } from '../errors';
+import { hasFullAccess, splitScopeString } from '../config/scopes';
+import type { PatTokenUpdateRequest } from '../devops/types';
+import { day, requestedValidTo, wasShortened } from './pat-facts';
+import { fullAccessRefused } from './rotate';
+import { select } from './select';
+import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+
+export interface UpdateTarget {
+  displayName?: string;
+  authorizationId?: string;
+}
+
+export async function updateOne(run: OperationRun, target: UpdateTarget): Promise<PatOutcome> {
+  const { config } = run;
+  const out = newOutcome(target.displayName ?? target.authorizationId ?? '');
+  const selection = select(await run.directory.active(), { ...target, takeNewest: config.selector.takeNewest }, undefined);
+  const pat = selection.current;
+  if (!pat) {
+    const expired = (await run.directory.expired()).some((t) => t.displayName === target.displayName);
+    throw new PatLifecycleError('notFound', 'PatNotFound', `No active PAT is named '${target.displayName}'${expired ? ' (one has expired, and an expired PAT cannot be extended)' : ''}`, {
+      input: 'displayName',
+      hint: expired ? 'use the rotate action to replace the expired PAT' : 'check the name (it must match exactly; the list action shows them)',
+    });
+  }
+  out.name = pat.displayName;
+  out.previous = pat;
+  const scopes = config.scopes ?? splitScopeString(pat.scope);
+  if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(pat);
+
+  const request: PatTokenUpdateRequest = {
+    authorizationId: pat.authorizationId,
+    validTo: requestedValidTo(run.now(), config.lifetimeDays),
+    allOrgs: false,
+    ...(config.scopes ? { scope: config.scopes.join(' ') } : {}),
+    ...(config.newDisplayName ? { displayName: config.newDisplayName } : {}),
+  };
+  const changes = [`valid until ${day(request.validTo!)}`, ...(request.scope ? [`scopes ${request.scope}`] : []), ...(request.displayName ? [`name '${request.displayName}'`] : [])];
+  out.plan.push(`update PAT ${describePat(pat)}: ${changes.join(', ')}`);
+  if (config.dryRun) {
+    out.action = 'planned';
+    out.pat = pat;
+    out.detail = `would update: ${changes.join(', ')}`;
+    return out;
+  }
+  const updated = await run.pats.update(request);
+  out.pat = updated;
+  out.action = 'updated';
+  out.detail = `updated: ${changes.join(', ')}`;
+  if (wasShortened(request.validTo!, updated.validTo)) {
+    out.warnings.push(`Azure DevOps set PAT '${updated.displayName}' to expire on ${day(updated.validTo)}, not ${day(request.validTo!)}: the organization limits a PAT's lifespan from the day it was created, so updating cannot extend it further. Use rotate for a fresh lifetime.`);
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * The Markdown attached to the run's summary page: one row per PAT and a status line. Built from names, dates and
+ * store descriptions only; a PAT's value never reaches it.
+ */
+import type { Action } from '../config/types';
+import type { PatOutcome } from '../operations/types';
+import { daysLeft, day, wholeDays } from '../operations/pat-facts';
+import { splitScopeString } from '../config/scopes';
+import type { RunStatus } from './status';
+
+export interface SummaryInput {
+  action: Action;
+  organization: string;
+  dryRun: boolean;
+  status: RunStatus;
+  /** The counts line and failures, as in the task result. */
+  message: string;
+  outcomes: readonly PatOutcome[];
+  /** Run-level findings: the refresh token's age, its store, ... */
+  notes: readonly string[];
+  issues: readonly string[];
+  now: Date;
+}
+
+const STATUS_TEXT: Record<RunStatus, string> = {
+  Succeeded: '✅ Succeeded',
+  SucceededWithIssues: '⚠️ Succeeded with issues',
+  Failed: '❌ Failed',
+};
+
+export function renderSummary(s: SummaryInput): string {
+  const lines: string[] = [];
+  lines.push(`### PAT Lifecycle: ${s.action}${s.dryRun ? ' (dry run: nothing was changed)' : ''} in ${cell(s.organization)}`);
+  lines.push('');
+  lines.push(`**Status:** ${STATUS_TEXT[s.status]}: ${cell(s.message.split('\n')[0] ?? '')}`);
+  lines.push('');
+  if (s.outcomes.length > 0) {
+    lines.push('| PAT | Scopes | Expires | Days left | Stored in | Action taken |');
+    lines.push('| --- | --- | --- | --- | --- | --- |');
+    for (const o of s.outcomes) lines.push(row(o, s.now));
+    lines.push('');
+  }
+  const failures = s.outcomes.filter((o) => o.error);
+  if (failures.length > 0) {
+    lines.push('**Failures**', '');
+    for (const o of failures) lines.push(`- ${cell(o.name)}: ${cell(o.error!.describe())}`);
+    lines.push('');
+  }
+  const warnings = [...s.issues, ...s.outcomes.flatMap((o) => [...o.issues, ...o.warnings])];
+  if (warnings.length > 0) {
+    lines.push('**Warnings**', '');
+    for (const w of warnings) lines.push(`- ${cell(w)}`);
+    lines.push('');
+  }
+  if (s.notes.length > 0) {
+    for (const n of s.notes) lines.push(`- ${cell(n)}`);
+    lines.push('');
+  }
+  lines.push(`<sub>Generated ${s.now.toISOString().replace(/\.\d+Z$/, 'Z')}</sub>`);
+  return lines.join('\n') + '\n';
+}
+
+function row(o: PatOutcome, now: Date): string {
+  const pat = o.pat ?? o.previous;
+  const scopes = pat ? splitScopeString(pat.scope).join(' ') : '';
+  const expires = pat ? day(pat.validTo) : '';
+  const left = pat ? String(Math.max(0, wholeDays(daysLeft(pat, now)))) : '';
+  const action = o.error ? `failed: ${o.error.message}` : o.detail;
+  return `| ${cell(o.name)} | ${cell(scopes)} | ${expires} | ${left} | ${cell(o.storedIn ?? (o.action === 'created' || o.action === 'rotated' ? 'output variable token' : ''))} | ${cell(action)} |`;
+}
+
+/** Text from names and messages, made inert: no table breaks, no HTML, no line breaks. */
+export function cell(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
+}

@@ -1,0 +1,148 @@
+/**
+ * One run, as design.md draws it: register the secrets, redeem the refresh token once, save the rolled one before
+ * any PAT is touched, run the operation, set the outputs, attach the summary. Used by the pipeline task and the CLI;
+ * everything that reaches the network comes in through `deps`, so tests swap it.
+ */
+import type { Config, RefreshTokenStoreConfig, SecretDestination } from './config/types';
+import type { Host } from './host';
+import type { HttpClient, HttpClientOptions } from './http/http-client';
+import type { NetworkConfig } from './config/types';
+import type { SecretStore } from './stores/secret-store';
+import type { EntraSession, RedeemOptions } from './entra/redeem-refresh-token';
+import type { PatApi, PatOutcome } from './operations/types';
+import { createHttpClient } from './http/http-client';
+import { redeemRefreshToken } from './entra/redeem-refresh-token';
+import { PatClient } from './devops/pat-client';
+import { openSecretStore } from './stores/open-store';
+import { now as clockNow } from './clock';
+import { asPatLifecycleError, type PatLifecycleError } from './errors';
+import { secretsOf } from './config/secrets';
+import { executeOperation } from './operations/execute';
+import { keepRefreshToken } from './operations/keep-refresh-token';
+import { countLine, resultMessage, statusOf, type RunStatus } from './report/status';
+import { renderSummary } from './report/summary';
+import { patTable } from './report/table';
+
+export interface RunResult {
+  status: RunStatus;
+  /** For the task result: the counts, then each failure and issue on its own line. Never a secret. */
+  message: string;
+  outcomes: PatOutcome[];
+}
+
+export interface StoreOptions {
+  http: HttpClient;
+  organization: string;
+  devopsUrl: string;
+  userAccessToken: string;
+  systemAccessToken?: string;
+  network: NetworkConfig;
+  purpose: 'pat' | 'refreshToken';
+}
+
+/** Everything a run reaches the outside world through; each defaults to the real thing. */
+export interface RunDeps {
+  now?: () => Date;
+  createHttpClient?: (network: NetworkConfig, options: HttpClientOptions) => HttpClient;
+  redeemRefreshToken?: (options: RedeemOptions) => Promise<EntraSession>;
+  createPatApi?: (options: { http: HttpClient; vsspsUrl: string; organization: string; accessToken: string; registerSecret: (value: string) => void }) => PatApi;
+  openSecretStore?: (
+    destination: Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>,
+    options: StoreOptions,
+  ) => Promise<SecretStore>;
+}
+
+export async function run(config: Config, host: Host, deps: RunDeps = {}): Promise<RunResult> {
+  const now = deps.now ?? clockNow;
+  const runStartedAt = now();
+  for (const secret of secretsOf(config)) host.setSecret(secret);
+
+  const http = (deps.createHttpClient ?? createHttpClient)(config.network, { onRetry: (e) => host.info(e.message) });
+  const openStore = deps.openSecretStore ?? openSecretStore;
+  const notes: string[] = [];
+  const issues: string[] = [];
+  let outcomes: PatOutcome[] = [];
+  let failure: PatLifecycleError | undefined;
+
+  try {
+    host.progress(5, 'Signing in to Microsoft Entra');
+    const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
+      entra: config.entra,
+      authorityHost: config.urls.authorityHost,
+      http,
+      registerSecret: (v) => host.setSecret(v),
+      log: (m) => host.debug(m),
+    });
+    host.setSecret(session.accessToken);
+    if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
+    host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
+
+    const storeOptions = (purpose: StoreOptions['purpose']): StoreOptions => ({
+      http,
+      organization: config.organization,
+      devopsUrl: config.urls.devopsUrl,
+      userAccessToken: session.accessToken,
+      ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
+      network: config.network,
+      purpose,
+    });
+
+    // Before any PAT call: a run that dies later must not lose the only valid refresh token.
+    host.progress(15, 'Saving the renewed refresh token');
+    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken')) });
+    notes.push(...rt.notes);
+    issues.push(...rt.issues);
+    for (const issue of rt.issues) host.warn(issue);
+    for (const note of rt.notes) host.info(note);
+
+    host.progress(25, `${config.action}${config.dryRun ? ' (dry run)' : ''}`);
+    const pats = (deps.createPatApi ?? ((o) => new PatClient(o)))({
+      http,
+      vsspsUrl: config.urls.vsspsUrl,
+      organization: config.organization,
+      accessToken: session.accessToken,
+      registerSecret: (v) => host.setSecret(v),
+    });
+    const result = await executeOperation({
+      config,
+      pats,
+      openStore: (d) => openStore(d, storeOptions('pat')),
+      log: host,
+      registerSecret: (v) => host.setSecret(v),
+      now,
+      runStartedAt,
+    });
+    outcomes = result.outcomes;
+  } catch (err) {
+    failure = asPatLifecycleError(err);
+  } finally {
+    await http.close?.().catch(() => undefined);
+  }
+
+  if (config.action === 'list' && !failure) for (const line of patTable(outcomes, now())) host.info(line);
+  setOutputs(config, host, outcomes);
+  const status: RunStatus = failure ? 'Failed' : statusOf(outcomes, issues);
+  const message = failure ? `${countLine(config.action, outcomes, config.dryRun)}\n${failure.describe()}` : resultMessage(config.action, outcomes, issues, config.dryRun);
+  if (config.dryRun) host.info('Dry run: nothing was changed.');
+  host.progress(100, status);
+  host.uploadSummary(
+    renderSummary({ action: config.action, organization: config.organization, dryRun: config.dryRun, status, message, outcomes, notes, issues, now: now() }),
+  );
+  return { status, message, outcomes };
+}
+
+/**
+ * One PAT: its facts. Several (bulk): `rotated` only, true when any was rotated; one `token` cannot hold several values.
+ */
+function setOutputs(config: Config, host: Host, outcomes: readonly PatOutcome[]): void {
+  const done = outcomes.filter((o) => !o.error);
+  host.setOutput('rotated', String(outcomes.some((o) => o.rotated)), { secret: false });
+  if (config.action === 'list' || outcomes.length !== 1 || done.length !== 1) return;
+  const o = done[0];
+  if (o.newToken) host.setOutput('token', o.newToken, { secret: true });
+  const pat = o.action === 'revoked' ? o.previous : o.pat;
+  if (pat) {
+    host.setOutput('authorizationId', pat.authorizationId, { secret: false });
+    if (o.action !== 'revoked') host.setOutput('validTo', pat.validTo, { secret: false });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The credential of an Azure Resource Manager service connection, for Key Vault. `@azure/identity` is imported
+ * here, inside the function, so a run that never uses Key Vault never loads it.
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { AzureCredentialConfig, NetworkConfig } from '../config/types';
+import { isMicrosoftAuthorityHost } from '../entra/authority';
+import { azureSdkProxyOptions } from '../http/proxy';
+import { trustedCaList } from '../http/tls-trust';
+
+export const SDK_RETRY_OPTIONS = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 20_000 };
+
+export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
+  const identity = await import('@azure/identity');
+  const ca = trustedCaList(network.caPem);
+  const common = {
+    authorityHost,
+    // The SDK's instance discovery asks login.microsoftonline.com about the authority; a private or sovereign
+    // authority the public cloud does not know would fail that, so it is skipped for any non-Microsoft host.
+    disableInstanceDiscovery: !isMicrosoftAuthorityHost(authorityHost),
+    proxyOptions: azureSdkProxyOptions(network, authorityHost),
+    retryOptions: SDK_RETRY_OPTIONS,
+    ...(ca ? { tlsOptions: { ca } } : {}),
+  };
+
+  switch (credential.scheme) {
+    case 'ServicePrincipal':
+      if (credential.certificatePem) {
+        return new identity.ClientCertificateCredential(credential.tenantId, credential.clientId, { certificate: credential.certificatePem }, common);
+      }
+      return new identity.ClientSecretCredential(credential.tenantId, credential.clientId, credential.clientSecret ?? '', common);
+    case 'WorkloadIdentityFederation':
+      // AzurePipelinesCredential reads the OIDC endpoint from the environment only. The task adapter exports it;
+      // it is filled in here too when missing, so the CLI and tests behave the same.
+      if (!process.env.SYSTEM_OIDCREQUESTURI) process.env.SYSTEM_OIDCREQUESTURI = credential.oidcRequestUri;
+      return new identity.AzurePipelinesCredential(credential.tenantId, credential.clientId, credential.serviceConnectionId, credential.systemAccessToken, common);
+    case 'ManagedServiceIdentity':
+      // IMDS (169.254.169.254) and App Service identity endpoints are local to the machine: never through a proxy.
+      return new identity.ManagedIdentityCredential({
+        ...(credential.clientId ? { clientId: credential.clientId } : {}),
+        retryOptions: SDK_RETRY_OPTIONS,
+      });
+  }
+}

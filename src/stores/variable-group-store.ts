@@ -1,0 +1,151 @@
+/**
+ * A secret variable in a variable group, with its metadata in companion plain variables `<name>.<key>`
+ * (`FeedPat.authorizationId`, `FeedPat.validTo`). The group is replaced as a whole on every write: every other
+ * variable goes back unchanged, and every other secret goes back with a null value, which keeps its stored value.
+ */
+import type { VariableGroupRef } from '../config/types';
+import type { VariableGroupClient } from '../devops/variable-group-client';
+import type { VariableGroup, VariableValue } from '../devops/types';
+import { PatLifecycleError } from '../errors';
+import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
+
+export interface VariableGroupStoreOptions {
+  client: VariableGroupClient;
+  group: VariableGroupRef;
+  variableName: string;
+  /** Whose token the client uses: shown in describe() so a permission problem points at the right identity. */
+  describeAuth: 'user' | 'job';
+}
+
+/** Variable names are case-insensitive in Azure Pipelines: find the key as the group spells it. */
+export function findVariableKey(variables: Record<string, VariableValue>, name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(variables, name)) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(variables).find((k) => k.toLowerCase() === lower);
+}
+
+export class VariableGroupStore implements SecretStore {
+  private readonly client: VariableGroupClient;
+  private readonly ref: VariableGroupRef;
+  private readonly variableName: string;
+  private readonly auth: 'user' | 'job';
+  /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
+  private resolvedId: number | undefined;
+
+  constructor(o: VariableGroupStoreOptions) {
+    this.client = o.client;
+    this.ref = o.group;
+    this.variableName = o.variableName;
+    this.auth = o.describeAuth;
+    this.resolvedId = o.group.id;
+  }
+
+  describe(): string {
+    const group = this.ref.name !== undefined ? `'${this.ref.name}'${this.resolvedId !== undefined ? ` (id ${this.resolvedId})` : ''}` : `id ${this.resolvedId}`;
+    const who = this.auth === 'job' ? "the job's access token" : "the signed-in user's token";
+    return `variable group ${group} in project '${this.ref.project}', variable '${this.variableName}' (written with ${who})`;
+  }
+
+  async read(): Promise<StoredSecretInfo> {
+    const group = await this.load();
+    const key = findVariableKey(group.variables, this.variableName);
+    return { exists: key !== undefined, metadata: this.companions(group.variables, key ?? this.variableName) };
+  }
+
+  async write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+    const group = await this.load();
+    const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
+    const existing = group.variables[key];
+    // A plain variable of that name is someone else's configuration; turning it into a secret would change what
+    // pipelines reading it see (its value becomes masked and unavailable to scripts), so the task refuses instead.
+    if (existing && !existing.isSecret) {
+      throw new PatLifecycleError(
+        'input',
+        'VariableNotSecret',
+        `Variable '${key}' in variable group '${group.name}' exists as a plain (non-secret) variable; the task writes only secret variables.`,
+        {
+          input: 'variableName',
+          hint: `Delete the plain variable '${key}' from the group (or make it secret) or choose another 'variableName'.`,
+        },
+      );
+    }
+
+    const next: Record<string, VariableValue> = {};
+    for (const [name, v] of Object.entries(group.variables)) {
+      // The GET shows secrets as null; sending null back keeps the stored value. Anything else would overwrite it.
+      next[name] = v.isSecret ? { ...v, value: null } : { ...v };
+    }
+    next[key] = { value, isSecret: true, ...(existing?.isReadOnly ? { isReadOnly: true } : {}) };
+    for (const [metaKey, metaValue] of Object.entries(metadata)) {
+      const companion = findVariableKey(next, `${key}.${metaKey}`) ?? `${key}.${metaKey}`;
+      const readOnly = group.variables[companion]?.isReadOnly;
+      next[companion] = { value: metaValue, isSecret: false, ...(readOnly ? { isReadOnly: true } : {}) };
+    }
+
+    await this.client.update(group, next, this.ref.project);
+    return { version: String(group.id), metadata: { ...metadata } };
+  }
+
+  /**
+   * Azure DevOps never returns a secret's value, so the value itself cannot be read back: this checks what can be
+   * checked (the variable exists and is secret, the companions carry the metadata just written).
+   */
+  async verify(receipt: WriteReceipt, _value: string): Promise<void> {
+    const group = await this.load();
+    const key = findVariableKey(group.variables, this.variableName);
+    const where = `variable group '${group.name}' (id ${group.id})`;
+    if (key === undefined) throw verificationError(`Variable '${this.variableName}' is missing from ${where} after writing it.`);
+    if (!group.variables[key].isSecret) throw verificationError(`Variable '${key}' in ${where} is not secret after writing it as a secret.`);
+    const stored = this.companions(group.variables, key);
+    for (const [metaKey, expected] of Object.entries(receipt.metadata)) {
+      if (stored[metaKey] !== expected) {
+        throw verificationError(`Variable '${key}.${metaKey}' in ${where} does not hold the value just written; another run may have changed the group at the same time.`);
+      }
+    }
+  }
+
+  private companions(variables: Record<string, VariableValue>, key: string): SecretMetadata {
+    const prefix = `${key.toLowerCase()}.`;
+    const metadata: SecretMetadata = {};
+    for (const [name, v] of Object.entries(variables)) {
+      if (name.toLowerCase().startsWith(prefix) && !v.isSecret && typeof v.value === 'string') metadata[name.slice(prefix.length)] = v.value;
+    }
+    return metadata;
+  }
+
+  private async load(): Promise<VariableGroup> {
+    const { project } = this.ref;
+    if (this.resolvedId !== undefined) {
+      const group = await this.client.getById(project, this.resolvedId);
+      if (!group) {
+        throw new PatLifecycleError('notFound', 'VariableGroupNotFound', `Variable group ${this.ref.name ? `'${this.ref.name}'` : `id ${this.resolvedId}`} was not found in project '${project}'.`, {
+          input: 'variableGroup',
+          hint: "Check the input 'variableGroup' and the project; the identity writing it also needs at least the Reader role to see it.",
+        });
+      }
+      return group;
+    }
+    const name = this.ref.name ?? '';
+    const matches = await this.client.findByName(project, name);
+    if (matches.length === 0) {
+      throw new PatLifecycleError('notFound', 'VariableGroupNotFound', `Variable group '${name}' was not found in project '${project}'.`, {
+        input: 'variableGroup',
+        hint: 'Create the variable group first (Pipelines > Library), or check its name and project. The task does not create groups.',
+      });
+    }
+    if (matches.length > 1) {
+      throw new PatLifecycleError('input', 'AmbiguousVariableGroup', `${matches.length} variable groups are named '${name}' in project '${project}' (ids ${matches.map((g) => g.id).join(', ')}).`, {
+        input: 'variableGroup',
+        hint: "Give the group's id instead of its name in 'variableGroup'.",
+      });
+    }
+    this.resolvedId = matches[0].id;
+    return matches[0];
+  }
+}
+
+function verificationError(message: string): PatLifecycleError {
+  return new PatLifecycleError('verification', 'VerificationFailed', message, {
+    hint: 'Run the pipeline again; if it persists, check who else writes to the variable group.',
+  });
+}

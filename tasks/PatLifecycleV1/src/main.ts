@@ -1,0 +1,39 @@
+/**
+ * Entry of PatLifecycle@1. The import order matters: secret-env must run before task-lib loads (see there).
+ */
+import { captured } from './secret-env';
+import { capturedSecretValues, TaskHost, taskRawInputs } from './task-host';
+import { parseConfig } from '../../../src/config/parse-config';
+import { run } from '../../../src/run';
+import { asPatLifecycleError } from '../../../src/errors';
+import type { Config } from '../../../src/config/types';
+
+async function main(): Promise<void> {
+  const host = new TaskHost();
+  for (const secret of capturedSecretValues(captured)) host.setSecret(secret);
+  let status: 'Succeeded' | 'SucceededWithIssues' | 'Failed';
+  let message: string;
+  try {
+    const config = parseConfig(taskRawInputs(captured));
+    exportOidcRequestUri(config);
+    ({ status, message } = await run(config, host));
+  } catch (err) {
+    status = 'Failed';
+    message = asPatLifecycleError(err).describe();
+  }
+  host.complete(status, message);
+  if (status === 'Failed') process.exitCode = 1;
+  // Pooled connections of the Azure SDKs may hold the process open after the result; nothing is left to do.
+  setTimeout(() => process.exit(), 3000).unref();
+}
+
+/** @azure/identity's AzurePipelinesCredential reads the OIDC endpoint from the environment only. */
+function exportOidcRequestUri(config: Config): void {
+  for (const target of [config.destination, config.refreshTokenStore]) {
+    if (target.kind === 'keyVault' && target.vault.credential.scheme === 'WorkloadIdentityFederation') {
+      process.env['SYSTEM_OIDCREQUESTURI'] ??= target.vault.credential.oidcRequestUri;
+    }
+  }
+}
+
+void main();

@@ -1,0 +1,38 @@
+/**
+ * Takes the secret-bearing environment variables before azure-pipelines-task-lib loads. task-lib moves them into its
+ * vault at import and prints `name=value` whenever one is read through getInput/getVariable, secrets included; the
+ * agent masks only what it knows is secret, so a refresh token passed through a plain variable would show in debug
+ * logs. main.ts imports this module first, so it runs before task-lib's own import.
+ */
+
+/** Task inputs that carry secrets (YAML names). */
+export const SECRET_INPUTS = ['refreshToken', 'clientSecret', 'clientCertificate'] as const;
+
+export interface CapturedSecrets {
+  /** Secret inputs by YAML name. */
+  inputs: Map<string, string>;
+  /** Secret variables by their environment key (`SYSTEM_ACCESSTOKEN`). */
+  variables: Map<string, string>;
+  /** `ENDPOINT_AUTH_*` variables as the agent set them. */
+  endpointAuth: Map<string, string>;
+}
+
+export function inputKey(name: string): string {
+  return `INPUT_${name.replace(/\./g, '_').replace(/ /g, '_').toUpperCase()}`;
+}
+
+function capture(env: NodeJS.ProcessEnv): CapturedSecrets {
+  const captured: CapturedSecrets = { inputs: new Map(), variables: new Map(), endpointAuth: new Map() };
+  for (const name of SECRET_INPUTS) {
+    const value = env[inputKey(name)];
+    if (value) captured.inputs.set(name, value);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (key.startsWith('SECRET_')) captured.variables.set(key.slice('SECRET_'.length), value);
+    else if (key.startsWith('ENDPOINT_AUTH_')) captured.endpointAuth.set(key, value);
+  }
+  return captured;
+}
+
+export const captured: CapturedSecrets = capture(process.env);

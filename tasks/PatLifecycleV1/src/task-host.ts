@@ -1,0 +1,149 @@
+/**
+ * The core's Host and RawInputs over azure-pipelines-task-lib: the one module of the product that speaks the agent's
+ * language (logging commands, the vault, endpoints).
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Host } from '../../../src/host';
+import type { EndpointInfo, RawInputs } from '../../../src/config/raw-inputs';
+import type { CapturedSecrets } from './secret-env';
+
+/** Endpoint authorization parameters that are secrets (the others are ids and names). */
+const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'certificate'];
+
+export class TaskHost implements Host {
+  private readonly registered = new Set<string>();
+
+  setSecret(value: string): void {
+    for (const part of maskableParts(value)) {
+      if (this.registered.has(part)) continue;
+      this.registered.add(part);
+      tl.setSecret(part);
+    }
+  }
+
+  setOutput(name: string, value: string, options: { secret: boolean }): void {
+    if (options.secret) this.setSecret(value);
+    tl.setVariable(name, value, options.secret, true);
+  }
+
+  setJobVariable(name: string, value: string, options: { secret: boolean }): void {
+    if (options.secret) this.setSecret(value);
+    tl.setVariable(name, value, options.secret, false);
+  }
+
+  info(message: string): void {
+    for (const line of message.split(/\r?\n/)) console.log(inert(line));
+  }
+
+  warn(message: string): void {
+    tl.warning(inert(message));
+  }
+
+  debug(message: string): void {
+    tl.debug(inert(message));
+  }
+
+  progress(percent: number, message: string): void {
+    tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), inert(message));
+  }
+
+  uploadSummary(markdown: string): void {
+    const dir = tl.getVariable('Agent.TempDirectory') || tmpdir();
+    const file = join(dir, `pat-lifecycle-summary-${randomBytes(6).toString('hex')}.md`);
+    writeFileSync(file, markdown, 'utf8');
+    tl.uploadSummary(file);
+  }
+
+  complete(status: 'Succeeded' | 'SucceededWithIssues' | 'Failed', message: string): void {
+    const result = status === 'Succeeded' ? tl.TaskResult.Succeeded : status === 'SucceededWithIssues' ? tl.TaskResult.SucceededWithIssues : tl.TaskResult.Failed;
+    tl.setResult(result, inert(message), true);
+  }
+}
+
+/**
+ * The agent masks line by line and cannot take a multi-line secret, so a PEM is registered one body line at a time;
+ * the URL-encoded form too, since a token can end up in a query string or form body.
+ */
+export function maskableParts(value: string): string[] {
+  const parts = new Set<string>();
+  for (const raw of value.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.length < 4 || /^-----(BEGIN|END) /.test(line)) continue;
+    parts.add(line);
+    const encoded = encodeURIComponent(line);
+    if (encoded !== line) parts.add(encoded);
+  }
+  return [...parts];
+}
+
+/** Text from names we do not control (PAT names) must not be taken for a logging command. */
+export function inert(text: string): string {
+  return text.replace(/##(vso)?\[/gi, (m) => `#\u200b${m.slice(1)}`);
+}
+
+/** RawInputs over task-lib, with secrets read from the snapshot taken before task-lib loaded (no debug echo). */
+export function taskRawInputs(captured: CapturedSecrets): RawInputs {
+  const secretVariable = (name: string) => captured.variables.get(variableKey(name));
+  return {
+    input: (name) => tl.getInput(name, false) || undefined,
+    secretInput: (name) => captured.inputs.get(name),
+    variable: (name) => secretVariable(name) ?? (tl.getVariable(name) || undefined),
+    endpoint: (id) => endpoint(captured, id),
+  };
+}
+
+function endpoint(captured: CapturedSecrets, id: string): EndpointInfo | undefined {
+  const url = process.env[`ENDPOINT_URL_${id}`] || undefined;
+  const authJson = parseJson(captured.endpointAuth.get(`ENDPOINT_AUTH_${id}`));
+  const auth: Record<string, string> = {};
+  const jsonParameters = (authJson?.['parameters'] ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(jsonParameters)) if (typeof v === 'string') auth[k.toLowerCase()] = v;
+  const prefix = `ENDPOINT_AUTH_PARAMETER_${id}_`;
+  for (const [k, v] of captured.endpointAuth) if (k.startsWith(prefix)) auth[k.slice(prefix.length).toLowerCase()] = v;
+  const scheme = captured.endpointAuth.get(`ENDPOINT_AUTH_SCHEME_${id}`) ?? (typeof authJson?.['scheme'] === 'string' ? (authJson['scheme'] as string) : undefined);
+
+  const data: Record<string, string> = {};
+  const dataJson = parseJson(process.env[`ENDPOINT_DATA_${id}`]);
+  for (const [k, v] of Object.entries(dataJson ?? {})) if (typeof v === 'string') data[k.toLowerCase()] = v;
+  const dataPrefix = `ENDPOINT_DATA_${id}_`;
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith(dataPrefix) && v !== undefined) data[k.slice(dataPrefix.length).toLowerCase()] = v;
+
+  if (url === undefined && scheme === undefined && Object.keys(auth).length === 0 && Object.keys(data).length === 0) return undefined;
+  return { url, scheme, auth, data };
+}
+
+/** Every secret the agent handed over for this run that the task may read, for the masker. */
+export function capturedSecretValues(captured: CapturedSecrets): string[] {
+  const values = [...captured.inputs.values()];
+  const accessToken = captured.variables.get('SYSTEM_ACCESSTOKEN');
+  if (accessToken) values.push(accessToken);
+  const proxyPassword = captured.variables.get('AGENT_PROXYPASSWORD');
+  if (proxyPassword) values.push(proxyPassword);
+  for (const [key, value] of captured.endpointAuth) {
+    if (key.startsWith('ENDPOINT_AUTH_PARAMETER_')) {
+      if (SECRET_AUTH_PARAMETERS.some((p) => key.toLowerCase().endsWith(`_${p}`))) values.push(value);
+    } else if (!key.startsWith('ENDPOINT_AUTH_SCHEME_')) {
+      const parameters = (parseJson(value)?.['parameters'] ?? {}) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(parameters)) if (typeof v === 'string' && SECRET_AUTH_PARAMETERS.includes(k.toLowerCase())) values.push(v);
+    }
+  }
+  return values;
+}
+
+function variableKey(name: string): string {
+  return name.replace(/\./g, '_').replace(/ /g, '_').toUpperCase();
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

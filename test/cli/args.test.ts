@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { noProxyToRegexes, parseCommandLine, parseOrganization, UsageError, type LoginSettings, type StatusSettings } from '../../cli/args';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const base = ['--tenant', TENANT, '--client-id', CLIENT, '--organization', 'contoso'];
+
+function login(args: string[], env: Record<string, string> = {}): LoginSettings {
+  const parsed = parseCommandLine(['login', ...args], env);
+  assert.equal(parsed.command, 'login');
+  return (parsed as { settings: LoginSettings }).settings;
+}
+
+function usageProblems(argv: string[], env: Record<string, string> = {}): string[] {
+  try {
+    parseCommandLine(argv, env);
+  } catch (err) {
+    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail('expected a usage error');
+}
+
+describe('cli args', () => {
+  it('parses a variable group login with defaults', () => {
+    const s = login([...base, '--variable-group', 'Tokens', '--variable', 'RT', '--project', 'Web']);
+    assert.deepEqual(s.store, { kind: 'variableGroup', project: 'Web', group: { name: 'Tokens' }, variableName: 'RT' });
+    assert.equal(s.signIn.mode, 'browser');
+    assert.equal(s.signIn.openBrowser, true);
+    assert.equal(s.signIn.timeoutMs, undefined);
+    assert.equal(s.urls.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(s.urls.vsspsUrl, 'https://vssps.dev.azure.com');
+    assert.equal(s.urls.devopsUrl, 'https://dev.azure.com');
+    assert.equal(s.print, false);
+  });
+
+  it('takes a numeric variable group as an id', () => {
+    const s = login([...base, '--variable-group', '12', '--variable', 'RT', '--project', 'Web']);
+    assert.deepEqual(s.store && s.store.kind === 'variableGroup' && s.store.group, { id: 12 });
+  });
+
+  it('builds a vault URL from a name and keeps a URL with its port', () => {
+    const a = login([...base, '--key-vault', 'MyVault', '--secret', 'rt']);
+    assert.equal(a.store?.kind === 'keyVault' && a.store.vaultUrl, 'https://myvault.vault.azure.net');
+    assert.equal(a.store?.kind === 'keyVault' && a.store.credential, 'default');
+    const b = login([...base, '--key-vault', 'https://kv1.vault.emulator.test:8443/', '--secret', 'rt', '--kv-credential', 'env']);
+    assert.equal(b.store?.kind === 'keyVault' && b.store.vaultUrl, 'https://kv1.vault.emulator.test:8443');
+    assert.equal(b.store?.kind === 'keyVault' && b.store.dnsSuffix, 'vault.emulator.test');
+    const c = login([...base, '--key-vault', 'kv1', '--secret', 'rt', '--key-vault-dns-suffix', 'vault.usgovcloudapi.net']);
+    assert.equal(c.store?.kind === 'keyVault' && c.store.vaultUrl, 'https://kv1.vault.usgovcloudapi.net');
+  });
+
+  it('reads the seams from flags, then from the environment', () => {
+    const env = { PATLIFECYCLE_AUTHORITY_HOST: 'https://127.0.0.1:9443', PATLIFECYCLE_VSSPSURL: 'https://127.0.0.1:9443/', PATLIFECYCLE_DEVOPS_URL: 'https://127.0.0.1:9443' };
+    const s = login([...base, '--print'], env);
+    assert.deepEqual(s.urls, { authorityHost: 'https://127.0.0.1:9443', vsspsUrl: 'https://127.0.0.1:9443', devopsUrl: 'https://127.0.0.1:9443' });
+    const t = login([...base, '--print', '--authority-host', 'https://login.microsoftonline.us'], env);
+    assert.equal(t.urls.authorityHost, 'https://login.microsoftonline.us');
+  });
+
+  it('reads the client secret from the named environment variable only', () => {
+    const s = login([...base, '--print', '--client-secret-env', 'MY_SECRET'], { MY_SECRET: 's3cr3t-value' });
+    assert.equal(s.signIn.clientSecret, 's3cr3t-value');
+    const p = usageProblems(['login', ...base, '--print', '--client-secret-env', 'MY_SECRET'], {});
+    assert.match(p.join('\n'), /MY_SECRET: that environment variable is not set/);
+    const q = usageProblems(['login', ...base, '--print', '--client-secret-env', 'abc~def.ghi'], {});
+    assert.match(q.join('\n'), /NAME of an environment variable/);
+    // The would-be secret is not echoed back.
+    assert.doesNotMatch(q.join('\n'), /abc~def/);
+  });
+
+  it('reports every problem at once', () => {
+    const p = usageProblems(['login', '--tenant', 'not a tenant', '--client-id', 'xyz', '--variable', 'RT']);
+    const text = p.join('\n');
+    assert.match(text, /--tenant 'not a tenant'/);
+    assert.match(text, /--client-id 'xyz' is not a GUID/);
+    assert.match(text, /--organization is required/);
+    assert.match(text, /--variable-group NAME\|ID is required/);
+    assert.match(text, /--project is required/);
+  });
+
+  it('requires a store or --print for login', () => {
+    assert.match(usageProblems(['login', ...base]).join('\n'), /Say where the refresh token goes/);
+  });
+
+  it('refuses both stores, unknown flags, and device code with a secret', () => {
+    assert.match(usageProblems(['login', ...base, '--variable-group', 'G', '--variable', 'V', '--project', 'P', '--key-vault', 'kv1', '--secret', 's']).join('\n'), /Choose one store/);
+    assert.match(usageProblems(['login', ...base, '--print', '--refresh-token', 'x']).join('\n'), /Unknown option '--refresh-token'/);
+    assert.match(usageProblems(['login', ...base, '--print', '--device-code', '--client-secret-env', 'S'], { S: 'secretvalue' }).join('\n'), /--device-code signs in as a public client/);
+    assert.match(usageProblems(['login', ...base, '--print', '--device-code', '--no-open']).join('\n'), /--no-open is for the browser/);
+    assert.match(usageProblems(['frobnicate']).join('\n'), /Unknown command 'frobnicate'/);
+    assert.match(usageProblems(['login', ...base, '--print', '--authority-host', 'http://insecure']).join('\n'), /must be an https URL/);
+  });
+
+  it('parses status thresholds', () => {
+    const parsed = parseCommandLine(['status', ...base, '--warn-days', '30', '--pat-warn-days', '5', '--json', '--device-code']);
+    assert.equal(parsed.command, 'status');
+    const s = (parsed as { settings: StatusSettings }).settings;
+    assert.equal(s.warnDays, 30);
+    assert.equal(s.patWarnDays, 5);
+    assert.equal(s.json, true);
+    assert.equal(s.signIn.mode, 'deviceCode');
+    assert.equal(s.store, undefined);
+    assert.match(usageProblems(['status', ...base, '--warn-days', '-1']).join('\n'), /--warn-days/);
+  });
+
+  it('answers help and version', () => {
+    assert.deepEqual(parseCommandLine([]), { command: 'help', topic: undefined });
+    assert.deepEqual(parseCommandLine(['help', 'login']), { command: 'help', topic: 'login' });
+    assert.deepEqual(parseCommandLine(['login', '--help']), { command: 'help', topic: 'login' });
+    assert.deepEqual(parseCommandLine(['--version']), { command: 'version' });
+  });
+
+  it('parses organization names and URLs', () => {
+    assert.deepEqual(parseOrganization('contoso'), { name: 'contoso' });
+    assert.deepEqual(parseOrganization('https://dev.azure.com/contoso/'), { name: 'contoso', devopsOrigin: undefined });
+    assert.deepEqual(parseOrganization('https://dev.azure.com/contoso/Project/_git/repo'), { name: 'contoso', devopsOrigin: undefined });
+    assert.deepEqual(parseOrganization('https://contoso.visualstudio.com'), { name: 'contoso' });
+    assert.deepEqual(parseOrganization('https://127.0.0.1:8443/fabrikam'), { name: 'fabrikam', devopsOrigin: 'https://127.0.0.1:8443' });
+    assert.equal(parseOrganization('not an org!'), undefined);
+    assert.equal(parseOrganization('https://dev.azure.com/'), undefined);
+  });
+
+  it('turns NO_PROXY into bypass regexes', () => {
+    const [a, b] = noProxyToRegexes('localhost, .corp.example');
+    assert.ok(new RegExp(a).test('https://localhost:8080/x'));
+    assert.ok(new RegExp(b).test('https://vault.corp.example/x'));
+    assert.ok(!new RegExp(b).test('https://corp.example.evil.com/'));
+  });
+});

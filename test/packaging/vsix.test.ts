@@ -1,0 +1,259 @@
+// The .vsix as tfx builds it from scripts/package.mjs: manifests, exactly the shipped files, and
+// the dev copy's own identity and task GUID. Packaging runs three times in `before` (about 0.6 s each).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { inflateRawSync } from 'node:zlib';
+import { REPO_ROOT, TASK_DIR, TaskJson, loadTaskJson, schemaProblems } from '../support/task-json';
+
+// ---- a small zip reader: end of central directory -> central directory -> local headers --------------
+interface ZipEntry {
+  name: string;
+  data: Buffer;
+}
+
+function readZip(buf: Buffer): ZipEntry[] {
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('no end of central directory record');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let n = 0; n < count; n++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`bad central directory header at ${p}`);
+    const method = buf.readUInt16LE(p + 10);
+    const compressedSize = buf.readUInt32LE(p + 20);
+    const size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const localOffset = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
+    p += 46 + nameLen + extraLen + commentLen;
+
+    if (buf.readUInt32LE(localOffset) !== 0x04034b50) throw new Error(`bad local header for ${name}`);
+    const start = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
+    const raw = buf.subarray(start, start + compressedSize);
+    let data: Buffer;
+    if (method === 0) data = Buffer.from(raw);
+    else if (method === 8) data = inflateRawSync(raw);
+    else throw new Error(`${name}: compression method ${method} not supported`);
+    if (data.length !== size) throw new Error(`${name}: ${data.length} bytes, expected ${size}`);
+    entries.push({ name, data });
+  }
+  return entries;
+}
+
+// ---- UUID v5 again, written independently of scripts/package.mjs to check its output ------------------
+function v5(name: string, ns: string): string {
+  const b = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name).digest().subarray(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x50;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+}
+
+interface Built {
+  file: string;
+  size: number;
+  entries: Map<string, Buffer>;
+  output: string;
+}
+
+const SOURCE_ENTRY = join(TASK_DIR, 'src', 'main.ts');
+const BUNDLE = join(TASK_DIR, 'dist', 'main.js');
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'vss-extension.json'), 'utf8')) as {
+  id: string;
+  publisher: string;
+  version: string;
+  name: string;
+  files: Array<{ path: string }>;
+  contributions: Array<{ id: string; type: string; targets: string[]; properties: { name: string } }>;
+};
+const sourceTask = loadTaskJson();
+
+const files = (b: Built) => [...b.entries.keys()].filter((n) => !n.endsWith('/')).sort();
+const text = (b: Built, name: string) => {
+  const data = b.entries.get(name);
+  if (!data) throw new Error(`${name} is not in ${b.file}`);
+  return data.toString('utf8');
+};
+const xmlAttr = (xml: string, element: string, attr: string) =>
+  new RegExp(`<${element}\\b[^>]*\\b${attr}="([^"]*)"`).exec(xml)?.[1];
+const xmlText = (xml: string, element: string) => new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml)?.[1];
+
+describe('packaging: the .vsix', function () {
+  this.timeout(120_000);
+  let outDir = '';
+  let prod: Built;
+  let dev: Built;
+  let custom: Built;
+
+  function pack(args: string[]): Built {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs'), '--out-dir', outDir, ...args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    assert.equal(run.status, 0, `package.mjs ${args.join(' ')} failed:\n${output}`);
+    const file = /^VSIX: (.+)$/m.exec(run.stdout)?.[1];
+    assert.ok(file && existsSync(file), `no VSIX path in:\n${output}`);
+    const buf = readFileSync(file);
+    return { file, size: statSync(file).size, entries: new Map(readZip(buf).map((e) => [e.name, e.data])), output };
+  }
+
+  before(function () {
+    if (!existsSync(BUNDLE)) {
+      if (!existsSync(SOURCE_ENTRY)) this.skip(); // the product entry does not exist yet: nothing to package
+      const bundle = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+      assert.equal(bundle.status, 0, `bundle.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
+    }
+    outDir = mkdtempSync(join(tmpdir(), 'pat-lifecycle-vsix-'));
+    prod = pack([]);
+    dev = pack(['--dev', '--version', '1.0.7']);
+    custom = pack(['--publisher', 'contoso', '--extension-id', 'pat-lifecycle-test', '--version', '2.3.4']);
+    console.log(`      prod VSIX ${(prod.size / 1024).toFixed(1)} KiB, ${prod.entries.size} entries (${files(prod).length} files)`);
+  });
+
+  after(() => {
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('is named <publisher>.<id>-<version>.vsix', () => {
+    assert.match(prod.file, /[\\/]pat-lifecycle-tools\.pat-lifecycle-1\.0\.0\.vsix$/);
+    assert.match(dev.file, /[\\/]pat-lifecycle-tools-dev\.pat-lifecycle-dev-1\.0\.7\.vsix$/);
+    assert.match(custom.file, /[\\/]contoso\.pat-lifecycle-test-2\.3\.4\.vsix$/);
+  });
+
+  it('contains exactly the shipped files', () => {
+    const expected = [
+      '[Content_Types].xml',
+      'LICENSE',
+      'extension.vsixmanifest',
+      'extension.vsomanifest',
+      'images/icon.png',
+      'overview.md',
+      'tasks/PatLifecycleV1/dist/main.js',
+      'tasks/PatLifecycleV1/icon.png',
+      'tasks/PatLifecycleV1/task.json',
+    ];
+    const licence = 'tasks/PatLifecycleV1/dist/main.js.LEGAL.txt';
+    const actual = files(prod).filter((f) => f !== licence);
+    assert.deepEqual(actual, expected.sort());
+    for (const f of files(prod)) {
+      assert.doesNotMatch(f, /node_modules|\.ts$|\.taskkey|package(-lock)?\.json$|\.map$|(^|\/)src\//, f);
+    }
+  });
+
+  it('stays small (bundled, no node_modules)', () => {
+    assert.ok(prod.size < 2 * 1024 * 1024, `VSIX is ${prod.size} bytes`);
+    assert.ok(prod.entries.size <= 16, `VSIX has ${prod.entries.size} entries`);
+  });
+
+  it('describes the extension in extension.vsixmanifest', () => {
+    const xml = text(prod, 'extension.vsixmanifest');
+    assert.equal(xmlAttr(xml, 'Identity', 'Id'), 'pat-lifecycle');
+    assert.equal(xmlAttr(xml, 'Identity', 'Publisher'), 'pat-lifecycle-tools');
+    assert.equal(xmlAttr(xml, 'Identity', 'Version'), '1.0.0');
+    assert.equal(xmlText(xml, 'DisplayName'), 'PAT Lifecycle for Azure Pipelines');
+    assert.equal(xmlText(xml, 'Categories'), 'Azure Pipelines');
+    assert.equal(xmlText(xml, 'GalleryFlags'), 'Preview'); // no "Public": the extension is private until published on purpose
+    assert.equal(xmlAttr(xml, 'InstallationTarget', 'Id'), 'Microsoft.VisualStudio.Services');
+    assert.equal(xmlText(xml, 'Icon'), 'images/icon.png');
+    for (const asset of [
+      'Microsoft.VisualStudio.Services.Icons.Default" d:Source="File" Path="images/icon.png"',
+      'Microsoft.VisualStudio.Services.Content.Details" d:Source="File" Path="overview.md"',
+      'Microsoft.VisualStudio.Services.Manifest" d:Source="File" Path="extension.vsomanifest"',
+    ]) {
+      assert.ok(xml.includes(asset), asset);
+    }
+  });
+
+  it('contributes the task in extension.vsomanifest', () => {
+    const vso = JSON.parse(text(prod, 'extension.vsomanifest')) as { contributions: unknown[] };
+    assert.deepEqual(vso.contributions, [
+      {
+        id: 'pat-lifecycle-task',
+        type: 'ms.vss-distributed-task.task',
+        targets: ['ms.vss-distributed-task.tasks'],
+        properties: { name: 'tasks/PatLifecycleV1' },
+      },
+    ]);
+    // The contribution names the task folder exactly (case matters on Linux), and the folder holds a task.json.
+    assert.ok(prod.entries.has(`${manifest.contributions[0].properties.name}/task.json`));
+    assert.ok(manifest.files.some((f) => f.path === manifest.contributions[0].properties.name));
+  });
+
+  it('ships the source task.json unchanged in the prod build', () => {
+    const staged = JSON.parse(text(prod, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
+    assert.deepEqual(staged, sourceTask);
+  });
+
+  it('ships the built bundle as the execution target, and it compiles', () => {
+    for (const handler of Object.values(sourceTask.execution)) {
+      const shipped = prod.entries.get(`tasks/PatLifecycleV1/${handler.target}`);
+      assert.ok(shipped, handler.target);
+      assert.deepEqual(shipped, readFileSync(join(TASK_DIR, handler.target)));
+    }
+    const js = text(prod, 'tasks/PatLifecycleV1/dist/main.js');
+    assert.doesNotThrow(() => new Script(js, { filename: 'main.js' }));
+    // No require() of packages that are not in the VSIX (everything is bundled; node: built-ins only).
+    const required = [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    const external = required.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r));
+    assert.deepEqual([...new Set(external)], []);
+  });
+
+  it('ships the icons', () => {
+    const icon = readFileSync(join(REPO_ROOT, 'images', 'icon.png'));
+    assert.deepEqual(prod.entries.get('images/icon.png'), icon);
+    assert.deepEqual(prod.entries.get('tasks/PatLifecycleV1/icon.png'), icon);
+  });
+
+  it('gives the dev copy its own publisher, id, name and task GUID', () => {
+    const xml = text(dev, 'extension.vsixmanifest');
+    assert.equal(xmlAttr(xml, 'Identity', 'Publisher'), 'pat-lifecycle-tools-dev');
+    assert.equal(xmlAttr(xml, 'Identity', 'Id'), 'pat-lifecycle-dev');
+    assert.equal(xmlAttr(xml, 'Identity', 'Version'), '1.0.7');
+    assert.equal(xmlText(xml, 'DisplayName'), 'PAT Lifecycle for Azure Pipelines (dev)');
+    assert.equal(xmlText(xml, 'GalleryFlags'), 'Preview');
+
+    const task = JSON.parse(text(dev, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
+    const marketplaceNs = v5('https://marketplace.visualstudio.com/vsts', '6ba7b811-9dad-11d1-80b4-00c04fd430c8');
+    assert.notEqual(task.id, sourceTask.id);
+    assert.equal(task.id, v5('pat-lifecycle-tools-dev.pat-lifecycle-dev.PatLifecycle', marketplaceNs));
+    assert.equal(task.friendlyName, 'PAT Lifecycle (dev)');
+    // A new task version per dev upload, so agents do not keep running a cached copy.
+    assert.deepEqual(task.version, { Major: sourceTask.version.Major, Minor: 0, Patch: 7 });
+    assert.deepEqual(schemaProblems(task), []);
+    // Everything else in the task is the same.
+    assert.deepEqual({ ...task, id: sourceTask.id, friendlyName: sourceTask.friendlyName, version: sourceTask.version }, sourceTask);
+  });
+
+  it('gives any other publisher/extension its own task GUID too', () => {
+    const xml = text(custom, 'extension.vsixmanifest');
+    assert.equal(xmlAttr(xml, 'Identity', 'Publisher'), 'contoso');
+    assert.equal(xmlAttr(xml, 'Identity', 'Id'), 'pat-lifecycle-test');
+    assert.equal(xmlAttr(xml, 'Identity', 'Version'), '2.3.4');
+    const task = JSON.parse(text(custom, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
+    const ids = new Set([sourceTask.id, task.id, (JSON.parse(text(dev, 'tasks/PatLifecycleV1/task.json')) as TaskJson).id]);
+    assert.equal(ids.size, 3);
+    assert.equal(task.friendlyName, sourceTask.friendlyName);
+    assert.deepEqual(task.version, sourceTask.version);
+  });
+
+  it('leaves the repository untouched', () => {
+    assert.deepEqual(loadTaskJson(), sourceTask);
+    const now = JSON.parse(readFileSync(join(REPO_ROOT, 'vss-extension.json'), 'utf8')) as typeof manifest;
+    assert.equal(now.version, manifest.version);
+    assert.equal(now.publisher, manifest.publisher);
+  });
+});
