@@ -11,7 +11,7 @@ import { Output, type Writer } from './output';
 import { createCoreServices } from './core-services';
 import { runLogin } from './login';
 import { openInSystemBrowser } from './open-browser';
-import { runLocal } from './run-command';
+import { RUN_HELP, runLocal } from './run-command';
 import type { CliServices } from './services';
 import { SignInFailedError } from './sign-in';
 import { runStatus } from './status';
@@ -37,7 +37,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       for (const p of err.problems) bootstrap.error(p);
-      const command = argv[0] && HELP[argv[0]] ? argv[0] : undefined;
+      const command = argv[0] === 'login' || argv[0] === 'status' || argv[0] === 'run' ? argv[0] : undefined;
       bootstrap.info(`Run 'pat-lifecycle help${command ? ` ${command}` : ''}' for the flags.`);
       return EXIT.usage;
     }
@@ -46,7 +46,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   switch (parsed.command) {
     case 'help':
-      bootstrap.result(HELP[parsed.topic ?? 'general'] ?? HELP.general);
+      bootstrap.result(parsed.topic === 'run' ? RUN_HELP : (HELP[parsed.topic ?? 'general'] ?? HELP.general));
       return EXIT.ok;
     case 'version':
       bootstrap.result(VERSION);

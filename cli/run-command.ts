@@ -11,6 +11,8 @@
  */
 import taskJson from '../tasks/PatLifecycleV1/task.json';
 import { parseConfig } from '../src/config/parse-config';
+import type { Config } from '../src/config/types';
+import { InputError, InputErrors } from '../src/errors';
 import { rawInputsFrom, type RawInputValues } from '../src/config/raw-inputs';
 import { run } from '../src/run';
 import { EXIT, UsageError } from './args';
@@ -210,7 +212,14 @@ export async function runLocal(argv: string[], deps: { output: Output; env: Reco
   for (const varName of Object.values(flags.secretEnv)) output.secret(env[varName]);
   output.secret(env.AZURE_CLIENT_SECRET);
   // parseConfig reports every bad input at once (InputErrors), before anything reaches the network.
-  const config = parseConfig(rawInputsFrom(rawValuesForRun(flags, env)));
+  let config: Config;
+  try {
+    config = parseConfig(rawInputsFrom(rawValuesForRun(flags, env)));
+  } catch (err) {
+    if (err instanceof InputErrors) throw new UsageError(err.errors.map((e) => e.describe()));
+    if (err instanceof InputError) throw new UsageError([err.describe()]);
+    throw err;
+  }
   const host = new ConsoleHost(output, { summaryFile: flags.summaryFile });
   const result = await run(config, host);
   host.flushSummary();

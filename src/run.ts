@@ -3,7 +3,7 @@
  * any PAT is touched, run the operation, set the outputs, attach the summary. Used by the pipeline task and the CLI;
  * everything that reaches the network comes in through `deps`, so tests swap it.
  */
-import type { Config, RefreshTokenStoreConfig, SecretDestination } from './config/types';
+import type { Config } from './config/types';
 import type { Host } from './host';
 import type { HttpClient, HttpClientOptions } from './http/http-client';
 import type { NetworkConfig } from './config/types';
@@ -13,7 +13,7 @@ import type { PatApi, PatOutcome } from './operations/types';
 import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
-import { openSecretStore } from './stores/open-store';
+import { openSecretStore, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, type PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -30,15 +30,6 @@ export interface RunResult {
   outcomes: PatOutcome[];
 }
 
-export interface StoreOptions {
-  http: HttpClient;
-  organization: string;
-  devopsUrl: string;
-  userAccessToken: string;
-  systemAccessToken?: string;
-  network: NetworkConfig;
-  purpose: 'pat' | 'refreshToken';
-}
 
 /** Everything a run reaches the outside world through; each defaults to the real thing. */
 export interface RunDeps {
@@ -46,10 +37,7 @@ export interface RunDeps {
   createHttpClient?: (network: NetworkConfig, options: HttpClientOptions) => HttpClient;
   redeemRefreshToken?: (options: RedeemOptions) => Promise<EntraSession>;
   createPatApi?: (options: { http: HttpClient; vsspsUrl: string; organization: string; accessToken: string; registerSecret: (value: string) => void }) => PatApi;
-  openSecretStore?: (
-    destination: Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>,
-    options: StoreOptions,
-  ) => Promise<SecretStore>;
+  openSecretStore?: (destination: StoreDestination, options: OpenStoreDeps) => Promise<SecretStore>;
 }
 
 export async function run(config: Config, host: Host, deps: RunDeps = {}): Promise<RunResult> {
@@ -77,7 +65,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
     host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
 
-    const storeOptions = (purpose: StoreOptions['purpose']): StoreOptions => ({
+    const storeOptions = (purpose: OpenStoreDeps['purpose']): OpenStoreDeps => ({
       http,
       organization: config.organization,
       devopsUrl: config.urls.devopsUrl,
@@ -85,6 +73,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
       network: config.network,
       purpose,
+      log: (m) => host.info(m),
     });
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.

@@ -1,0 +1,143 @@
+/**
+ * A Key Vault secret: each write is a new version with the metadata as tags, verified by reading that version back.
+ * The Azure SDKs load on first use (dynamic import), so a run without Key Vault never evaluates them.
+ */
+import type { KeyVaultRef, NetworkConfig } from '../config/types';
+import { PatLifecycleError } from '../errors';
+import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
+import { trustedCaList } from '../http/tls-trust';
+import { createAzureCredential, SDK_RETRY_OPTIONS } from './azure-credential';
+import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
+import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
+
+export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
+export const REFRESH_TOKEN_CONTENT_TYPE = 'text/plain';
+const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+
+const loadKeyVaultSdk = () => import('@azure/keyvault-secrets');
+/** Typed from the dynamic import itself, so the type and the loaded module are the same build of the SDK. */
+type SecretClient = InstanceType<Awaited<ReturnType<typeof loadKeyVaultSdk>>['SecretClient']>;
+
+export interface KeyVaultStoreOptions {
+  vault: KeyVaultRef;
+  secretName: string;
+  network: NetworkConfig;
+  /** PAT_CONTENT_TYPE for a PAT, REFRESH_TOKEN_CONTENT_TYPE for a refresh token. */
+  contentType: string;
+  /** The task input that named the secret, for input errors ('secretName' or 'refreshTokenSecretName'). */
+  secretNameInput?: string;
+  log?: (message: string) => void;
+}
+
+export class KeyVaultStore implements SecretStore {
+  private readonly vault: KeyVaultRef;
+  private readonly secretName: string;
+  private readonly network: NetworkConfig;
+  private readonly contentType: string;
+  private readonly secretNameInput: string;
+  private readonly log: (message: string) => void;
+  private client: Promise<SecretClient> | undefined;
+
+  constructor(o: KeyVaultStoreOptions) {
+    this.secretNameInput = o.secretNameInput ?? 'secretName';
+    if (!SECRET_NAME.test(o.secretName)) {
+      throw new PatLifecycleError('input', 'InvalidSecretName', `Input '${this.secretNameInput}': '${o.secretName}' is not a valid Key Vault secret name.`, {
+        input: this.secretNameInput,
+        hint: 'Use 1-127 letters, digits and hyphens.',
+      });
+    }
+    this.vault = o.vault;
+    this.secretName = o.secretName;
+    this.network = o.network;
+    this.contentType = o.contentType;
+    this.log = o.log ?? (() => {});
+  }
+
+  describe(): string {
+    return `Key Vault secret '${this.secretName}' in ${this.vault.vaultUrl}`;
+  }
+
+  async read(): Promise<StoredSecretInfo> {
+    const client = await this.secretClient();
+    try {
+      // Latest version; its value is read (the SDK has no metadata-only get) but never kept.
+      const secret = await client.getSecret(this.secretName);
+      return { exists: true, metadata: { ...(secret.properties.tags ?? {}) } };
+    } catch (err) {
+      if (isSecretNotFound(err)) return { exists: false, metadata: {} };
+      throw translateKeyVaultError(err, this.errorContext('get secret'));
+    }
+  }
+
+  async write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+    const client = await this.secretClient();
+    const expiresOn = metadata.validTo !== undefined && !Number.isNaN(Date.parse(metadata.validTo)) ? new Date(metadata.validTo) : undefined;
+    try {
+      const secret = await client.setSecret(this.secretName, value, {
+        contentType: this.contentType,
+        tags: { ...metadata },
+        ...(expiresOn ? { expiresOn } : {}),
+      });
+      return { version: secret.properties.version, metadata: { ...metadata } };
+    } catch (err) {
+      throw translateKeyVaultError(err, this.errorContext('set secret'));
+    }
+  }
+
+  async verify(receipt: WriteReceipt, value: string): Promise<void> {
+    const client = await this.secretClient();
+    let secret;
+    try {
+      secret = await client.getSecret(this.secretName, receipt.version ? { version: receipt.version } : undefined);
+    } catch (err) {
+      if (isSecretNotFound(err)) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) is missing right after it was written.`);
+      throw translateKeyVaultError(err, this.errorContext('get secret'));
+    }
+    if (secret.value !== value) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
+    const tags = secret.properties.tags ?? {};
+    for (const [key, expected] of Object.entries(receipt.metadata)) {
+      if (tags[key] !== expected) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
+    }
+  }
+
+  private errorContext(operation: string): KeyVaultErrorContext {
+    return {
+      vaultUrl: this.vault.vaultUrl,
+      secretName: this.secretName,
+      operation,
+      identity: `the identity of the Azure service connection (${this.vault.credential.scheme}${'clientId' in this.vault.credential && this.vault.credential.clientId ? `, client id ${this.vault.credential.clientId}` : ''})`,
+      secretNameInput: this.secretNameInput,
+    };
+  }
+
+  private secretClient(): Promise<SecretClient> {
+    this.client ??= this.createClient().catch((err) => {
+      this.client = undefined;
+      throw translateKeyVaultError(err, this.errorContext('connect'));
+    });
+    return this.client;
+  }
+
+  private async createClient(): Promise<SecretClient> {
+    const [{ SecretClient }, credential] = await Promise.all([
+      loadKeyVaultSdk(),
+      createAzureCredential(this.vault.credential, this.vault.authorityHost, this.network),
+    ]);
+    const ca = trustedCaList(this.network.caPem);
+    if (ca && proxyFor(this.network, this.vault.vaultUrl)) {
+      // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.
+      this.log('Key Vault is reached through the proxy; the Azure SDK then uses only the default CA store (plus NODE_EXTRA_CA_CERTS), not the agent\'s extra CA.');
+    }
+    return new SecretClient(this.vault.vaultUrl, credential, {
+      proxyOptions: azureSdkProxyOptions(this.network, this.vault.vaultUrl),
+      retryOptions: SDK_RETRY_OPTIONS,
+      ...(ca ? { tlsOptions: { ca } } : {}),
+    });
+  }
+}
+
+function verificationError(message: string): PatLifecycleError {
+  return new PatLifecycleError('verification', 'VerificationFailed', message, {
+    hint: 'Run the pipeline again; if it persists, check who else writes to this secret.',
+  });
+}

@@ -1,0 +1,56 @@
+/** Builds the SecretStore for a destination: a PAT's target or the place the rolled refresh token goes. */
+import type { NetworkConfig, RefreshTokenStoreConfig, SecretDestination } from '../config/types';
+import { VariableGroupClient } from '../devops/variable-group-client';
+import { PatLifecycleError } from '../errors';
+import type { HttpClient } from '../http/types';
+import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from './key-vault-store';
+import type { SecretStore } from './secret-store';
+import { VariableGroupStore } from './variable-group-store';
+
+export type StoreDestination = Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>;
+
+export interface OpenStoreDeps {
+  http: HttpClient;
+  organization: string;
+  devopsUrl: string;
+  /** The user's Entra access token for Azure DevOps. */
+  userAccessToken: string;
+  /** The job's System.AccessToken, for variableGroupAuth 'job'. */
+  systemAccessToken?: string;
+  network: NetworkConfig;
+  purpose: 'pat' | 'refreshToken';
+  /** Where the stores may say something worth a log line (never a value). */
+  log?: (message: string) => void;
+}
+
+export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDeps): Promise<SecretStore> {
+  const forRefreshToken = deps.purpose === 'refreshToken';
+  switch (dest.kind) {
+    case 'variableGroup': {
+      const token = dest.auth === 'job' ? deps.systemAccessToken : deps.userAccessToken;
+      if (!token) {
+        throw new PatLifecycleError('input', 'MissingSystemAccessToken', "The job's access token (System.AccessToken) is not available to the task.", {
+          input: 'variableGroupAuth',
+          hint: "Map it into the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) or allow scripts to access the OAuth token, or set 'variableGroupAuth' to 'user'.",
+        });
+      }
+      const client = new VariableGroupClient({
+        http: deps.http,
+        devopsUrl: deps.devopsUrl,
+        organization: deps.organization,
+        authorization: `Bearer ${token}`,
+        authKind: dest.auth,
+      });
+      return new VariableGroupStore({ client, group: dest.group, variableName: dest.variableName, describeAuth: dest.auth });
+    }
+    case 'keyVault':
+      return new KeyVaultStore({
+        vault: dest.vault,
+        secretName: dest.secretName,
+        network: deps.network,
+        contentType: forRefreshToken ? REFRESH_TOKEN_CONTENT_TYPE : PAT_CONTENT_TYPE,
+        secretNameInput: forRefreshToken ? 'refreshTokenSecretName' : 'secretName',
+        log: deps.log,
+      });
+  }
+}

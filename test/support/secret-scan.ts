@@ -1,0 +1,79 @@
+/**
+ * Finds secrets in what a run left behind (logs, the summary, files, request logs) in the forms they leak in: as they
+ * are, URL-encoded, and base64 (any alignment, so a secret inside a Basic auth header or a JSON blob is found too).
+ * Failures say where and in which form, never the secret itself.
+ */
+import { AssertionError } from 'node:assert';
+
+export interface ScannedText {
+  /** Where the text came from, for the failure message (`stdout`, `summary`, `request log`). */
+  where: string;
+  text: string;
+}
+
+/** Secrets shorter than this are skipped: they would match by chance. */
+export const MIN_SECRET_LENGTH = 8;
+
+export interface SecretFinding {
+  where: string;
+  line: number;
+  /** Index of the secret in the list given. */
+  secret: number;
+  form: string;
+}
+
+export function findSecrets(texts: ReadonlyArray<string | ScannedText>, secrets: readonly string[]): SecretFinding[] {
+  const findings: SecretFinding[] = [];
+  const sources = texts.map((t, i) => (typeof t === 'string' ? { where: `text #${i + 1}`, text: t } : t));
+  secrets.forEach((secret, index) => {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return;
+    const forms = formsOf(secret);
+    for (const source of sources) {
+      for (const [form, needle] of forms) {
+        const at = source.text.indexOf(needle);
+        if (at < 0) continue;
+        findings.push({ where: source.where, line: source.text.slice(0, at).split('\n').length, secret: index, form });
+        break;
+      }
+    }
+  });
+  return findings;
+}
+
+export function assertNoSecrets(texts: ReadonlyArray<string | ScannedText>, secrets: readonly string[]): void {
+  const findings = findSecrets(texts, secrets);
+  if (findings.length === 0) return;
+  const lines = findings.map((f) => `secret #${f.secret + 1} (${secrets[f.secret].length} chars) appears ${f.form} in ${f.where}, line ${f.line}`);
+  throw new AssertionError({ message: `secrets leaked:\n  ${lines.join('\n  ')}` });
+}
+
+function formsOf(secret: string): Array<[string, string]> {
+  const forms: Array<[string, string]> = [['as is', secret]];
+  const add = (name: string, value: string) => {
+    if (value.length >= MIN_SECRET_LENGTH && !forms.some(([, v]) => v === value)) forms.push([name, value]);
+  };
+  add('URL-encoded', encodeURIComponent(secret));
+  add('form-encoded', new URLSearchParams({ x: secret }).toString().slice(2));
+  add('JSON-escaped', JSON.stringify(secret).slice(1, -1));
+  for (const core of base64Cores(secret)) {
+    add('base64-encoded', core);
+    add('base64url-encoded', core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/**
+ * The part of base64(prefix + secret) that depends on the secret alone, for the three possible alignments: a secret
+ * embedded in a longer base64 string contains one of these.
+ */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const firstGroup = Math.ceil(offset / 3);
+    const lastGroup = Math.floor((offset + bytes.length) / 3);
+    if (lastGroup > firstGroup) cores.push(encoded.slice(firstGroup * 4, lastGroup * 4));
+  }
+  return cores;
+}
