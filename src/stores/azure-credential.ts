@@ -39,6 +39,7 @@ export async function createAzureCredential(credential: AzureCredentialConfig, a
       return new identity.ManagedIdentityCredential({
         ...(credential.clientId ? { clientId: credential.clientId } : {}),
         retryOptions: SDK_RETRY_OPTIONS,
+        ...(ca ? { tlsOptions: { ca } } : {}),
       });
   }
 }

@@ -68,7 +68,8 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
   const where = `Key Vault secret '${ctx.secretName}' in ${host}`;
 
   // @azure/identity failures: the service connection's credential did not yield a token.
-  if (name === 'AuthenticationError' || name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError') {
+  // AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError, AggregateAuthenticationError.
+  if (/Authentication|Credential/.test(name)) {
     const aadsts = /AADSTS(\d+)/.exec(field(e, 'message') ?? '')?.[1];
     return new PatLifecycleError('auth', aadsts ? `AADSTS${aadsts}` : name, `${ctx.identity} could not sign in to Microsoft Entra for Key Vault (${aadsts ? `AADSTS${aadsts}` : name}).`, {
       ...base,
@@ -87,7 +88,7 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
   }
   if (status === 403) {
     const firewall = inner.some((c) => c === 'ForbiddenByFirewall' || c === 'ForbiddenByConnection');
-    return new PatLifecycleError('permission', inner.find((c) => c.startsWith('Forbidden')) ?? code ?? 'HTTP 403', `${ctx.identity} may not '${ctx.operation}' on ${where}.`, {
+    return new PatLifecycleError('permission', [...inner].reverse().find((c) => c.startsWith('Forbidden')) ?? code ?? 'HTTP 403', `${ctx.identity} may not '${ctx.operation}' on ${where}.`, {
       ...base,
       hint: firewall
         ? `The vault's firewall blocks the agent: allow the agent's network on vault '${vaultName}' (Networking), or use a self-hosted agent inside it.`

@@ -1,9 +1,11 @@
 import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { AZURE_DEVOPS_RESOURCE, type EmulatorCore, type EmulatorUser, type EmuRequest, type EmuResponse, type Principal } from './types';
-import { AadstsError, aadstsBody, aadstsResponse, AADSTS, ENTRA_HEADERS, type AadstsVars, type EntraErrorContext } from './entra-errors';
-import { entraTimestamp, DAY, MINUTE } from './clock';
-import { b64url, decodeJwt, jwk, sameAudience, signJwt, verifyJwtSignature, type AccessTokens } from './tokens';
+import { AadstsError, aadstsBody, aadstsResponse, AADSTS, ENTRA_HEADERS, type EntraErrorContext } from './entra-errors';
+import { entraTimestamp, DAY } from './clock';
+import { b64url, decodeJwt, sameAudience, signJwt, verifyJwtSignature, type AccessTokens } from './tokens';
 import { defineRoute } from './server';
+import { registerAuthorize } from './entra-authorize';
+import { registerDiscovery } from './entra-discovery';
 
 export type AppKind = 'public' | 'confidential' | 'spa';
 
@@ -75,6 +77,23 @@ export interface EntraControl {
   issueJobToken(opts: { org: string; projectId: string; name?: string; lifetimeSeconds?: number }): { token: string; principal: Principal & { kind: 'job' } };
 }
 
+/** What the authorize and discovery routes share with the token endpoint. */
+export interface EntraRouting {
+  core: EmulatorCore;
+  tokens: AccessTokens;
+  base(): string;
+  isEntraHost(host: string): boolean;
+  entraRoute(name: string, method: string, path: string, handle: (req: EmuRequest, p: Record<string, string>) => EmuResponse): void;
+  resolveTenant(segment: string): ResolvedTenant | undefined;
+  errorContext(req: EmuRequest): EntraErrorContext;
+  parseScopes(raw: string | null, tenantName: string): ScopeRequest;
+  apps: Map<string, App>;
+  codes: Map<string, AuthCode>;
+  browserUser(): string | undefined;
+}
+
+export type ResolvedTenant = { any: true } | { any: false; tenant: Tenant };
+
 export interface EntraInternals {
   control: EntraControl;
   defaultTenantId: string;
@@ -84,7 +103,7 @@ export interface EntraInternals {
   audienceFor(resource: string): string | undefined;
 }
 
-interface Tenant {
+export interface Tenant {
   tenantId: string;
   domain: string;
 }
@@ -95,7 +114,7 @@ interface AppCert {
   key: KeyObject;
 }
 
-interface App {
+export interface App {
   clientId: string;
   objectId: string;
   displayName: string;
@@ -115,7 +134,7 @@ interface RtRecord extends RefreshTokenInfo {
   publicClient: boolean;
 }
 
-interface AuthCode {
+export interface AuthCode {
   clientId: string;
   userId: string;
   tenantId: string;
@@ -139,7 +158,7 @@ interface DeviceCode {
   userId?: string;
 }
 
-interface ScopeRequest {
+export interface ScopeRequest {
   /** Resource as the client named it (prefix of its scopes), e.g. `499b84ac-…` or `https://vault.emulator.test`. */
   resource?: string;
   audience?: string;
@@ -150,7 +169,6 @@ interface ScopeRequest {
 
 const RT_INACTIVITY_MS = 90 * DAY;
 const SPA_RT_LIFETIME_MS = 1 * DAY;
-const AUTH_CODE_LIFETIME_MS = 10 * MINUTE;
 const DEVICE_CODE_LIFETIME_S = 900;
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 const GRAPH = 'https://graph.microsoft.com';
@@ -184,7 +202,7 @@ export function registerEntra(core: EmulatorCore, tokens: AccessTokens): EntraIn
   const defaultTenant = addTenant({ domain: 'contoso.onmicrosoft.com' });
 
   /** `common`/`organizations` mean "any tenant"; GUIDs and domains must name a known tenant. */
-  const resolveTenant = (segment: string): { any: true } | { any: false; tenant: Tenant } | undefined => {
+  const resolveTenant = (segment: string): ResolvedTenant | undefined => {
     const s = segment.toLowerCase();
     if (s === 'common' || s === 'organizations' || s === 'consumers') return { any: true };
     const byId = tenants.get(s);
@@ -607,174 +625,21 @@ export function registerEntra(core: EmulatorCore, tokens: AccessTokens): EntraIn
     };
   });
 
-  core.addRoute(
-    defineRoute({ service: 'entra', name: 'entra.authorize', method: 'GET', path: '/:tenant/oauth2/v2.0/authorize', host: isEntraHost, handle: (req, p) => authorize(req, p.tenant!) }),
-  );
-
-  const authorize = (req: EmuRequest, tenantSegment: string): EmuResponse => {
-    const q = req.query;
-    const ctx = errorContext(req);
-    const page = (code: number, vars: AadstsVars): EmuResponse => {
-      const { body } = aadstsBody(code, ctx, vars);
-      return {
-        status: 400,
-        headers: { 'Content-Type': 'text/html; charset=utf-8' },
-        body: `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><div id="error">${escapeHtml(String(body.error_description))}</div></body></html>`,
-      };
-    };
-    const t = resolveTenant(tenantSegment);
-    if (!t) return page(90002, { tenant: tenantSegment });
-    const clientId = q.get('client_id') ?? '';
-    const app = apps.get(clientId.toLowerCase());
-    if (!app || (!t.any && t.tenant.tenantId !== app.tenantId)) return page(700016, { clientId, tenant: tenantSegment });
-    const redirectUri = q.get('redirect_uri') ?? '';
-    if (!redirectAllowed(app, redirectUri)) return page(50011, { redirectUri, clientId });
-    const state = q.get('state');
-    const mode = q.get('response_mode') ?? 'query';
-    const reply = (params: Record<string, string>): EmuResponse => {
-      if (state !== null) params.state = state;
-      if (mode === 'form_post') {
-        const inputs = Object.entries(params)
-          .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}"/>`)
-          .join('');
-        return {
-          status: 200,
-          headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
-          body: `<html><body onload="document.forms[0].submit()"><form method="POST" action="${escapeHtml(redirectUri)}">${inputs}</form></body></html>`,
-        };
-      }
-      const qs = new URLSearchParams(params).toString();
-      const location = mode === 'fragment' ? `${redirectUri}#${qs}` : `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${qs}`;
-      return { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' }, body: null };
-    };
-    const fail = (code: number, vars: AadstsVars = {}, error?: string) => {
-      const { body } = aadstsBody(code, ctx, vars);
-      return reply({
-        error: error ?? String(body.error),
-        error_description: String(body.error_description),
-        error_uri: String(body.error_uri),
-        ...(body.suberror ? { error_subcode: String(body.suberror) } : {}),
-      });
-    };
-    if (q.get('response_type') !== 'code') return reply({ error: 'unsupported_response_type', error_description: 'AADSTS70005: response_type \'' + (q.get('response_type') ?? '') + "' is not enabled for the client." });
-    const scope = q.get('scope');
-    if (!scope) return fail(900144, { parameter: 'scope' });
-    try {
-      parseScopes(scope, tenantSegment);
-    } catch (e) {
-      if (e instanceof AadstsError) return fail(e.code, e.vars);
-      throw e;
-    }
-    const challenge = q.get('code_challenge') ?? undefined;
-    const method = q.get('code_challenge_method') ?? (challenge ? 'plain' : undefined);
-    if (challenge && method !== 'S256' && method !== 'plain') return reply({ error: 'invalid_request', error_description: 'AADSTS501491: Invalid code_challenge_method.' });
-    if (!challenge && app.kind === 'spa') return fail(9002325);
-    if (!app.consented) return fail(65001, { clientId: app.clientId, appName: app.displayName }, 'consent_required');
-    const user = pickBrowserUser(q.get('login_hint'), t.any ? undefined : t.tenant.tenantId);
-    if (!user) return fail(50058, {}, 'login_required');
-    if (!t.any && user.tenantId !== t.tenant.tenantId) return fail(50020, { upn: user.upn, tenant: tenantSegment, clientId: app.clientId });
-    const code = `1.A${b64url(randomBytes(96))}`;
-    codes.set(code, {
-      clientId: app.clientId,
-      userId: user.userId,
-      tenantId: user.tenantId,
-      redirectUri,
-      scope,
-      challenge,
-      method,
-      nonce: q.get('nonce') ?? undefined,
-      expiresAt: clock.now() + AUTH_CODE_LIFETIME_MS,
-      redeemed: false,
-    });
-    core.recordSecret(code);
-    return reply({ code, ...(q.get('client_info') === '1' ? { client_info: b64url(JSON.stringify({ uid: user.userId, utid: user.tenantId })) } : {}) });
+  const routing: EntraRouting = {
+    core,
+    tokens,
+    base,
+    isEntraHost,
+    entraRoute,
+    resolveTenant,
+    errorContext,
+    parseScopes,
+    apps,
+    codes,
+    browserUser: () => browserUser,
   };
-
-  const pickBrowserUser = (loginHint: string | null, tenantId: string | undefined): EmulatorUser | undefined => {
-    if (loginHint) {
-      for (const u of core.users.values()) if (u.upn.toLowerCase() === loginHint.toLowerCase()) return u;
-    }
-    if (browserUser) return core.users.get(browserUser);
-    const candidates = [...core.users.values()].filter((u) => !tenantId || u.tenantId === tenantId);
-    return candidates.length === 1 ? candidates[0] : undefined;
-  };
-
-  const openidConfiguration = (req: EmuRequest, p: Record<string, string>): EmuResponse => {
-    const t = resolveTenant(p.tenant!);
-    if (!t) {
-      const { body } = aadstsBody(90002, errorContext(req), { tenant: p.tenant });
-      return { status: 400, headers: { ...ENTRA_HEADERS }, body: { ...body, error: 'invalid_tenant' } };
-    }
-    const b = base();
-    const seg = p.tenant!;
-    const issuerTenant = t.any ? '{tenantid}' : t.tenant.tenantId;
-    const host = new URL(b).host;
-    return {
-      status: 200,
-      headers: { 'Cache-Control': 'max-age=86400, private' },
-      body: {
-        token_endpoint: `${b}/${seg}/oauth2/v2.0/token`,
-        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
-        jwks_uri: `${b}/${seg}/discovery/v2.0/keys`,
-        response_modes_supported: ['query', 'fragment', 'form_post'],
-        subject_types_supported: ['pairwise'],
-        id_token_signing_alg_values_supported: ['RS256'],
-        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-        issuer: `${b}/${issuerTenant}/v2.0`,
-        request_uri_parameter_supported: false,
-        userinfo_endpoint: `${b}/oidc/userinfo`,
-        authorization_endpoint: `${b}/${seg}/oauth2/v2.0/authorize`,
-        device_authorization_endpoint: `${b}/${seg}/oauth2/v2.0/devicecode`,
-        http_logout_supported: true,
-        frontchannel_logout_supported: true,
-        end_session_endpoint: `${b}/${seg}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
-        kerberos_endpoint: `${b}/${seg}/kerberos`,
-        tenant_region_scope: 'EU',
-        cloud_instance_name: host,
-        cloud_graph_host_name: 'graph.windows.net',
-        msgraph_host: 'graph.microsoft.com',
-        rbac_url: 'https://pas.windows.net',
-      },
-    };
-  };
-  entraRoute('entra.openidConfiguration', 'GET', '/:tenant/v2.0/.well-known/openid-configuration', (req, p) => openidConfiguration(req, p));
-
-  const instanceDiscovery = (req: EmuRequest): EmuResponse => {
-    const b = base();
-    const host = new URL(b).host;
-    let tenant = 'common';
-    const ae = req.query.get('authorization_endpoint');
-    if (ae) {
-      try {
-        tenant = new URL(ae).pathname.split('/').filter(Boolean)[0] ?? 'common';
-      } catch {
-        // keep `common`: Entra answers discovery for unparsable input with the common endpoint too
-      }
-    }
-    return {
-      status: 200,
-      body: {
-        tenant_discovery_endpoint: `${b}/${tenant}/v2.0/.well-known/openid-configuration`,
-        'api-version': '1.1',
-        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-      },
-    };
-  };
-  entraRoute('entra.instanceDiscovery', 'GET', '/common/discovery/instance', (req) => instanceDiscovery(req));
-  entraRoute('entra.instanceDiscovery', 'GET', '/:tenant/discovery/instance', (req) => instanceDiscovery(req));
-
-  const keys = (): EmuResponse => ({ status: 200, headers: { 'Cache-Control': 'max-age=86400, private' }, body: { keys: [jwk(tokens.key, `${base()}/{tenantid}/v2.0`)] } });
-  entraRoute('entra.keys', 'GET', '/:tenant/discovery/v2.0/keys', () => keys());
-  entraRoute('entra.keys', 'GET', '/:tenant/discovery/keys', () => keys());
-
-  entraRoute('entra.logout', 'GET', '/:tenant/oauth2/v2.0/logout', (req): EmuResponse => {
-    const to = req.query.get('post_logout_redirect_uri');
-    return to
-      ? { status: 302, headers: { Location: to }, body: null }
-      : { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: '<html><body>You signed out of your account.</body></html>' };
-  });
+  registerAuthorize(routing);
+  registerDiscovery(routing);
 
   // ---------- control ----------
 
@@ -907,26 +772,6 @@ function publicInfo(r: RtRecord): RefreshTokenInfo {
   return { ...info };
 }
 
-function redirectAllowed(app: App, uri: string): boolean {
-  if (app.redirectUris.includes(uri)) return true;
-  let want: URL;
-  try {
-    want = new URL(uri);
-  } catch {
-    return false;
-  }
-  // Native apps: a registered http loopback URI matches any port (RFC 8252 §7.3), same host and path.
-  if (want.protocol !== 'http:' || !['localhost', '127.0.0.1', '[::1]'].includes(want.hostname)) return false;
-  return app.redirectUris.some((r) => {
-    try {
-      const reg = new URL(r);
-      return reg.protocol === 'http:' && reg.hostname === want.hostname && reg.pathname.replace(/\/$/, '') === want.pathname.replace(/\/$/, '');
-    } catch {
-      return false;
-    }
-  });
-}
-
 function formatDuration(ms: number): string {
   const days = Math.floor(ms / DAY);
   const rest = ms - days * DAY;
@@ -936,8 +781,3 @@ function formatDuration(ms: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${days}.${pad(h)}:${pad(m)}:${pad(s)}`;
 }
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-

@@ -137,11 +137,17 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     port,
   };
 
-  // Entra first: its routes are the most specific, and the other parts mint tokens through it.
-  const entra = registerEntra(core, tokens);
-  registerOidc(core, entra);
-  registerMsi(core, tokens, entra);
-  registerServiceModules(core);
+  try {
+    // Entra first: its routes are the most specific, and the other parts mint tokens through it.
+    const entra = registerEntra(core, tokens);
+    registerOidc(core, entra);
+    registerMsi(core, tokens, entra);
+    registerServiceModules(core);
+  } catch (e) {
+    server.close();
+    tls.dispose();
+    throw e;
+  }
 
   const handle: Emulator = {
     urls,

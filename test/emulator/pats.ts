@@ -107,12 +107,12 @@ function patStore(core: EmulatorCore): PatStore {
 }
 
 /** The wire shape, in the property order of the spec examples. */
-function patTokenJson(p: PatRecord, org: Organization | undefined, includeToken: boolean): object {
+function patTokenJson(p: PatRecord, includeToken: boolean): object {
   return {
     displayName: p.displayName,
     validTo: formatSqlTicks(p.validTo),
     scope: p.scope,
-    targetAccounts: p.allOrgs ? null : [org && org.id === p.orgId ? org.id : p.orgId],
+    targetAccounts: p.allOrgs ? null : [p.orgId],
     validFrom: formatSqlTicks(p.validFrom),
     authorizationId: p.authorizationId,
     token: includeToken ? p.token : null,
@@ -380,7 +380,7 @@ function handleCreate(call: PatCall, req: EmuRequest): EmuResponse {
   const requested = validTo ?? now + DEFAULT_LIFETIME_DAYS * DAY_MS;
   const validToMs = Math.min(requested, maxValidToMs(org, user.userId, now));
   const rec = store.add(org, user.userId, { displayName, scope, allOrgs: !!allOrgs, validToMs });
-  return result(call, patTokenJson(rec, org, true), 'none');
+  return result(call, patTokenJson(rec, true), 'none');
 }
 
 function findOwned(call: PatCall, id: string): PatRecord | undefined {
@@ -406,7 +406,7 @@ function handleGet(call: PatCall, req: EmuRequest): EmuResponse {
   if (typeof id !== 'string') return id;
   const rec = findOwned(call, id);
   if (!rec) return notFound(call, id);
-  return result(call, patTokenJson(rec, call.org, false), 'none');
+  return result(call, patTokenJson(rec, false), 'none');
 }
 
 function handleRevoke(call: PatCall, req: EmuRequest): EmuResponse {
@@ -469,7 +469,7 @@ function handleUpdate(call: PatCall, req: EmuRequest): EmuResponse {
   rec.allOrgs = newAllOrgs;
   rec.validTo = validToTicks;
   if (!newAllOrgs && rec.orgId !== org.id) rec.orgId = org.id;
-  return result(call, patTokenJson(rec, org, false), 'none');
+  return result(call, patTokenJson(rec, false), 'none');
 }
 
 // --- List ----------------------------------------------------------------------------------------
@@ -581,7 +581,7 @@ function handleList(call: PatCall, req: EmuRequest): EmuResponse {
     const cursor: ListCursor = { v: 1, f: filter, s: sort, a: asc, k: last.k, id: last.id };
     continuationToken = Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
   }
-  return ctx.json(200, { continuationToken, patTokens: page.map((x) => patTokenJson(x.p, call.org, false)) });
+  return ctx.json(200, { continuationToken, patTokens: page.map((x) => patTokenJson(x.p, false)) });
 }
 
 // --- connectionData --------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ describe('emulator Key Vault over HTTPS with @azure/keyvault-secrets', function 
   it('soft delete: poller completes, set of the name is 409 ObjectIsDeletedButRecoverable, recover and purge work', async () => {
     const c = client(officerApp);
     await c.setSecret('plop', 'v1');
-    const poller = await c.beginDeleteSecret('plop', { updateIntervalInMs: 10 });
+    const poller = await c.beginDeleteSecret('plop', { intervalInMs: 10 });
     const deleted = await poller.pollUntilDone();
     assert.equal(deleted.name, 'plop');
     assert.ok(deleted.properties.recoveryId!.endsWith('/deletedsecrets/plop'));
@@ -139,10 +139,10 @@ describe('emulator Key Vault over HTTPS with @azure/keyvault-secrets', function 
       return true;
     });
     await assert.rejects(c.getSecret('plop'), (e: { statusCode?: number }) => e.statusCode === 404);
-    const recover = await c.beginRecoverDeletedSecret('plop', { updateIntervalInMs: 10 });
+    const recover = await c.beginRecoverDeletedSecret('plop', { intervalInMs: 10 });
     await recover.pollUntilDone();
     assert.equal((await c.getSecret('plop')).value, 'v1');
-    await (await c.beginDeleteSecret('plop', { updateIntervalInMs: 10 })).pollUntilDone();
+    await (await c.beginDeleteSecret('plop', { intervalInMs: 10 })).pollUntilDone();
     await c.purgeDeletedSecret('plop');
     assert.equal((await c.setSecret('plop', 'fresh')).value, 'fresh');
   });

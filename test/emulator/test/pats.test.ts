@@ -90,8 +90,8 @@ describe('emulator PAT Lifecycle API (unit)', () => {
     });
 
     it('gives targetAccounts null for allOrgs, space-separated scopes normalised', async () => {
-      const { alice, api } = setup();
-      const res = await api(alice.bearer).create({ displayName: 'g', scope: 'vso.code  vso.build', validTo: future(new FakeCore(), 5), allOrgs: true });
+      const { core, alice, api } = setup();
+      const res = await api(alice.bearer).create({ displayName: 'g', scope: 'vso.code  vso.build', validTo: future(core, 5), allOrgs: true });
       assert.equal(res.json.patToken.targetAccounts, null);
       assert.equal(res.json.patToken.scope, 'vso.code vso.build');
     });
@@ -256,7 +256,7 @@ describe('emulator PAT Lifecycle API (unit)', () => {
 
   describe('list', () => {
     it('pages 250 PATs by 100 with an opaque token; "" on the last page', async () => {
-      const { core, alice, api, pats } = setup();
+      const { alice, api, pats } = setup();
       for (let i = 0; i < 250; i++) pats.create('contoso', alice.user.userId, { displayName: `pat-${String(i).padStart(3, '0')}`, scope: 'vso.code', lifetimeDays: 10 + (i % 7) });
       const seen: string[] = [];
       let token = '';
@@ -276,7 +276,6 @@ describe('emulator PAT Lifecycle API (unit)', () => {
       assert.deepEqual(sizes, [100, 100, 50]);
       assert.equal(new Set(seen).size, 250);
       assert.deepEqual(seen, [...seen].sort());
-      void core;
     });
 
     it('refuses a continuation token reused with other filter options; caps $top at 100', async () => {

@@ -1,0 +1,209 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { generate } from 'selfsigned';
+import type { AzureCredentialConfig, KeyVaultRef } from '../../../src/config/types';
+import { PatLifecycleError } from '../../../src/errors';
+import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from '../../../src/stores/key-vault-store';
+import { openSecretStore } from '../../../src/stores/open-store';
+import { startHarness, type Harness } from '../entra/emulator-harness';
+
+// Vault host names (`{vault}.vault.emulator.test`) resolve to the emulator through the same lookup hook child
+// processes preload; the product code is unchanged.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../../support/child-preload.cjs');
+
+const ROOT = resolve(__dirname, '../../..');
+
+describe('KeyVaultStore against the emulator', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let sp: { clientId: string; secret?: string; objectId: string };
+  let vaultCount = 0;
+  const meta = { authorizationId: '4ab5764f-4193-4f1d-b995-64144880b7d7', validTo: '2027-03-01T12:00:00Z' };
+
+  before(async () => {
+    h = await startHarness();
+    sp = h.emu.control.entra.addApp({ kind: 'confidential' });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  function vault(access: Record<string, 'officer' | 'user' | 'reader'>, opts: { softDelete?: boolean } = {}): { name: string; url: string } {
+    return h.emu.control.keyVault.addVault({ name: `kv${++vaultCount}`, access, ...opts });
+  }
+
+  function ref(url: string, credential: AzureCredentialConfig): KeyVaultRef {
+    return { vaultUrl: url, authorityHost: h.emu.urls.authorityHost, dnsSuffix: h.emu.urls.vaultDnsSuffix, credential };
+  }
+
+  const secretCredential = (over: Partial<{ clientSecret: string }> = {}): AzureCredentialConfig => ({
+    scheme: 'ServicePrincipal',
+    tenantId: h.tenantId,
+    clientId: sp.clientId,
+    clientSecret: over.clientSecret ?? sp.secret,
+  });
+
+  const store = (url: string, credential = secretCredential(), contentType = PAT_CONTENT_TYPE) =>
+    new KeyVaultStore({ vault: ref(url, credential), secretName: 'feed-pat', network: h.network, contentType });
+
+  async function failure(p: Promise<unknown>): Promise<PatLifecycleError> {
+    try {
+      await p;
+    } catch (e) {
+      assert.ok(e instanceof PatLifecycleError, `expected PatLifecycleError, got ${String(e)}`);
+      for (const s of h.emu.secrets().filter((x) => x.length >= 8)) assert.ok(!e.describe().includes(s), `secret in the error: ${e.describe()}`);
+      return e;
+    }
+    assert.fail('expected a failure');
+  }
+
+  it('writes a version with content type, tags and expiry, verifies it, reads the tags back', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const s = store(v.url);
+    assert.deepEqual(await s.read(), { exists: false, metadata: {} });
+    const receipt = await s.write('pat-value-one-xxxxxxxx', meta);
+    assert.match(receipt.version ?? '', /^[0-9a-f]{32}$/);
+    await s.verify(receipt, 'pat-value-one-xxxxxxxx');
+    assert.deepEqual(await s.read(), { exists: true, metadata: meta });
+
+    const side = h.emu.control.keyVault.getSecret(v.name, 'feed-pat');
+    const version = side.versions.at(-1);
+    assert.equal(version.value, 'pat-value-one-xxxxxxxx');
+    assert.equal(version.contentType, PAT_CONTENT_TYPE);
+    assert.deepEqual(version.tags, meta);
+    assert.equal(version.exp, Date.parse(meta.validTo) / 1000);
+
+    const second = await s.write('pat-value-two-yyyyyyyy', { ...meta, authorizationId: 'other' });
+    assert.notEqual(second.version, receipt.version);
+    // The first receipt names the first version: it still holds the first value.
+    await s.verify(receipt, 'pat-value-one-xxxxxxxx');
+    const err = await failure(s.verify(receipt, 'pat-value-two-yyyyyyyy'));
+    assert.equal(err.kind, 'verification');
+    assert.match(s.describe(), /Key Vault secret 'feed-pat' in https:\/\/kv\d+\.vault\.emulator\.test/);
+  });
+
+  it('a refresh token is stored as text/plain without an expiry', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const s = store(v.url, secretCredential(), REFRESH_TOKEN_CONTENT_TYPE);
+    await s.write('refresh-token-value-zzzz', { issuedAt: '2026-01-01T00:00:00Z', clientId: 'c', tenantId: 't' });
+    const version = h.emu.control.keyVault.getSecret(v.name, 'feed-pat').versions.at(-1);
+    assert.equal(version.contentType, 'text/plain');
+    assert.equal(version.exp, undefined);
+  });
+
+  it('no role on the vault -> permission error naming Key Vault Secrets Officer', async () => {
+    const v = vault({});
+    const err = await failure(store(v.url).write('value-abcdefgh', meta));
+    assert.equal(err.kind, 'permission');
+    assert.equal(err.code, 'ForbiddenByRbac');
+    assert.match(err.hint!, /Key Vault Secrets Officer/);
+    assert.match(err.hint!, new RegExp(v.name));
+  });
+
+  it('a reader may read tags but not write', async () => {
+    const v = vault({ [sp.objectId]: 'reader' });
+    const err = await failure(store(v.url).write('value-abcdefgh', meta));
+    assert.equal(err.kind, 'permission');
+  });
+
+  it('a soft-deleted secret -> input error: recover or purge it', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    h.emu.control.keyVault.setSecret(v.name, 'feed-pat', 'old-value-123456');
+    h.emu.control.keyVault.deleteSecret(v.name, 'feed-pat');
+    const err = await failure(store(v.url).write('value-abcdefgh', meta));
+    assert.equal(err.code, 'ObjectIsDeletedButRecoverable');
+    assert.match(err.message, /soft-deleted/);
+    assert.match(err.hint!, /[Rr]ecover.*purge/);
+  });
+
+  it('a wrong client secret -> auth error naming the service connection identity', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const err = await failure(store(v.url, secretCredential({ clientSecret: 'wrong-secret-value' })).write('value-abcdefgh', meta));
+    assert.equal(err.kind, 'auth');
+    assert.match(err.code, /^AADSTS7000215$|AuthenticationError/);
+    assert.match(err.message, /service connection/);
+  });
+
+  it('an invalid secret name is an input error before any request', () => {
+    assert.throws(
+      () => new KeyVaultStore({ vault: ref('https://x.vault.emulator.test', secretCredential()), secretName: 'bad_name', network: h.network, contentType: PAT_CONTENT_TYPE, secretNameInput: 'refreshTokenSecretName' }),
+      (e: unknown) => e instanceof PatLifecycleError && e.kind === 'input' && e.input === 'refreshTokenSecretName',
+    );
+  });
+
+  it('a certificate service principal works', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'kv-sp' }], { keyType: 'rsa', keySize: 2048, algorithm: 'sha256' });
+    const app = h.emu.control.entra.addApp({ kind: 'confidential', certificatePem: pems.cert });
+    const v = vault({ [app.objectId]: 'officer' });
+    const s = store(v.url, { scheme: 'ServicePrincipal', tenantId: h.tenantId, clientId: app.clientId, certificatePem: `${pems.cert}\n${pems.private}` });
+    const receipt = await s.write('cert-written-value-1234', meta);
+    await s.verify(receipt, 'cert-written-value-1234');
+  });
+
+  it('workload identity federation (AzurePipelinesCredential) works', async () => {
+    const sc = h.emu.control.oidc.registerServiceConnection({ org: h.org, project: h.project.name, projectId: h.project.id, name: 'kv-connection' });
+    const app = h.emu.control.entra.addApp({ kind: 'confidential', federatedCredentials: [{ issuer: sc.issuer, subject: sc.subject }] });
+    const v = vault({ [app.objectId]: 'officer' });
+    const job = h.emu.control.entra.issueJobToken({ org: h.org, projectId: h.project.id });
+    const saved = process.env.SYSTEM_OIDCREQUESTURI;
+    delete process.env.SYSTEM_OIDCREQUESTURI;
+    try {
+      const s = store(v.url, {
+        scheme: 'WorkloadIdentityFederation',
+        tenantId: h.tenantId,
+        clientId: app.clientId,
+        serviceConnectionId: sc.id,
+        systemAccessToken: job.token,
+        oidcRequestUri: h.emu.control.oidc.oidcRequestUri({ org: h.org, projectId: h.project.id }),
+      });
+      const receipt = await s.write('wif-written-value-1234', meta);
+      await s.verify(receipt, 'wif-written-value-1234');
+    } finally {
+      if (saved === undefined) delete process.env.SYSTEM_OIDCREQUESTURI;
+      else process.env.SYSTEM_OIDCREQUESTURI = saved;
+    }
+  });
+
+  it('managed identity (App Service endpoint) works', async () => {
+    const mi = h.emu.control.msi.addIdentity({ system: true });
+    const v = vault({ [mi.objectId]: 'officer' });
+    const saved = { e: process.env.IDENTITY_ENDPOINT, h: process.env.IDENTITY_HEADER };
+    process.env.IDENTITY_ENDPOINT = h.emu.urls.msiEndpoint;
+    process.env.IDENTITY_HEADER = h.emu.urls.msiHeader;
+    try {
+      const s = store(v.url, { scheme: 'ManagedServiceIdentity' });
+      const receipt = await s.write('msi-written-value-1234', meta);
+      await s.verify(receipt, 'msi-written-value-1234');
+    } finally {
+      for (const [k, val] of [['IDENTITY_ENDPOINT', saved.e], ['IDENTITY_HEADER', saved.h]] as const) {
+        if (val === undefined) delete process.env[k];
+        else process.env[k] = val;
+      }
+    }
+  });
+
+  it('openSecretStore picks the content type by purpose', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const deps = { http: h.http, organization: h.org, devopsUrl: h.emu.urls.devops, userAccessToken: 'x', network: h.network };
+    const rt = await openSecretStore({ kind: 'keyVault', vault: ref(v.url, secretCredential()), secretName: 'rt' }, { ...deps, purpose: 'refreshToken' });
+    await rt.write('rt-value-abcdefgh', {});
+    assert.equal(h.emu.control.keyVault.getSecret(v.name, 'rt').versions.at(-1).contentType, 'text/plain');
+  });
+
+  it('the Azure SDKs are not loaded until a Key Vault store talks to the vault', () => {
+    const script = `
+      const { openSecretStore } = require('./src/stores/open-store');
+      const { KeyVaultStore } = require('./src/stores/key-vault-store');
+      new KeyVaultStore({ vault: { vaultUrl: 'https://v.vault.azure.net', authorityHost: 'https://login.microsoftonline.com', dnsSuffix: 'vault.azure.net', credential: { scheme: 'ManagedServiceIdentity' } }, secretName: 's', network: { timeoutMs: 1000 }, contentType: 'x' });
+      openSecretStore({ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'v', auth: 'user' }, { http: { request: async () => { throw new Error('no'); } }, organization: 'o', devopsUrl: 'https://d', userAccessToken: 't', network: { timeoutMs: 1000 }, purpose: 'pat' })
+        .then(() => {
+          const loaded = Object.keys(require.cache).filter((k) => /@azure[\\\\/](identity|keyvault-secrets|core-rest-pipeline)/.test(k));
+          process.stdout.write(JSON.stringify(loaded));
+        });
+    `;
+    const out = execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), []);
+  });
+});
