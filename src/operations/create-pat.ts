@@ -4,7 +4,8 @@
  */
 import type { PatToken, PatTokenCreateRequest } from '../devops/types';
 import { PatLifecycleError } from '../errors';
-import { createdAt, day, daysLeft, requestedValidTo, wasShortened, wholeDays } from './pat-facts';
+import { createdAt, day, requestedValidTo, wasShortened } from './pat-facts';
+import { daysBetween } from '../clock';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
 /** validFrom comes from the service's clock; allow for it running behind ours. */
@@ -45,7 +46,8 @@ async function revokeLostCreates(run: OperationRun, displayName: string, known: 
 /** The organization's maximum lifespan policy shortens validTo silently (since 2024): say so, and what it means. */
 function warnIfShortened(run: OperationRun, request: PatTokenCreateRequest, created: PatToken, out: PatOutcome): void {
   if (!wasShortened(request.validTo, created.validTo)) return;
-  const days = wholeDays(daysLeft(created, run.now()));
+  // The policy grants whole days from creation; the time the answer took must not cost one.
+  const days = Math.round(daysBetween(new Date(created.validFrom), new Date(created.validTo)));
   const { lifetimeDays, rotateWhenExpiresWithinDays, action } = run.config;
   let message = `Azure DevOps shortened PAT '${created.displayName}' to expire on ${day(created.validTo)} (${days} days instead of the ${lifetimeDays} requested): the organization limits PAT lifespans. Set lifetimeDays to ${days} or less to match.`;
   if (action === 'rotate' && rotateWhenExpiresWithinDays > 0 && days <= rotateWhenExpiresWithinDays) {

@@ -7,12 +7,15 @@ import { createPat, newPatRequest } from './create-pat';
 import { openDestination } from './destination';
 import { day } from './pat-facts';
 import { storeNewPat } from './store-new-pat';
-import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
-export async function createOne(run: OperationRun, displayName: string): Promise<PatOutcome> {
+export function createOne(run: OperationRun, displayName: string): Promise<PatOutcome> {
+  return settle(newOutcome(displayName), (out) => create(run, displayName, out));
+}
+
+async function create(run: OperationRun, displayName: string, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
   const scopes = config.scopes!;
-  const out = newOutcome(displayName);
   const { store, storedId } = await openDestination(run, displayName);
   const sameName = (await run.directory.active()).filter((t) => t.displayName === displayName);
   const stored = storedId ? sameName.find((t) => t.authorizationId.toLowerCase() === storedId.toLowerCase()) : undefined;

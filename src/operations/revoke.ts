@@ -1,15 +1,18 @@
 /** revoke: by authorization ID or exact name. A PAT that is already gone is what the user wanted: success, with a note. */
 import { select } from './select';
 import { day } from './pat-facts';
-import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RevokeTarget {
   displayName?: string;
   authorizationId?: string;
 }
 
-export async function revokeOne(run: OperationRun, target: RevokeTarget): Promise<PatOutcome> {
-  const out = newOutcome(target.displayName ?? target.authorizationId ?? '');
+export function revokeOne(run: OperationRun, target: RevokeTarget): Promise<PatOutcome> {
+  return settle(newOutcome(target.displayName ?? target.authorizationId ?? ''), (out) => revoke(run, target, out));
+}
+
+async function revoke(run: OperationRun, target: RevokeTarget, out: PatOutcome): Promise<PatOutcome> {
   const active = await run.directory.active();
   const id = target.authorizationId?.toLowerCase();
   const pat = id ? active.find((t) => t.authorizationId.toLowerCase() === id) : select(active, { ...target, takeNewest: run.config.selector.takeNewest }, undefined).current;

@@ -18,16 +18,19 @@ import { day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { cleanUpLeftovers, revokeOld } from './revoke-pats';
 import { select } from './select';
 import { storeNewPat } from './store-new-pat';
-import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RotateTarget {
   displayName?: string;
   authorizationId?: string;
 }
 
-export async function rotateOne(run: OperationRun, target: RotateTarget): Promise<PatOutcome> {
+export function rotateOne(run: OperationRun, target: RotateTarget): Promise<PatOutcome> {
+  return settle(newOutcome(target.displayName ?? target.authorizationId ?? ''), (out) => rotate(run, target, out));
+}
+
+async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
-  const out = newOutcome(target.displayName ?? target.authorizationId ?? '');
   const active = await run.directory.active();
   const named = target.displayName ?? active.find((t) => t.authorizationId.toLowerCase() === target.authorizationId?.toLowerCase())?.displayName;
   const { store, storedId } = named !== undefined || !destinationUsesName(config.destination) ? await openDestination(run, named ?? '') : {};

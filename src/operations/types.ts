@@ -3,7 +3,7 @@ import type { Config, SecretDestination } from '../config/types';
 import type { PatDisplayFilter, PatToken, PatTokenCreateRequest, PatTokenUpdateRequest } from '../devops/types';
 import type { SecretStore } from '../stores/secret-store';
 import type { Host } from '../host';
-import type { PatLifecycleError } from '../errors';
+import { asPatLifecycleError, type PatLifecycleError } from '../errors';
 
 /** The PAT Lifecycle API as operations use it; src/devops/pat-client.ts `PatClient` has this shape. */
 export interface PatApi {
@@ -71,6 +71,23 @@ export interface PatOutcome {
 
 export interface OperationResult {
   outcomes: PatOutcome[];
+}
+
+/**
+ * Runs one PAT's work on its outcome; a failure is recorded on it with what was done and said before (warnings,
+ * plan), and the new value is dropped: a failed PAT hands no value to later steps.
+ */
+export async function settle(out: PatOutcome, work: (out: PatOutcome) => Promise<unknown>): Promise<PatOutcome> {
+  try {
+    await work(out);
+  } catch (err) {
+    out.error = asPatLifecycleError(err);
+    out.action = 'failed';
+    out.rotated = false;
+    out.detail = `failed: ${out.error.describe()}`;
+    delete out.newToken;
+  }
+  return out;
 }
 
 export function newOutcome(name: string): PatOutcome {

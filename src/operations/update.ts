@@ -5,16 +5,19 @@ import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
 import { fullAccessRefused } from './rotate';
 import { select } from './select';
-import { describePat, newOutcome, type OperationRun, type PatOutcome } from './types';
+import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface UpdateTarget {
   displayName?: string;
   authorizationId?: string;
 }
 
-export async function updateOne(run: OperationRun, target: UpdateTarget): Promise<PatOutcome> {
+export function updateOne(run: OperationRun, target: UpdateTarget): Promise<PatOutcome> {
+  return settle(newOutcome(target.displayName ?? target.authorizationId ?? ''), (out) => update(run, target, out));
+}
+
+async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
-  const out = newOutcome(target.displayName ?? target.authorizationId ?? '');
   const selection = select(await run.directory.active(), { ...target, takeNewest: config.selector.takeNewest }, undefined);
   const pat = selection.current;
   if (!pat) {

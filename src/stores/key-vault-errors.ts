@@ -3,6 +3,7 @@
  * error codes and names; the SDK's message text is not copied, since it can quote request details.
  */
 import { PatLifecycleError } from '../errors';
+import { TIMEOUT_SETTING_HINT } from '../http/transport-errors';
 
 interface SdkErrorLike {
   name?: unknown;
@@ -23,6 +24,8 @@ export interface KeyVaultErrorContext {
   identity: string;
   /** The task input holding the secret name, for input errors. */
   secretNameInput: string;
+  /** The per-request limit, for the timeout message. */
+  timeoutMs?: number;
 }
 
 function field(err: SdkErrorLike, name: keyof SdkErrorLike): string | undefined {
@@ -120,6 +123,14 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
       ...base,
       retryable: true,
       hint: 'Run the pipeline again later.',
+    });
+  }
+  if (name === 'AbortError' || (code === 'REQUEST_SEND_ERROR' && /timeout|timed out|aborted/i.test(field(e, 'message') ?? ''))) {
+    const after = ctx.timeoutMs ? ` after ${Math.round(ctx.timeoutMs / 100) / 10} s` : '';
+    return new PatLifecycleError('network', 'ETIMEDOUT', `The request to Key Vault ${host} timed out${after}: '${ctx.operation}'.`, {
+      ...base,
+      retryable: true,
+      hint: TIMEOUT_SETTING_HINT,
     });
   }
   if (/challenge resource/i.test(field(e, 'message') ?? '')) {

@@ -61,7 +61,7 @@ export class KeyVaultStore implements SecretStore {
     const client = await this.secretClient();
     try {
       // Latest version; its value is read (the SDK has no metadata-only get) but never kept.
-      const secret = await client.getSecret(this.secretName);
+      const secret = await client.getSecret(this.secretName, this.requestOptions());
       return { exists: true, metadata: { ...(secret.properties.tags ?? {}) } };
     } catch (err) {
       if (isSecretNotFound(err)) return { exists: false, metadata: {} };
@@ -77,6 +77,7 @@ export class KeyVaultStore implements SecretStore {
         contentType: this.contentType,
         tags: { ...metadata },
         ...(expiresOn ? { expiresOn } : {}),
+        ...this.requestOptions(),
       });
       return { version: secret.properties.version, metadata: { ...metadata } };
     } catch (err) {
@@ -88,7 +89,7 @@ export class KeyVaultStore implements SecretStore {
     const client = await this.secretClient();
     let secret;
     try {
-      secret = await client.getSecret(this.secretName, receipt.version ? { version: receipt.version } : undefined);
+      secret = await client.getSecret(this.secretName, { ...(receipt.version ? { version: receipt.version } : {}), ...this.requestOptions() });
     } catch (err) {
       if (isSecretNotFound(err)) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) is missing right after it was written.`);
       throw translateKeyVaultError(err, this.errorContext('get secret'));
@@ -100,6 +101,11 @@ export class KeyVaultStore implements SecretStore {
     }
   }
 
+  /** The same per-request limit as every other call of the run (PatLifecycle.RequestTimeoutSeconds). */
+  private requestOptions(): { requestOptions: { timeout: number } } {
+    return { requestOptions: { timeout: this.network.timeoutMs } };
+  }
+
   private errorContext(operation: string): KeyVaultErrorContext {
     return {
       vaultUrl: this.vault.vaultUrl,
@@ -107,6 +113,7 @@ export class KeyVaultStore implements SecretStore {
       operation,
       identity: `the identity of the Azure service connection (${this.vault.credential.scheme}${'clientId' in this.vault.credential && this.vault.credential.clientId ? `, client id ${this.vault.credential.clientId}` : ''})`,
       secretNameInput: this.secretNameInput,
+      timeoutMs: this.network.timeoutMs,
     };
   }
 

@@ -108,7 +108,6 @@ export function registerAuthorize(x: EntraRouting): void {
     const candidates = [...core.users.values()].filter((u) => !tenantId || u.tenantId === tenantId);
     return candidates.length === 1 ? candidates[0] : undefined;
   };
-
 }
 
 function redirectAllowed(app: App, uri: string): boolean {

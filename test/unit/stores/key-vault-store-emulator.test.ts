@@ -126,6 +126,20 @@ describe('KeyVaultStore against the emulator', function () {
     assert.match(err.message, /service connection/);
   });
 
+  it('a vault slower than the request timeout -> network error with the timeout setting', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const slow = new KeyVaultStore({ vault: ref(v.url, secretCredential()), secretName: 'slow', network: { ...h.network, timeoutMs: 300 }, contentType: PAT_CONTENT_TYPE });
+    h.emu.setLatency(800);
+    try {
+      const err = await failure(slow.read());
+      assert.equal(err.kind, 'network');
+      assert.equal(err.code, 'ETIMEDOUT');
+      assert.match(err.hint!, /RequestTimeoutSeconds/);
+    } finally {
+      h.emu.setLatency(0);
+    }
+  });
+
   it('an invalid secret name is an input error before any request', () => {
     assert.throws(
       () => new KeyVaultStore({ vault: ref('https://x.vault.emulator.test', secretCredential()), secretName: 'bad_name', network: h.network, contentType: PAT_CONTENT_TYPE, secretNameInput: 'refreshTokenSecretName' }),

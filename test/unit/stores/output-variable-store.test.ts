@@ -9,7 +9,7 @@ describe('OutputVariableStore', () => {
     assert.deepEqual(outputs, [['token', 'pat-value', true]]);
     assert.deepEqual(receipt.metadata, { authorizationId: 'a' });
     assert.deepEqual(await s.read(), { exists: false, metadata: {} });
-    await s.verify(receipt, 'pat-value');
+    await s.verify();
     assert.ok(!s.describe().includes('pat-value'));
   });
 });
