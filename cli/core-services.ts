@@ -1,14 +1,16 @@
 /**
- * CliServices on the core: one HttpClient (proxy, CA, timeouts, retries) for MSAL, Azure DevOps and the stores.
+ * CliServices on the core: one HttpClient (proxy, CA, timeouts, retries) for MSAL, Azure DevOps and the variable
+ * group store; the developer's own Azure identity for Key Vault.
  */
+import type { NetworkConfig } from '../src/config/types';
 import { PatClient } from '../src/devops/pat-client';
 import { MsalNetworkClient } from '../src/entra/msal-network-client';
 import { createHttpClient, type HttpClient } from '../src/http/http-client';
-import type { NetworkConfig } from '../src/config/types';
-import { PatLifecycleError } from '../src/errors';
+import { openSecretStore } from '../src/stores/open-store';
+import { DeveloperKeyVaultStore } from './key-vault-store';
 import type { CliServices } from './services';
 
-export function createCoreServices(): CliServices {
+export function createCoreServices(env: Record<string, string | undefined> = process.env): CliServices {
   const clients = new Map<string, HttpClient>();
   const http = (network: NetworkConfig): HttpClient => {
     const key = JSON.stringify(network);
@@ -21,8 +23,30 @@ export function createCoreServices(): CliServices {
   };
   return {
     msalNetworkClient: (network) => new MsalNetworkClient(http(network)),
-    async openRefreshTokenStore() {
-      throw new PatLifecycleError('service', 'NotAvailable', 'The stores are not available in this build yet.');
+    async openRefreshTokenStore(store, ctx) {
+      if (store.kind === 'keyVault') {
+        return new DeveloperKeyVaultStore({
+          vaultUrl: store.vaultUrl,
+          secretName: store.secretName,
+          credential: store.credential,
+          authorityHost: store.authorityHost,
+          network: ctx.network,
+          env,
+        });
+      }
+      // The variable group is written with the Entra token of this very sign-in, as the task writes it by default.
+      return openSecretStore(
+        { kind: 'variableGroup', group: { project: store.project, ...store.group }, variableName: store.variableName, auth: 'user' },
+        {
+          http: http(ctx.network),
+          organization: ctx.organization,
+          devopsUrl: ctx.urls.devopsUrl,
+          userAccessToken: ctx.userAccessToken,
+          network: ctx.network,
+          purpose: 'refreshToken',
+          log: (m) => ctx.output.debug(m),
+        },
+      );
     },
     listActivePats(ctx) {
       const client = new PatClient({ http: http(ctx.network), vsspsUrl: ctx.urls.vsspsUrl, organization: ctx.organization, accessToken: ctx.accessToken });

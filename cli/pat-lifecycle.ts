@@ -62,7 +62,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const settings = parsed.settings;
       const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: settings.verbose });
       output.secret(settings.signIn.clientSecret);
-      const services = io.services ?? createCoreServices();
+      const services = io.services ?? createCoreServices(env);
       const openBrowser = io.openBrowser ?? openInSystemBrowser;
       try {
         return await guarded(output, async () => {

@@ -6,7 +6,7 @@
 import { daysBetween, DAY_MS, now as clockNow } from '../src/clock';
 import type { PatToken } from '../src/devops/types';
 import type { StoredSecretInfo } from '../src/stores/secret-store';
-import { EXIT, type StatusSettings } from './args';
+import { EXIT, type StatusSettings, type StoreSettings } from './args';
 import type { OpenBrowser } from './browser-flow';
 import type { Output } from './output';
 import type { CliServices } from './services';
@@ -198,6 +198,12 @@ export function renderStatusReport(report: StatusReport): string {
   return out.join('\n');
 }
 
+/** For the table: `Web/Tokens:RefreshToken`, `kv1/refresh-token`. */
+export function shortStoreName(store: StoreSettings): string {
+  if (store.kind === 'variableGroup') return `group ${store.project}/${store.group.name ?? `#${store.group.id}`}:${store.variableName}`;
+  return `vault ${new URL(store.vaultUrl).hostname.split('.')[0]}/${store.secretName}`;
+}
+
 export interface StatusDeps {
   output: Output;
   services: CliServices;
@@ -226,7 +232,7 @@ export async function runStatus(settings: StatusSettings, deps: StatusDeps): Pro
       userAccessToken: signedIn.accessToken,
       output,
     });
-    refreshToken = { store: store.describe(), info: await store.read() };
+    refreshToken = { store: shortStoreName(settings.store), info: await store.read() };
   }
   const pats: PatToken[] = [];
   for await (const pat of services.listActivePats({

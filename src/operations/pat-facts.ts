@@ -33,6 +33,7 @@ export function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
+/** For people: a PAT created for 30 days a second ago has 30 days left, not 29. */
 export function wholeDays(days: number): number {
-  return Math.floor(days);
+  return Math.round(days);
 }

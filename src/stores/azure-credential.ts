@@ -5,6 +5,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { AzureCredentialConfig, NetworkConfig } from '../config/types';
 import { isMicrosoftAuthorityHost } from '../entra/authority';
+import { PatLifecycleError } from '../errors';
 import { azureSdkProxyOptions } from '../http/proxy';
 import { trustedCaList } from '../http/tls-trust';
 
@@ -28,7 +29,13 @@ export async function createAzureCredential(credential: AzureCredentialConfig, a
       if (credential.certificatePem) {
         return new identity.ClientCertificateCredential(credential.tenantId, credential.clientId, { certificate: credential.certificatePem }, common);
       }
-      return new identity.ClientSecretCredential(credential.tenantId, credential.clientId, credential.clientSecret ?? '', common);
+      if (!credential.clientSecret) {
+        throw new PatLifecycleError('input', 'MissingServiceConnectionCredential', 'The Azure service connection has neither a client secret nor a certificate.', {
+          input: 'azureSubscription',
+          hint: 'Edit the service connection (Project settings > Service connections) and give it a secret or certificate, or use workload identity federation.',
+        });
+      }
+      return new identity.ClientSecretCredential(credential.tenantId, credential.clientId, credential.clientSecret, common);
     case 'WorkloadIdentityFederation':
       // AzurePipelinesCredential reads the OIDC endpoint from the environment only. The task adapter exports it;
       // it is filled in here too when missing, so the CLI and tests behave the same.

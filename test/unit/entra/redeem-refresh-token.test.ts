@@ -6,7 +6,7 @@ import type { HttpClient } from '../../../src/http/types';
 import type { EntraClientConfig } from '../../../src/config/types';
 import { PatLifecycleError } from '../../../src/errors';
 import { createTls, type EmulatorTls } from '../../emulator/tls';
-import { closedPort, json, startScriptedServer, text, type Handler, type ScriptedServer } from '../http/test-servers';
+import { closedPort, json, startConnectProxy, startScriptedServer, text, type Handler, type ScriptedServer } from '../http/test-servers';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '11111111-aaaa-bbbb-cccc-222222222222';
@@ -217,6 +217,20 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
       assert.match(err.hint ?? '', /CAInfo|NODE_EXTRA_CA_CERTS/);
     } finally {
       await untrusting.close?.();
+    }
+  });
+
+  it('MSAL goes through the agent proxy (its network client is our HTTP client)', async () => {
+    const proxy = await startConnectProxy({ username: 'u', password: 'p' });
+    const proxied = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: proxy.url, username: 'u', password: 'p', bypass: [] } }, { sleep: async () => {} });
+    try {
+      server.script(tokenResponse());
+      const session = await redeem({}, proxied);
+      assert.equal(session.accessToken, AT);
+      assert.deepEqual(proxy.connects.map((c) => c.target), [`127.0.0.1:${server.port}`]);
+    } finally {
+      await proxied.close?.();
+      await proxy.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { generate } from 'selfsigned';
 import type { AzureCredentialConfig, KeyVaultRef } from '../../../src/config/types';
@@ -7,10 +8,10 @@ import { PatLifecycleError } from '../../../src/errors';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from '../../../src/stores/key-vault-store';
 import { openSecretStore } from '../../../src/stores/open-store';
 import { startHarness, type Harness } from '../entra/emulator-harness';
+import { startConnectProxy } from '../http/test-servers';
 
 // Vault host names (`{vault}.vault.emulator.test`) resolve to the emulator through the same lookup hook child
 // processes preload; the product code is unchanged.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../../support/child-preload.cjs');
 
 const ROOT = resolve(__dirname, '../../..');
@@ -204,6 +205,32 @@ describe('KeyVaultStore against the emulator', function () {
     const rt = await openSecretStore({ kind: 'keyVault', vault: ref(v.url, secretCredential()), secretName: 'rt' }, { ...deps, purpose: 'refreshToken' });
     await rt.write('rt-value-abcdefgh', {});
     assert.equal(h.emu.control.keyVault.getSecret(v.name, 'rt').versions.at(-1).contentType, 'text/plain');
+  });
+
+  it('reaches the vault and Entra through the agent proxy (child process, as the agent runs the task)', async () => {
+    const proxy = await startConnectProxy({ username: 'build', password: 'p@ss:w/rd' });
+    try {
+      const v = vault({ [sp.objectId]: 'officer' });
+      const vaultRef = ref(v.url, secretCredential());
+      // The SDK ignores custom TLS settings behind a proxy, so the child trusts the emulator's CA the way an agent
+      // with NODE_EXTRA_CA_CERTS would (childEnv); network.caPem is left out on purpose.
+      const script = `
+        const { KeyVaultStore } = require('./src/stores/key-vault-store');
+        const store = new KeyVaultStore({ vault: ${JSON.stringify(vaultRef)}, secretName: 'via-proxy', contentType: 'x',
+          network: { timeoutMs: 10000, proxy: { url: ${JSON.stringify(proxy.url)}, username: 'build', password: 'p@ss:w/rd', bypass: [] } } });
+        store.write('proxied-value-123456', { a: 'b' }).then((r) => store.verify(r, 'proxied-value-123456')).then(
+          () => process.stdout.write('ok'),
+          (e) => { process.stdout.write('fail ' + (e.describe ? e.describe() : String(e))); });
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, env: { ...process.env, ...h.emu.childEnv() } });
+      assert.equal(stdout, 'ok');
+      const targets = proxy.connects.map((c) => c.target.split(':')[0]);
+      assert.ok(targets.includes(`${v.name}.vault.emulator.test`), `CONNECTs: ${targets.join(', ')}`);
+      assert.ok(targets.includes('127.0.0.1'), 'the token request for Key Vault went through the proxy too');
+      assert.equal(h.emu.control.keyVault.getSecret(v.name, 'via-proxy').versions.at(-1).value, 'proxied-value-123456');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('the Azure SDKs are not loaded until a Key Vault store talks to the vault', () => {

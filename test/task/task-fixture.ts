@@ -1,0 +1,133 @@
+/**
+ * A seeded emulator and a way to run the bundled task against it as an agent would. Shared by the black-box tests:
+ *
+ *   const f = await TaskFixture.start();          // org contoso, project Proj, user ada, public app, a refresh token
+ *   const run = await f.run({ action: 'list' });   // inputs; sign-in, seams, SYSTEM_* and the emulator env filled in
+ *   f.assertNoSecrets(run);
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../emulator';
+import { REPO_ROOT, runTask, TASK_ENTRY, type RunTaskOptions, type TaskRun } from '../support/run-task';
+import { assertNoSecrets } from '../support/secret-scan';
+
+export const ORG = 'contoso';
+export const PROJECT = 'Proj';
+
+export interface SeededPat {
+  authorizationId: string;
+  displayName: string;
+  scope: string;
+  validTo: string;
+  token: string;
+  state: 'active' | 'revoked' | 'expired';
+}
+
+export class TaskFixture {
+  /** Secrets a test handed to the task itself (beyond what the emulator issued). */
+  readonly extraSecrets: string[] = [];
+
+  private constructor(
+    readonly emu: Emulator,
+    readonly project: { name: string; id: string; buildService: { objectId: string; name: string } },
+    readonly user: { userId: string; upn: string },
+    readonly clientId: string,
+    public refreshToken: string,
+  ) {}
+
+  static async start(): Promise<TaskFixture> {
+    ensureBundle();
+    const emu = await startEmulator();
+    emu.control.devops.addOrganization({ name: ORG });
+    const project = emu.control.devops.addProject(ORG, { name: PROJECT });
+    const user = emu.control.entra.addUser({ upn: 'ada@contoso.com', displayName: 'Ada' });
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const { refreshToken } = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId });
+    return new TaskFixture(emu, project, user, app.clientId, refreshToken);
+  }
+
+  async close(): Promise<void> {
+    await this.emu.close();
+  }
+
+  /** The inputs every run needs (sign-in); the test adds the action's own. */
+  signInInputs(): Record<string, string> {
+    return { tenantId: this.emu.control.entra.defaultTenantId, clientId: this.clientId, refreshToken: this.refreshToken };
+  }
+
+  /** Runs the task with these inputs; the refresh token also sits in a secret variable, as `$(PatLifecycle.RefreshToken)` would. */
+  run(inputs: RunTaskOptions['inputs'], options: Omit<RunTaskOptions, 'inputs'> = {}): Promise<TaskRun> {
+    const urls = this.emu.urls;
+    return runTask({
+      ...options,
+      inputs: { ...this.signInInputs(), ...inputs },
+      variables: {
+        'PatLifecycle.AuthorityHost': urls.authorityHost,
+        'PatLifecycle.VsspsUrl': urls.vssps,
+        'PatLifecycle.DevOpsUrl': urls.devops,
+        'System.Debug': 'true',
+        ...options.variables,
+      },
+      secretVariables: { 'PatLifecycle.RefreshToken': this.refreshToken, ...options.secretVariables },
+      system: { collectionUri: `${urls.devops}/${ORG}/`, teamProject: PROJECT, teamProjectId: this.project.id, ...options.system },
+      env: { ...this.emu.childEnv(), ...options.env },
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
+  }
+
+  pats(): SeededPat[] {
+    return this.emu.control.pats.list(ORG, this.user.userId);
+  }
+
+  activePats(displayName?: string): SeededPat[] {
+    return this.pats().filter((p) => p.state === 'active' && (displayName === undefined || p.displayName === displayName));
+  }
+
+  seedPat(displayName: string, o: { scope?: string; daysLeft?: number } = {}): SeededPat {
+    const validTo = new Date(this.emu.clock.now() + (o.daysLeft ?? 30) * 86_400_000).toISOString();
+    return this.emu.control.pats.create(ORG, this.user.userId, { displayName, scope: o.scope ?? 'vso.packaging', validTo });
+  }
+
+  /** A variable group in the project that the signed-in user administers. */
+  addGroup(name: string, variables: Record<string, string | { value: string; isSecret?: boolean }> = {}): number {
+    return this.emu.control.variableGroups.add(ORG, PROJECT, { name, variables: { Unrelated: 'keep me', ...variables }, administrators: [this.user.userId] });
+  }
+
+  group(id: number): { variables: Record<string, { value: string; isSecret?: boolean }> } {
+    return this.emu.control.variableGroups.get(ORG, id);
+  }
+
+  /** Fails naming where a secret appears: in the log a person reads, the summary, or the emulator's request log. */
+  assertNoSecrets(run: TaskRun, extra: string[] = []): void {
+    const secrets = [this.refreshToken, ...this.emu.secrets(), ...this.extraSecrets, ...extra];
+    const requestLog = this.emu.log
+      .entries()
+      .map((e) => `${e.method} ${e.host}${e.path}?${e.query}`)
+      .join('\n');
+    assertNoSecrets(
+      [
+        { where: 'the task log', text: run.visibleLog },
+        { where: 'the run summary', text: run.summaryMarkdown ?? '' },
+        { where: 'the emulator request log', text: requestLog },
+      ],
+      secrets,
+    );
+  }
+}
+
+/** Bundles the task when the bundle is missing or older than any source file, so a test never runs stale code. */
+export function ensureBundle(): void {
+  const newest = Math.max(...['src', 'tasks/PatLifecycleV1/src'].map((d) => newestMtime(join(REPO_ROOT, d))));
+  if (existsSync(TASK_ENTRY) && statSync(TASK_ENTRY).mtimeMs >= newest) return;
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}

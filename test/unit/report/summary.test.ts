@@ -1,0 +1,56 @@
+import { strict as assert } from 'node:assert';
+import { renderSummary, cell } from '../../../src/report/summary';
+import { countLine, resultMessage, statusOf } from '../../../src/report/status';
+import { patTable } from '../../../src/report/table';
+import { newOutcome, type PatOutcome } from '../../../src/operations/types';
+import { PatLifecycleError } from '../../../src/errors';
+
+const NOW = new Date('2026-11-30T12:00:00Z');
+const pat = (displayName: string, daysLeft: number) => ({
+  displayName,
+  scope: 'vso.code vso.packaging',
+  validFrom: '2026-11-01T00:00:00Z',
+  validTo: new Date(NOW.getTime() + daysLeft * 86_400_000).toISOString(),
+  targetAccounts: ['x'],
+  authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32',
+  token: null,
+});
+
+function outcome(o: Partial<PatOutcome> & { name: string }): PatOutcome {
+  return { ...newOutcome(o.name), ...o };
+}
+
+describe('report', () => {
+  it('renders one row per PAT with scopes, expiry, days left, store and action, and never the value', () => {
+    const rotated = outcome({ name: 'feed', action: 'rotated', rotated: true, detail: 'rotated: new PAT valid until 2026-12-30', pat: pat('feed', 30), storedIn: "variable group 'Tokens', variable 'FeedPat'", newToken: 'the-secret-pat-value-1234567890' });
+    const failed = outcome({ name: 'other', action: 'failed', detail: 'failed', error: new PatLifecycleError('notFound', 'PatNotFound', "No active PAT is named 'other'", { hint: 'check the name' }) });
+    const md = renderSummary({ action: 'rotate', organization: 'contoso', dryRun: false, status: statusOf([rotated, failed], []), message: resultMessage('rotate', [rotated, failed], [], false), outcomes: [rotated, failed], notes: ['a note'], issues: [], now: NOW });
+    assert.ok(!md.includes('the-secret-pat-value'), 'no value in the summary');
+    assert.match(md, /\| feed \| vso\.code vso\.packaging \| 2026-12-30 \| 30 \| variable group 'Tokens', variable 'FeedPat' \| rotated: new PAT valid until 2026-12-30 \|/);
+    assert.match(md, /❌ Failed: rotate: 1 rotated, 1 failed/);
+    assert.match(md, /\*\*Failures\*\*\n\n- other: No active PAT is named 'other' \[PatNotFound\] Fix: check the name/);
+    assert.match(md, /- a note/);
+  });
+
+  it('makes names inert in Markdown', () => {
+    assert.equal(cell('a|b <script>\nx'), 'a\\|b &lt;script&gt; x');
+  });
+
+  it('computes the status: failure beats issues beats success', () => {
+    const ok = outcome({ name: 'a', action: 'rotated' });
+    const issue = outcome({ name: 'b', action: 'rotated', issues: ['x'] });
+    const bad = outcome({ name: 'c', error: new PatLifecycleError('service', 'X', 'y') });
+    assert.equal(statusOf([ok], []), 'Succeeded');
+    assert.equal(statusOf([ok], ['rt']), 'SucceededWithIssues');
+    assert.equal(statusOf([ok, issue], []), 'SucceededWithIssues');
+    assert.equal(statusOf([ok, issue, bad], []), 'Failed');
+    assert.equal(countLine('rotate', [ok, issue, bad], true), 'rotate (dry run): 2 rotated, 1 failed');
+    assert.equal(resultMessage('rotate', [ok, issue], ['rt'], false), 'rotate: 2 rotated\nrt\nx');
+  });
+
+  it('prints an aligned table for the log', () => {
+    const lines = patTable([outcome({ name: 'feed', action: 'listed', pat: pat('feed', 3) })], NOW);
+    assert.match(lines[0], /^Name\s+Scopes\s+Expires\s+Days left\s+Authorization ID$/);
+    assert.match(lines[2], /^feed\s+vso\.code vso\.packaging\s+2026-12-03\s+3\s+3d3aca0c/);
+  });
+});
