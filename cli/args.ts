@@ -236,7 +236,7 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
     problems.push('--device-code signs in as a public client, which sends no secret: drop --client-secret-env, or use the browser sign-in for a confidential (web) app.');
   }
 
-  const store = storeSettings(values, problems, authorityHost, opts.storeRequired);
+  const store = storeSettings(values, env, problems, authorityHost, opts.storeRequired);
   const network = networkSettings(values, env, problems);
 
   if (problems.length > before || !tenantId || !clientId) return undefined;
@@ -259,7 +259,7 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
   };
 }
 
-function storeSettings(values: FlagValues, problems: string[], authorityHost: string, required: boolean): StoreSettings | undefined {
+function storeSettings(values: FlagValues, env: Env, problems: string[], authorityHost: string, required: boolean): StoreSettings | undefined {
   const group = str(values, 'variable-group');
   const variable = str(values, 'variable');
   const project = str(values, 'project');
@@ -319,6 +319,10 @@ function storeSettings(values: FlagValues, problems: string[], authorityHost: st
     const credential = (credentialRaw ?? 'default').toLowerCase();
     if (credential !== 'default' && credential !== 'cli' && credential !== 'env') {
       problems.push(`--kv-credential '${credentialRaw}' must be one of: default (DefaultAzureCredential), cli (Azure CLI), env (AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET).`);
+    }
+    if (credential === 'env') {
+      const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((n) => !env[n]);
+      if (missing.length > 0) problems.push(`--kv-credential env needs ${missing.join(', ')} in the environment (a service principal that may get and set secrets in the vault).`);
     }
     if (problems.length > before || !vaultUrl || !secret) return undefined;
     return { kind: 'keyVault', vaultUrl, secretName: secret, dnsSuffix, credential: credential as KeyVaultCredentialKind, authorityHost };

@@ -22,7 +22,11 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
     return client;
   };
   return {
-    msalNetworkClient: (network) => new MsalNetworkClient(http(network)),
+    // The core's client names its requests after the task's use ("redeem the refresh token"); here they sign in.
+    msalNetworkClient: (network) => {
+      const inner = http(network);
+      return new MsalNetworkClient({ request: (req) => inner.request({ ...req, operation: 'sign in to Microsoft Entra ID' }) });
+    },
     async openRefreshTokenStore(store, ctx) {
       if (store.kind === 'keyVault') {
         return new DeveloperKeyVaultStore({
@@ -35,6 +39,7 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
         });
       }
       // The variable group is written with the Entra token of this very sign-in, as the task writes it by default.
+      if (!ctx.userAccessToken) throw new Error('a variable group store needs the signed-in user\'s access token');
       return openSecretStore(
         { kind: 'variableGroup', group: { project: store.project, ...store.group }, variableName: store.variableName, auth: 'user' },
         {

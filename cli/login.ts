@@ -8,7 +8,7 @@ import type { OpenBrowser } from './browser-flow';
 import type { Output } from './output';
 import type { CliServices } from './services';
 import { signIn } from './sign-in';
-import type { SecretMetadata } from '../src/stores/secret-store';
+import type { SecretMetadata, SecretStore } from '../src/stores/secret-store';
 
 export interface LoginDeps {
   output: Output;
@@ -20,6 +20,16 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
   const { output, services } = deps;
   const s = settings.signIn;
   output.secret(s.clientSecret);
+  // Key Vault does not depend on this sign-in: check the vault first, so a missing role or a typo in the vault name
+  // shows up before the user goes through the browser and MFA. (A variable group needs the sign-in's token.)
+  let store: SecretStore | undefined;
+  if (settings.store?.kind === 'keyVault') {
+    store = await services.openRefreshTokenStore(settings.store, { organization: settings.organization, urls: settings.urls, network: settings.network, output });
+    output.info(`Checking access to ${store.describe()}...`);
+    const existing = await store.read();
+    output.info(existing.exists ? 'The secret exists; a new version will be added.' : 'The secret does not exist yet; it will be created.');
+  }
+
   output.info(
     `Signing in to tenant ${s.tenantId} with app ${s.clientId} (${s.clientSecret ? 'confidential' : 'public'} client) for Azure DevOps, ` +
       `${s.mode === 'deviceCode' ? 'with a device code' : 'in the browser'}.`,
@@ -38,7 +48,7 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
   };
 
   if (settings.store) {
-    const store = await services.openRefreshTokenStore(settings.store, {
+    store ??= await services.openRefreshTokenStore(settings.store, {
       organization: settings.organization,
       urls: settings.urls,
       network: settings.network,
@@ -48,7 +58,7 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
     output.info(`Writing the refresh token to ${store.describe()}...`);
     const receipt = await store.write(signedIn.refreshToken, metadata);
     await store.verify(receipt, signedIn.refreshToken);
-    output.info(`Stored and read back: ${store.describe()}${receipt.version ? ` (version ${receipt.version})` : ''}.`);
+    output.info(`Stored and read back: ${store.describe()}${settings.store.kind === 'keyVault' && receipt.version ? ` (version ${receipt.version})` : ''}.`);
     output.info(
       `The refresh token expires after 90 days without use; every scheduled run of the task redeems it and stores the new one.`,
     );

@@ -3,6 +3,7 @@
  * and an exit code (0 ok, 1 error, 2 usage, 3 status needs attention). Everything printed goes through Output,
  * which masks the secrets it knows.
  */
+import packageJson from '../package.json';
 import { PatLifecycleError } from '../src/errors';
 import { EXIT, parseCommandLine, UsageError } from './args';
 import type { OpenBrowser } from './browser-flow';
@@ -26,7 +27,7 @@ export interface MainIo {
   services?: CliServices;
 }
 
-const VERSION = '1.0.0';
+const VERSION = packageJson.version;
 
 export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const env = io.env ?? process.env;

@@ -13,8 +13,8 @@ export interface StoreContext {
   organization: string;
   urls: ServiceUrls;
   network: NetworkConfig;
-  /** The signed-in user's Entra access token for Azure DevOps (variable groups). */
-  userAccessToken: string;
+  /** The signed-in user's Entra access token for Azure DevOps: required for a variable group, unused for Key Vault. */
+  userAccessToken?: string;
   output: Output;
 }
 

@@ -19,7 +19,7 @@ import { asPatLifecycleError, type PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
 import { executeOperation } from './operations/execute';
 import { keepRefreshToken } from './operations/keep-refresh-token';
-import { countLine, resultMessage, statusOf, type RunStatus } from './report/status';
+import { resultMessage, statusOf, type RunStatus } from './report/status';
 import { renderSummary } from './report/summary';
 import { patTable } from './report/table';
 
@@ -96,7 +96,13 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       config,
       pats,
       openStore: (d) => openStore(d, storeOptions('pat')),
-      log: host,
+      log: {
+        info: (m) => host.info(m),
+        warn: (m) => host.warn(m),
+        debug: (m) => host.debug(m),
+        // The operation's share of the whole run's progress bar.
+        progress: (p, m) => host.progress(25 + Math.round(p * 0.7), m),
+      },
       registerSecret: (v) => host.setSecret(v),
       now,
       runStartedAt,
@@ -111,7 +117,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   if (config.action === 'list' && !failure) for (const line of patTable(outcomes, now())) host.info(line);
   setOutputs(config, host, outcomes);
   const status: RunStatus = failure ? 'Failed' : statusOf(outcomes, issues);
-  const message = failure ? `${countLine(config.action, outcomes, config.dryRun)}\n${failure.describe()}` : resultMessage(config.action, outcomes, issues, config.dryRun);
+  const message = failure ? failure.describe() : resultMessage(config.action, outcomes, issues, config.dryRun);
   if (config.dryRun) host.info('Dry run: nothing was changed.');
   host.progress(100, status);
   host.uploadSummary(

@@ -68,6 +68,11 @@ export async function createWorld(opts: { latencyMs?: number; withVault?: boolea
   }
 }
 
+/** Another variable group in the project, administered by the user; returns its id. */
+export function addGroup(w: World, name: string): number {
+  return w.emu.control.variableGroups.add(ORG, PROJECT, { name, variables: { unrelated: 'keep-me' }, administrators: [w.userId], createdBy: w.userId });
+}
+
 /** Seeds `n` PATs named `${prefix}NNN` (zero-padded); `dueInDays` puts validTo that far ahead of the emulator clock. */
 export function seedPats(w: World, n: number, prefix: string, dueInDays = 3, org = ORG): string[] {
   const width = String(n).length;

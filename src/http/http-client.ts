@@ -1,15 +1,13 @@
 /**
- * The HTTP client of the core. `fetch`, `Agent` and `ProxyAgent` all come from the npm `undici` package: Node's global
- * fetch silently ignores dispatchers from another undici copy, so a proxy given that way would be bypassed.
+ * The HTTP client of the core: retries, throttling and typed errors over one attempt at a time (transport.ts, Node's
+ * own http/https with the agent's proxy and CA).
  */
-import { Agent, fetch, ProxyAgent, type Dispatcher } from 'undici';
 import { now } from '../clock';
 import type { NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
-import { proxyAuthorizationHeader, proxyFor, proxyUrlWithoutCredentials } from './proxy';
 import { DEFAULT_RETRY_POLICY, decideRetry, isRetryableStatus, serverRequestedDelayMs, type RetryPolicy } from './retry-policy';
-import { trustedCaList } from './tls-trust';
 import { classifyTransportFailure, outcomeUnknownError, transportError, type TransportFailure } from './transport-errors';
+import { createTransport } from './transport';
 import type { HttpClient, HttpRequest, HttpResponse, RetryEvent } from './types';
 
 export type { HttpClient, HttpRequest, HttpResponse, RetryEvent } from './types';
@@ -24,8 +22,6 @@ export interface HttpClientOptions {
   random?: () => number;
 }
 
-/** undici's own default; a longer connect wait rarely helps and delays the retry that would. */
-const CONNECT_TIMEOUT_CEILING_MS = 10_000;
 const DEFAULT_USER_AGENT = 'pat-lifecycle';
 const REQUEST_ID_HEADERS = ['x-vss-e2eid', 'activityid', 'x-ms-request-id', 'client-request-id', 'x-ms-client-request-id'];
 
@@ -37,36 +33,28 @@ export function createHttpClient(network: NetworkConfig, options: HttpClientOpti
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  const dispatchers = createDispatchers(network);
+  const transport = createTransport(network);
 
   async function attemptOnce(req: HttpRequest, url: URL, timeoutMs: number): Promise<Attempt> {
-    const viaProxy = dispatchers.usesProxy(req.url);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    try {
-      const res = await fetch(req.url, {
-        method: req.method,
-        headers: { 'user-agent': userAgent, ...req.headers },
-        body: req.body,
-        dispatcher: dispatchers.forUrl(req.url),
-        signal: controller.signal,
-        // Nothing the task calls redirects on success; a redirect is Azure DevOps sending us to its sign-in page,
-        // and following it would only turn that into a confusing HTML 200.
-        redirect: 'manual',
-      });
+    // Redirects are returned, not followed: nothing the task calls redirects on success; a redirect is Azure DevOps
+    // sending us to its sign-in page, and following it would only turn that into a confusing HTML 200.
+    const result = await transport.send({
+      method: req.method,
+      url,
+      headers: { 'user-agent': userAgent, ...req.headers },
+      body: req.body,
       // The body is read inside the attempt so a stalled body counts against the same timeout.
-      const text = await res.text();
-      return { ok: true, response: toHttpResponse(req, res.status, res.headers, text) };
-    } catch (error) {
-      const failure = classifyTransportFailure(error, { host: url.host, operation: req.operation, timedOut, timeoutMs, viaProxy });
-      return { ok: false, failure, error };
-    } finally {
-      clearTimeout(timer);
-    }
+      timeoutMs,
+    });
+    if (result.ok) return { ok: true, response: toHttpResponse(req, result.response.status, result.response.headers, result.response.text) };
+    const failure = classifyTransportFailure(result.error, {
+      host: url.host,
+      operation: req.operation,
+      timeoutMs,
+      viaProxy: transport.usesProxy(req.url),
+      connected: result.connected,
+    });
+    return { ok: false, failure, error: result.error };
   }
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
@@ -142,7 +130,7 @@ export function createHttpClient(network: NetworkConfig, options: HttpClientOpti
     });
   }
 
-  return { request, close: () => dispatchers.close() };
+  return { request, close: () => transport.close() };
 }
 
 function formatSeconds(ms: number): string {
@@ -165,9 +153,7 @@ function throttledError(req: HttpRequest, url: URL, res: HttpResponse, requested
   );
 }
 
-function toHttpResponse(req: HttpRequest, status: number, rawHeaders: Headers | Iterable<[string, string]>, text: string): HttpResponse {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of rawHeaders as Iterable<[string, string]>) headers[name.toLowerCase()] = value;
+function toHttpResponse(req: HttpRequest, status: number, headers: Record<string, string>, text: string): HttpResponse {
   const requestId = REQUEST_ID_HEADERS.map((h) => headers[h]).find((v) => v !== undefined && v !== '');
   const host = new URL(req.url).host;
   return {
@@ -189,39 +175,6 @@ function toHttpResponse(req: HttpRequest, status: number, rawHeaders: Headers | 
           cause,
         });
       }
-    },
-  };
-}
-
-interface Dispatchers {
-  usesProxy(url: string): boolean;
-  forUrl(url: string): Dispatcher;
-  close(): Promise<void>;
-}
-
-function createDispatchers(network: NetworkConfig): Dispatchers {
-  const ca = trustedCaList(network.caPem);
-  const tls = { timeout: Math.min(CONNECT_TIMEOUT_CEILING_MS, network.timeoutMs), ...(ca ? { ca } : {}) };
-  const direct = new Agent({ connect: tls });
-  let proxied: ProxyAgent | undefined;
-
-  function proxyAgent(): ProxyAgent {
-    const proxy = network.proxy!;
-    proxied ??= new ProxyAgent({
-      uri: proxyUrlWithoutCredentials(proxy),
-      // As a header value rather than URL user info: special characters need no encoding and nothing prints it.
-      token: proxyAuthorizationHeader(proxy),
-      requestTls: tls,
-      proxyTls: tls,
-    });
-    return proxied;
-  }
-
-  return {
-    usesProxy: (url) => proxyFor(network, url) !== undefined,
-    forUrl: (url) => (proxyFor(network, url) ? proxyAgent() : direct),
-    async close() {
-      await Promise.all([direct.close(), proxied?.close()]);
     },
   };
 }

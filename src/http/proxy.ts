@@ -1,6 +1,6 @@
 /**
  * The agent's proxy settings applied the way the agent applies them, for both HTTP stacks the task uses:
- * undici (our own requests and MSAL's) and @azure/core-rest-pipeline (Key Vault and @azure/identity).
+ * our own (transport.ts: our requests and MSAL's) and @azure/core-rest-pipeline (Key Vault and @azure/identity).
  */
 import type { NetworkConfig, ProxyConfig } from '../config/types';
 

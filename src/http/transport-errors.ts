@@ -1,5 +1,5 @@
 /**
- * What a failed fetch means for the caller: did the request possibly reach the server, may it be retried,
+ * What a failed HTTP attempt means for the caller: did the request possibly reach the server, may it be retried,
  * and what does the user do about it. Messages name the host and the operation, never URLs' queries or bodies.
  */
 import { PatLifecycleError } from '../errors';
@@ -23,24 +23,38 @@ export interface TransportFailure {
   hint: string;
 }
 
+/**
+ * An attempt the transport itself ended, for a reason Node has no error for. The message names no URL, header or
+ * value, because it travels on as the cause of the user-facing error.
+ */
+export class TransportAbort extends Error {
+  constructor(
+    readonly reason: 'AttemptTimeout' | 'ConnectTimeout' | 'ProxyRefused' | 'ResponseTooLarge' | 'BadContentEncoding',
+    message: string,
+    /** The proxy's answer to CONNECT, for 'ProxyRefused'. */
+    readonly proxyStatus?: number,
+  ) {
+    super(message);
+    this.name = 'TransportAbort';
+  }
+}
+
 const BEFORE_SEND_TRANSIENT: Record<string, string> = {
   ECONNREFUSED: 'the connection was refused',
   ENOTFOUND: 'the host name did not resolve (DNS)',
   EAI_AGAIN: 'the host name lookup failed temporarily (DNS)',
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
 };
 
 const MAYBE_SENT: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
   EPIPE: 'the connection was closed while sending',
-  UND_ERR_SOCKET: 'the connection was closed by the other side',
-  UND_ERR_HEADERS_TIMEOUT: 'no response arrived in time',
-  UND_ERR_BODY_TIMEOUT: 'the response stopped arriving',
   ETIMEDOUT: 'the connection timed out',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the response was cut short',
 };
+
+/** Node refuses to send these: a header or the URL holds characters HTTP does not allow. Sending again cannot help. */
+const UNSENDABLE = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_UNESCAPED_CHARACTERS', 'ERR_INVALID_PROTOCOL']);
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -53,34 +67,47 @@ const TLS_CODES = new Set([
   'CERT_UNTRUSTED',
   'CERT_SIGNATURE_FAILURE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UND_ERR_PRX_TLS',
 ]);
 
-/** undici wraps the real failure in `TypeError('fetch failed', { cause })`, sometimes twice. */
-function rootCause(err: unknown): { code?: string; message?: string } {
+/** The error's own code, or the first one found down its `cause` chain (some libraries wrap socket errors). */
+function rootCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const e = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof e.code === 'string' && e.code !== 'UND_ERR') return { code: e.code, message: typeof e.message === 'string' ? e.message : undefined };
-    if (e.cause === undefined) return { message: typeof e.message === 'string' ? e.message : undefined };
+    const e = current as { code?: unknown; cause?: unknown };
+    if (typeof e.code === 'string') return e.code;
     current = e.cause;
   }
-  return {};
+  return undefined;
 }
 
-export function classifyTransportFailure(err: unknown, ctx: { host: string; operation: string; timedOut: boolean; timeoutMs: number; viaProxy: boolean }): TransportFailure {
+export interface FailureContext {
+  host: string;
+  operation: string;
+  /** The attempt's limit, for the timeout message. */
+  timeoutMs: number;
+  viaProxy: boolean;
+  /**
+   * Whether the connection (TCP, the proxy tunnel and TLS) was up when the attempt failed. Until it is, Node has only
+   * buffered the request, so nothing can have reached the server whatever the error says.
+   */
+  connected: boolean;
+}
+
+export function classifyTransportFailure(err: unknown, ctx: FailureContext): TransportFailure {
   const where = `${ctx.operation} (${ctx.host})`;
-  if (ctx.timedOut) {
+  const sentPhase: SendPhase = ctx.connected ? 'maybeSent' : 'beforeSend';
+  const abort = err instanceof TransportAbort ? err : undefined;
+
+  if (abort?.reason === 'AttemptTimeout') {
     return {
       code: 'ETIMEDOUT',
-      phase: 'maybeSent',
+      phase: sentPhase,
       transient: true,
       message: `The request to ${ctx.host} timed out after ${Math.round(ctx.timeoutMs / 100) / 10} s: ${ctx.operation}.`,
       hint: TIMEOUT_SETTING_HINT,
     };
   }
-  const { code, message } = rootCause(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (abort?.reason === 'ConnectTimeout') {
     return {
       code: 'ETIMEDOUT',
       phase: 'beforeSend',
@@ -89,9 +116,8 @@ export function classifyTransportFailure(err: unknown, ctx: { host: string; oper
       hint: TIMEOUT_SETTING_HINT,
     };
   }
-  // undici reports a refused CONNECT as an aborted request whose message carries the proxy's status.
-  const proxyStatus = message && /Proxy response \((\d{3})\)/.exec(message)?.[1];
-  if (proxyStatus) {
+  if (abort?.reason === 'ProxyRefused') {
+    const proxyStatus = String(abort.proxyStatus ?? 0);
     const auth = proxyStatus === '407';
     return {
       code: auth ? 'ProxyAuthenticationRequired' : `ProxyStatus${proxyStatus}`,
@@ -103,6 +129,37 @@ export function classifyTransportFailure(err: unknown, ctx: { host: string; oper
       hint: auth
         ? "Check the agent's proxy user name and password (Agent.ProxyUsername / Agent.ProxyPassword)."
         : `Check that the proxy allows connections to ${ctx.host}, or add the host to the agent's proxy bypass list.`,
+    };
+  }
+  if (abort?.reason === 'ResponseTooLarge') {
+    // The server answered, so the request did reach it; reading the same answer again would fail the same way.
+    return {
+      code: 'ResponseTooLarge',
+      phase: 'maybeSent',
+      transient: false,
+      message: `The answer of ${ctx.host} was too large to read (${abort.message}): ${ctx.operation}.`,
+      hint: 'If a proxy or firewall sits between the agent and the service, check that it passes the request through unchanged.',
+    };
+  }
+  if (abort?.reason === 'BadContentEncoding') {
+    // Answered, but the body does not match its Content-Encoding: a cut-off stream or something rewriting it on the way.
+    return {
+      code: 'BadContentEncoding',
+      phase: 'maybeSent',
+      transient: true,
+      message: `The answer of ${ctx.host} could not be decompressed (${abort.message}): ${ctx.operation}.`,
+      hint: 'This is usually temporary; run again. If it keeps happening, check the proxy or firewall between the agent and the host.',
+    };
+  }
+
+  const code = rootCode(err);
+  if (code && UNSENDABLE.has(code)) {
+    return {
+      code,
+      phase: 'beforeSend',
+      transient: false,
+      message: `The request to ${ctx.host} could not be sent: a header or the URL holds characters HTTP does not allow (${code}): ${ctx.operation}.`,
+      hint: 'Check the values given to the task for line breaks or other control characters (a secret pasted with a trailing newline, for example).',
     };
   }
   if (code && TLS_CODES.has(code)) {
@@ -128,7 +185,7 @@ export function classifyTransportFailure(err: unknown, ctx: { host: string; oper
   if (code && code in MAYBE_SENT) {
     return {
       code,
-      phase: 'maybeSent',
+      phase: sentPhase,
       transient: true,
       message: `The connection to ${ctx.host} failed: ${MAYBE_SENT[code]} (${ctx.operation}).`,
       hint: 'This is usually temporary; run again. If it keeps happening, check the proxy or firewall between the agent and the host.',
@@ -136,7 +193,7 @@ export function classifyTransportFailure(err: unknown, ctx: { host: string; oper
   }
   return {
     code: code ?? 'NetworkError',
-    phase: 'maybeSent',
+    phase: sentPhase,
     transient: true,
     message: `The request to ${ctx.host} failed before an answer arrived${code ? ` (${code})` : ''}: ${ctx.operation}.`,
     hint: 'Check the network path between the agent and the host (proxy, firewall, TLS inspection).',

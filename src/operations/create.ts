@@ -7,7 +7,7 @@ import { createPat, newPatRequest } from './create-pat';
 import { openDestination } from './destination';
 import { day } from './pat-facts';
 import { storeNewPat } from './store-new-pat';
-import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
+import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export function createOne(run: OperationRun, displayName: string): Promise<PatOutcome> {
   return settle(newOutcome(displayName), (out) => create(run, displayName, out));
@@ -38,6 +38,7 @@ async function create(run: OperationRun, displayName: string, out: PatOutcome): 
   out.plan.push(`create PAT '${displayName}' (${request.scope}) valid until ${day(request.validTo)}`);
   if (store) out.plan.push(`write it to ${store.describe()} and read it back`);
   for (const t of unstored) out.plan.push(`revoke PAT ${describePat(t)}: same name and scopes, not in the store (an earlier run stopped before storing it)`);
+  announcePlan(run, out);
   if (config.dryRun) {
     out.action = 'planned';
     out.detail = 'would create';

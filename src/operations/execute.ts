@@ -70,9 +70,7 @@ async function targetsOf(run: OperationRun): Promise<Target[]> {
 }
 
 function logOutcome(run: OperationRun, o: PatOutcome): void {
-  const { log, config } = run;
-  if (config.dryRun || o.action === 'failed') for (const step of o.plan) log.info(`  plan for '${o.name}': ${step}`);
-  else for (const step of o.plan) log.debug(`'${o.name}': ${step}`);
+  const { log } = run;
   if (o.action !== 'listed') log.info(`PAT '${o.name}': ${o.detail}`);
   for (const w of o.warnings) log.warn(w);
   for (const i of o.issues) log.warn(i);

@@ -8,12 +8,12 @@ import { describePat, type OperationRun, type PatOutcome } from './types';
 /** Rule 5: the old PAT goes only after the new one is stored; a failure is an issue, not a failure of the step. */
 export async function revokeOld(run: OperationRun, old: PatToken, out: PatOutcome): Promise<void> {
   if (!run.config.revokeOld) {
-    out.plan.push(`keep old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false)`);
+    run.log.info(`Kept the old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false).`);
     return;
   }
   try {
     await run.pats.revoke(old.authorizationId);
-    out.plan.push(`revoked old PAT ${describePat(old)}`);
+    run.log.info(`Revoked the old PAT ${describePat(old)}.`);
   } catch (err) {
     const e = asPatLifecycleError(err);
     out.issues.push(`The old PAT ${describePat(old)} could not be revoked (${e.describe()}). It stays valid until ${day(old.validTo)}; the next run tries again, or revoke it under User settings > Personal access tokens.`);
@@ -30,7 +30,7 @@ export async function cleanUpLeftovers(run: OperationRun, selection: Selection, 
   ];
   for (const { pat, why } of doomed) {
     if (run.config.dryRun) {
-      out.plan.push(`would revoke leftover PAT ${describePat(pat)}: ${why}`);
+      out.plan.push(`revoke leftover PAT ${describePat(pat)}: ${why}`);
       continue;
     }
     try {

@@ -1,7 +1,7 @@
 /** revoke: by authorization ID or exact name. A PAT that is already gone is what the user wanted: success, with a note. */
 import { select } from './select';
 import { day } from './pat-facts';
-import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
+import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RevokeTarget {
   displayName?: string;
@@ -21,6 +21,7 @@ async function revoke(run: OperationRun, target: RevokeTarget, out: PatOutcome):
   if (!authorizationId) return alreadyGone(out, `no active PAT is named '${target.displayName}'`);
 
   out.plan.push(`revoke PAT ${pat ? describePat(pat) : authorizationId}`);
+  announcePlan(run, out);
   if (run.config.dryRun) {
     out.action = 'planned';
     if (pat) out.pat = pat;

@@ -18,7 +18,7 @@ import { day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { cleanUpLeftovers, revokeOld } from './revoke-pats';
 import { select } from './select';
 import { storeNewPat } from './store-new-pat';
-import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
+import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RotateTarget {
   displayName?: string;
@@ -38,6 +38,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rules 1 and 7.
   const selection = select(active, { ...target, takeNewest: config.selector.takeNewest, nextScopes: config.scopes }, storedId);
   await cleanUpLeftovers(run, selection, out);
+  announcePlan(run, out);
   const old = selection.current ?? (await lastExpired(run, named, target));
   out.name = old.displayName;
   out.previous = old;
@@ -57,17 +58,17 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
   const request = newPatRequest(run, old.displayName, scopes);
-  const why = expired ? `it expired on ${day(old.validTo)}` : !holdsCurrent ? `${store!.describe()} does not hold it yet` : `it expires on ${day(old.validTo)}`;
+  const why = expired ? `it expired on ${day(old.validTo)}` : !holdsCurrent ? 'its destination does not hold it yet' : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
   if (store) out.plan.push(`write it to ${store.describe()} and read it back`);
   if (!expired) out.plan.push(config.revokeOld ? `revoke old PAT ${describePat(old)}` : `keep old PAT ${describePat(old)} (revokeOld: false)`);
+  announcePlan(run, out);
   if (config.dryRun) {
     out.action = 'planned';
     out.pat = old;
     out.detail = `would rotate: ${why}`;
     return out;
   }
-  run.log.info(`Rotating PAT ${describePat(old)}: ${why}.`);
   const created = await createPat(run, request, out);
   out.newToken = created.token;
   out.pat = { ...created, token: null };

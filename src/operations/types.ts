@@ -94,6 +94,16 @@ export function newOutcome(name: string): PatOutcome {
   return { name, action: 'failed', detail: '', rotated: false, plan: [], warnings: [], issues: [] };
 }
 
+/** Prints the steps just decided for one PAT, before any of them is taken (the whole output of a dry run). */
+export function announcePlan(run: Pick<OperationContext, 'log' | 'config'>, out: PatOutcome): void {
+  const lead = run.config.dryRun ? 'Dry run, would' : 'Plan:';
+  const from = announced.get(out) ?? 0;
+  for (const step of out.plan.slice(from)) run.log.info(`${lead} ${step} [PAT '${out.name}']`);
+  announced.set(out, out.plan.length);
+}
+
+const announced = new WeakMap<PatOutcome, number>();
+
 /** A PAT for messages: name and id, never a value. */
 export function describePat(pat: Pick<PatToken, 'displayName' | 'authorizationId'>): string {
   return `'${pat.displayName}' (${pat.authorizationId})`;

@@ -5,7 +5,7 @@ import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
 import { fullAccessRefused } from './rotate';
 import { select } from './select';
-import { describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
+import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface UpdateTarget {
   displayName?: string;
@@ -41,6 +41,7 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   };
   const changes = [`valid until ${day(request.validTo!)}`, ...(request.scope ? [`scopes ${request.scope}`] : []), ...(request.displayName ? [`name '${request.displayName}'`] : [])];
   out.plan.push(`update PAT ${describePat(pat)}: ${changes.join(', ')}`);
+  announcePlan(run, out);
   if (config.dryRun) {
     out.action = 'planned';
     out.pat = pat;

@@ -53,6 +53,7 @@ export function renderSummary(s: SummaryInput): string {
     lines.push('');
   }
   if (s.notes.length > 0) {
+    lines.push('**Notes**', '');
     for (const n of s.notes) lines.push(`- ${cell(n)}`);
     lines.push('');
   }

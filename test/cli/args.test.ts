@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { loginCommand } from '../../src/operations/keep-refresh-token';
 import { noProxyToRegexes, parseCommandLine, parseOrganization, UsageError, type LoginSettings, type StatusSettings } from '../../cli/args';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -43,7 +44,7 @@ describe('cli args', () => {
     const a = login([...base, '--key-vault', 'MyVault', '--secret', 'rt']);
     assert.equal(a.store?.kind === 'keyVault' && a.store.vaultUrl, 'https://myvault.vault.azure.net');
     assert.equal(a.store?.kind === 'keyVault' && a.store.credential, 'default');
-    const b = login([...base, '--key-vault', 'https://kv1.vault.emulator.test:8443/', '--secret', 'rt', '--kv-credential', 'env']);
+    const b = login([...base, '--key-vault', 'https://kv1.vault.emulator.test:8443/', '--secret', 'rt', '--kv-credential', 'env'], { AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 's' });
     assert.equal(b.store?.kind === 'keyVault' && b.store.vaultUrl, 'https://kv1.vault.emulator.test:8443');
     assert.equal(b.store?.kind === 'keyVault' && b.store.dnsSuffix, 'vault.emulator.test');
     const c = login([...base, '--key-vault', 'kv1', '--secret', 'rt', '--key-vault-dns-suffix', 'vault.usgovcloudapi.net']);
@@ -90,6 +91,10 @@ describe('cli args', () => {
     assert.match(usageProblems(['login', ...base, '--print', '--device-code', '--no-open']).join('\n'), /--no-open is for the browser/);
     assert.match(usageProblems(['frobnicate']).join('\n'), /Unknown command 'frobnicate'/);
     assert.match(usageProblems(['login', ...base, '--print', '--authority-host', 'http://insecure']).join('\n'), /must be an https URL/);
+    assert.match(usageProblems(['login', ...base, '--key-vault', 'kv1', '--secret', 's', '--kv-credential', 'env'], { AZURE_TENANT_ID: 't' }).join('\n'), /needs AZURE_CLIENT_ID, AZURE_CLIENT_SECRET/);
+    assert.match(usageProblems(['login', ...base, '--key-vault', 'https://kv1.vault.azure.net/secrets/x', '--secret', 's']).join('\n'), /without a path/);
+    assert.match(usageProblems(['login', ...base, '--key-vault', 'https://kv1.vault.azure.net', '--secret', 's', '--key-vault-dns-suffix', 'vault.azure.cn']).join('\n'), /is not under --key-vault-dns-suffix/);
+    assert.match(usageProblems(['login', ...base, '--key-vault', 'kv1', '--secret', 'bad_name']).join('\n'), /is not a Key Vault secret name/);
   });
 
   it('parses status thresholds', () => {
@@ -126,5 +131,33 @@ describe('cli args', () => {
     assert.ok(new RegExp(a).test('https://localhost:8080/x'));
     assert.ok(new RegExp(b).test('https://vault.corp.example/x'));
     assert.ok(!new RegExp(b).test('https://corp.example.evil.com/'));
+  });
+});
+
+describe('cli args: the command the task tells users to run', () => {
+  /** Splits like a POSIX shell for the simple quoting loginCommand uses. */
+  const shellSplit = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+
+  it('parses the login command the core prints for each store', () => {
+    const entra = { tenantId: TENANT, clientId: CLIENT, refreshToken: 'x' };
+    const group = { kind: 'variableGroup', group: { project: 'Web Apps', name: 'PAT lifecycle' }, variableName: 'RT', auth: 'user' };
+    const vault = {
+      kind: 'keyVault',
+      vault: { vaultUrl: 'https://kv1.vault.usgovcloudapi.net', authorityHost: 'https://login.microsoftonline.us', dnsSuffix: 'vault.usgovcloudapi.net', credential: { scheme: 'ManagedServiceIdentity' } },
+      secretName: 'rt',
+    };
+    for (const refreshTokenStore of [group, vault]) {
+      const line = loginCommand({ entra, organization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
+      const argv = shellSplit(line);
+      assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle', 'login']);
+      const s = login(argv.slice(3));
+      assert.equal(s.signIn.tenantId, TENANT);
+      assert.equal(s.organization, 'contoso');
+      if (refreshTokenStore === group) assert.deepEqual(s.store, { kind: 'variableGroup', project: 'Web Apps', group: { name: 'PAT lifecycle' }, variableName: 'RT' });
+      else {
+        assert.equal(s.store?.kind === 'keyVault' && s.store.vaultUrl, 'https://kv1.vault.usgovcloudapi.net');
+        assert.equal(s.store?.kind === 'keyVault' && s.store.dnsSuffix, 'vault.usgovcloudapi.net');
+      }
+    }
   });
 });

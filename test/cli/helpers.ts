@@ -10,6 +10,8 @@ import type { Emulator } from '../emulator/index';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const CLI_ENTRY = resolve(REPO_ROOT, 'cli/pat-lifecycle.ts');
+/** What `npm run bundle` builds and package.json's bin points at. */
+export const CLI_BUNDLE = resolve(REPO_ROOT, 'cli/dist/pat-lifecycle.js');
 
 export interface CliResult {
   code: number | null;
@@ -44,10 +46,11 @@ export function emulatorEnv(emu: Emulator, extra: Record<string, string | undefi
   };
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000): CliRun {
+export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000, opts: { bundle?: boolean } = {}): CliRun {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const entry = opts.bundle ? [CLI_BUNDLE] : ['--import', 'tsx', CLI_ENTRY];
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end();
   let stdout = '';
   let stderr = '';

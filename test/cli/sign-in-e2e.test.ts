@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { startEmulator, type Emulator } from '../emulator/index';
-import { assertNoSecrets, emulatorEnv, playBrowser, runCli, startCli } from './helpers';
+import { existsSync } from 'node:fs';
+import { assertNoSecrets, CLI_BUNDLE, emulatorEnv, playBrowser, runCli, startCli } from './helpers';
 
 const AUTHORIZE_URL = /(https:\/\/127\.0\.0\.1:\d+\/\S+\/oauth2\/v2\.0\/authorize\?\S+)/;
 const USER_CODE = /enter the code ([A-Z0-9]+)/;
@@ -87,6 +88,14 @@ describe('cli sign-in against the emulator', function () {
     assertNoSecrets(r.stderr, emu.secrets(), 'stderr');
   });
 
+  it('device code nobody approves: stops at --timeout with exit 1', async () => {
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const r = await runCli(['login', ...base(app.clientId), '--device-code', '--print', '--timeout', '2'], emulatorEnv(emu));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not completed in time\. \[user_timeout_reached\]/);
+    assert.equal(r.stdout, '');
+  });
+
   describe('a wrong app registration: the CLI says what to change', () => {
     it('SPA redirect URI: AADSTS9002327, move it to "Mobile and desktop applications"', async () => {
       const app = emu.control.entra.addApp({ kind: 'spa' });
@@ -150,6 +159,18 @@ describe('cli sign-in against the emulator', function () {
       assert.match(r.stderr, /AADSTS50011/);
       assert.match(r.stderr, /Mobile and desktop applications/);
     });
+  });
+
+  it('the bundled CLI (cli/dist/pat-lifecycle.js, the package bin) signs in the same way', async function () {
+    if (!existsSync(CLI_BUNDLE)) this.skip(); // built by `npm run bundle` (part of `npm test`)
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const run = startCli(['login', ...base(app.clientId), '--device-code', '--print'], emulatorEnv(emu), 60_000, { bundle: true });
+    const [, userCode] = await run.waitFor(USER_CODE);
+    emu.control.entra.approveDeviceCode(userCode!, user.userId);
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(emu.control.entra.refreshTokenInfo(r.stdout.trim())?.clientId, app.clientId);
+    assertNoSecrets(r.stderr, emu.secrets(), 'stderr');
   });
 
   it('usage errors exit 2 and name the flag', async () => {

@@ -88,7 +88,7 @@ describe('cli login and status, per store, against the emulator', function () {
       assertNoSecrets(r.stderr + r.stdout, emu.secrets());
     });
 
-    it('login in the browser, by group id, replaces the token; the old one stays valid (Entra does not revoke it)', async () => {
+    it('login in the browser, by group id, replaces the stored token with a new one', async () => {
       const previous = emu.control.variableGroups.get('contoso', groupId).variables['PatLifecycle.RefreshToken'].value;
       const run = startCli(
         ['login', ...identity(), '--project', 'Web', '--variable-group', String(groupId), '--variable', 'PatLifecycle.RefreshToken', '--no-open'],
@@ -188,22 +188,23 @@ describe('cli login and status, per store, against the emulator', function () {
       assertNoSecrets(s.stderr + s.stdout, [...emu.secrets(), sp.secret!]);
     });
 
-    it('an identity without rights on the vault: exit 1 naming the identity and the fix; the user\'s sign-in is not wasted on a retry loop', async () => {
+    it('an identity without rights on the vault: exit 1 before the sign-in, naming the identity', async () => {
       const other = emu.control.entra.addApp({ kind: 'confidential', displayName: 'no rights' });
-      const r = await withDeviceCode(['login', ...identity(), '--key-vault', vaultUrl, '--secret', 'pat-lifecycle-rt', '--kv-credential', 'env'], {
+      const r = await runCli(['login', ...identity(), '--key-vault', vaultUrl, '--secret', 'pat-lifecycle-rt', '--kv-credential', 'env', '--device-code'], emulatorEnv(emu, {
         AZURE_TENANT_ID: tenantId,
         AZURE_CLIENT_ID: other.clientId,
         AZURE_CLIENT_SECRET: other.secret,
-      });
+      }));
       assert.equal(r.code, 1);
+      assert.doesNotMatch(r.stderr, /enter the code/, 'the vault is checked before the user is asked to sign in');
       assert.match(r.stderr, /AZURE_TENANT_ID \/ AZURE_CLIENT_ID \/ AZURE_CLIENT_SECRET/);
       assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), other.secret!]);
     });
 
-    it('--kv-credential env without the variables: exit 1 before any sign-in is wasted? no: after sign-in, with the three names', async () => {
-      const r = await withDeviceCode(['login', ...identity(), '--key-vault', vaultUrl, '--secret', 'x', '--kv-credential', 'env']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET/);
+    it('--kv-credential env without the variables: a usage error (exit 2) naming them, before any sign-in', async () => {
+      const r = await runCli(['login', ...identity(), '--key-vault', vaultUrl, '--secret', 'x', '--kv-credential', 'env', '--device-code'], emulatorEnv(emu));
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--kv-credential env needs AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET/);
     });
   });
 
@@ -226,6 +227,24 @@ describe('cli login and status, per store, against the emulator', function () {
       assert.equal(stored.isSecret, true);
       assert.equal(emu.control.entra.refreshTokenInfo(seeded)?.rolledTo, stored.value, 'the rolled token was stored');
       assertNoSecrets(r.stderr + r.stdout, emu.secrets());
+    });
+
+    it('run with a Key Vault refresh token store: a service principal from AZURE_* stands in for the service connection', async () => {
+      const sp = emu.control.entra.addApp({ kind: 'confidential', displayName: 'run kv writer' });
+      const vault = emu.control.keyVault.addVault({ name: 'run-kv', access: { [sp.objectId]: 'officer' } });
+      const seeded = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId }).refreshToken;
+      const r = await runCli(
+        [
+          'run', '--action', 'list', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso',
+          '--refresh-token-env', 'MY_RT', '--refresh-token-store', 'keyVault', '--key-vault', vault.url,
+          '--key-vault-dns-suffix', 'vault.emulator.test', '--refresh-token-secret-name', 'rt',
+        ],
+        emulatorEnv(emu, { MY_RT: seeded, AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: sp.clientId, AZURE_CLIENT_SECRET: sp.secret }),
+      );
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const versions = emu.control.keyVault.getSecret('run-kv', 'rt').versions;
+      assert.equal(versions.at(-1).value, emu.control.entra.refreshTokenInfo(seeded)?.rolledTo);
+      assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), sp.secret!]);
     });
 
     it('run refuses a secret as a flag value and reports bad inputs as usage errors', async () => {

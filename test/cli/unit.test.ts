@@ -298,3 +298,12 @@ describe('cli status report', () => {
     assert.match(r.refreshToken?.note ?? '', /stored for client id other, not mine/);
   });
 });
+
+describe('cli advice for MSAL client errors', () => {
+  it('covers device code timeouts and transport errors', () => {
+    assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'user_timeout_reached' }, { ...ctx, mode: 'deviceCode' })), /not completed in time/);
+    assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'device_code_expired' }, { ...ctx, mode: 'deviceCode' })), /expired/);
+    assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'network_error' }, ctx)), /proxy/);
+    assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'user_timeout' }, ctx)), /AADSTS50011/);
+  });
+});

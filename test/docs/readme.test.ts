@@ -36,6 +36,26 @@ function section(text: string, heading: string): string {
   return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
 
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens (fenced code skipped). */
+function headingSlugs(markdown: string): Set<string> {
+  const slugs = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split(/\r?\n/)) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    if (fenced || !/^#{1,6} /.test(line)) continue;
+    const slug = line
+      .replace(/^#+ /, '')
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    let unique = slug;
+    for (let n = 1; slugs.has(unique); n++) unique = `${slug}-${n}`;
+    slugs.add(unique);
+  }
+  return slugs;
+}
+
 function runScript(args: string[]): { status: number | null; output: string } {
   const res = spawnSync(process.execPath, [SCRIPT_PATH, ...args], { encoding: 'utf8' });
   return { status: res.status, output: `${res.stdout ?? ''}${res.stderr ?? ''}` };
@@ -121,10 +141,13 @@ describe('docs: README.md', () => {
   });
 
   describe('links', () => {
-    it('every docs/*.md link exists', () => {
-      const links = [...readme().matchAll(/\]\((?:\.\/)?(docs\/[^)#\s]+\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]);
+    it('every docs/*.md link exists, and so does the heading it points at', () => {
+      const links = [...readme().matchAll(/\]\((?:\.\/)?(docs\/[^)#\s]+\.md)(?:#([^)]*))?\)/g)].map((m) => ({ file: m[1], anchor: m[2] }));
       assert.ok(links.length > 0, 'README links no docs/*.md page');
-      for (const link of links) assert.ok(existsSync(join(REPO_ROOT, link)), `README links ${link}, which does not exist`);
+      for (const { file, anchor } of links) {
+        assert.ok(existsSync(join(REPO_ROOT, file)), `README links ${file}, which does not exist`);
+        if (anchor) assert.ok(headingSlugs(readFileSync(join(REPO_ROOT, file), 'utf8')).has(anchor), `README links ${file}#${anchor}, which is no heading there`);
+      }
     });
 
     it('every other relative link resolves, and every sample is linked', () => {
@@ -141,19 +164,7 @@ describe('docs: README.md', () => {
 
     it('every in-page link points at a heading', () => {
       const text = readme();
-      const slugs = new Set(
-        text
-          .split('\n')
-          .filter((l) => /^#{1,6} /.test(l))
-          .map((l) =>
-            l
-              .replace(/^#+ /, '')
-              .trim()
-              .toLowerCase()
-              .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-              .replace(/\s/g, '-'),
-          ),
-      );
+      const slugs = headingSlugs(text);
       for (const m of text.matchAll(/\]\(#([^)]+)\)/g)) assert.ok(slugs.has(m[1]), `README links #${m[1]}, which is no heading`);
     });
   });

@@ -69,7 +69,7 @@ export class TaskFixture {
         'System.Debug': 'true',
         ...options.variables,
       },
-      secretVariables: { 'PatLifecycle.RefreshToken': this.refreshToken, ...options.secretVariables },
+      secretVariables: options.secretVariables ?? { 'PatLifecycle.RefreshToken': this.refreshToken },
       system: { collectionUri: `${urls.devops}/${ORG}/`, teamProject: PROJECT, teamProjectId: this.project.id, ...options.system },
       env: { ...this.emu.childEnv(), ...options.env },
       timeoutMs: options.timeoutMs ?? 60_000,

@@ -5,7 +5,7 @@ import { captured } from './secret-env';
 import { capturedSecretValues, TaskHost, taskRawInputs } from './task-host';
 import { parseConfig } from '../../../src/config/parse-config';
 import { run } from '../../../src/run';
-import { asPatLifecycleError } from '../../../src/errors';
+import { asPatLifecycleError, InputErrors } from '../../../src/errors';
 import type { Config } from '../../../src/config/types';
 
 async function main(): Promise<void> {
@@ -19,9 +19,10 @@ async function main(): Promise<void> {
     ({ status, message } = await run(config, host));
   } catch (err) {
     status = 'Failed';
-    message = asPatLifecycleError(err).describe();
+    message = err instanceof InputErrors ? `The task's inputs need fixing:\n${err.errors.map((e) => e.describe()).join('\n')}` : asPatLifecycleError(err).describe();
   }
-  host.complete(status, message);
+  // The issues were logged as warnings as they arose; repeating them in the result would list each twice.
+  host.complete(status, status === 'SucceededWithIssues' ? message.split('\n')[0] : message);
   if (status === 'Failed') process.exitCode = 1;
   // Pooled connections of the Azure SDKs may hold the process open after the result; nothing is left to do.
   setTimeout(() => process.exit(), 3000).unref();

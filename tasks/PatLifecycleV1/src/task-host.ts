@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Host } from '../../../src/host';
 import type { EndpointInfo, RawInputs } from '../../../src/config/raw-inputs';
 import type { CapturedSecrets } from './secret-env';
+import { inert, maskableParts } from './log-safety';
 
 /** Endpoint authorization parameters that are secrets (the others are ids and names). */
 const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'certificate'];
@@ -62,27 +63,6 @@ export class TaskHost implements Host {
     const result = status === 'Succeeded' ? tl.TaskResult.Succeeded : status === 'SucceededWithIssues' ? tl.TaskResult.SucceededWithIssues : tl.TaskResult.Failed;
     tl.setResult(result, inert(message), true);
   }
-}
-
-/**
- * The agent masks line by line and cannot take a multi-line secret, so a PEM is registered one body line at a time;
- * the URL-encoded form too, since a token can end up in a query string or form body.
- */
-export function maskableParts(value: string): string[] {
-  const parts = new Set<string>();
-  for (const raw of value.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.length < 4 || /^-----(BEGIN|END) /.test(line)) continue;
-    parts.add(line);
-    const encoded = encodeURIComponent(line);
-    if (encoded !== line) parts.add(encoded);
-  }
-  return [...parts];
-}
-
-/** Text from names we do not control (PAT names) must not be taken for a logging command. */
-export function inert(text: string): string {
-  return text.replace(/##(vso)?\[/gi, (m) => `#\u200b${m.slice(1)}`);
 }
 
 /** RawInputs over task-lib, with secrets read from the snapshot taken before task-lib loaded (no debug echo). */

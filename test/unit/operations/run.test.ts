@@ -139,7 +139,7 @@ describe('run', () => {
     assert.equal(h.rtStore.value, 'old');
     assert.equal(h.w.store().writes, 0);
     assert.equal(h.w.host.outputs.rotated.value, 'false');
-    assert.ok(h.w.host.infos.some((l) => /plan for 'feed': create PAT/.test(l)));
+    assert.ok(h.w.host.infos.some((l) => /^Dry run, would create PAT 'feed'.*\[PAT 'feed'\]$/.test(l)), h.w.host.infos.join('\n'));
     assert.match(h.w.host.summaries[0], /dry run: nothing was changed/);
   });
 

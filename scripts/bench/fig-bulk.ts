@@ -1,0 +1,123 @@
+/**
+ * Figure 6: bulk rotation of N PATs (default 200) in one step, emulator latency 50 ms per request, target a variable
+ * group with `variableName: Pat.{name}`: concurrency 4 (the default) against the same work with concurrency 1.
+ * Each run gets its own PATs and its own group, seeded identically, so both do the same work. Checked afterwards
+ * on the emulator side: every PAT replaced (the old one revoked, one active successor) and the group naming each
+ * successor's authorization ID (no lost update between concurrent writes to one group).
+ */
+import type { RequestLogEntry } from '../../test/emulator';
+import { ms, naRow, oneLine, verdict, x, type Row } from './table';
+import { addGroup, createWorld, failureOf, ORG, runAction, seedPats, type World } from './world';
+
+export const BULK_MAX_RATIO = 0.35;
+
+interface BulkRun {
+  concurrency: number;
+  ms: number;
+  result?: string;
+  message?: string;
+  requests: number;
+  maxInFlight: number;
+  rotated: number;
+  /** Old PAT still active, or no single active successor. */
+  notReplaced: number;
+  /** The group does not name the active successor. */
+  notStored: number;
+  failure?: string;
+}
+
+/** The most requests the emulator was serving at once (arrival + duration, which includes the emulated latency). */
+export function maxInFlight(entries: RequestLogEntry[]): number {
+  const events: Array<[number, number]> = [];
+  for (const e of entries) {
+    const start = Date.parse(e.time);
+    events.push([start, 1], [start + e.durationMs, -1]);
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of events) max = Math.max(max, (cur += d));
+  return max;
+}
+
+export async function bulkFigure(opts: { size: number; latencyMs: number; log: (m: string) => void }): Promise<Row> {
+  const n = opts.size;
+  const figure = `bulk: rotate ${n} PATs in one step (${opts.latencyMs} ms latency)`;
+  const target = `concurrency 4 (input), all rotated, <= ${BULK_MAX_RATIO} x sequential`;
+  let w: World | undefined;
+  try {
+    w = await createWorld();
+    const runs: BulkRun[] = [];
+    for (const [label, concurrency] of [['a', 4], ['b', 1]] as const) {
+      const prefix = `bulk${label}-`;
+      const oldIds = new Set(seedPats(w, n, prefix, 3).map((id) => id.toLowerCase()));
+      const groupName = `bulk-${label}`;
+      const groupId = addGroup(w, groupName);
+      w.emu.setLatency(opts.latencyMs);
+      const before = w.emu.log.entries().length;
+      const run = await runAction(
+        w,
+        { action: 'rotate', displayNamePattern: `${prefix}*`, target: 'variableGroup', variableGroup: groupName, variableName: 'Pat.{name}', concurrency, refreshTokenStore: 'none' },
+        { timeoutMs: 170_000 },
+      );
+      w.emu.setLatency(0);
+      const entries = w.emu.log.entries().slice(before);
+      const failure = failureOf(run);
+      // Emulator side: which PATs of the prefix are active now, and what the group says.
+      const active = (w.emu.control.pats.list(ORG, w.userId) as Array<{ authorizationId: string; displayName: string; state: string }>).filter(
+        (p) => p.displayName.startsWith(prefix) && p.state === 'active',
+      );
+      const byName = new Map<string, string[]>();
+      for (const p of active) byName.set(p.displayName, [...(byName.get(p.displayName) ?? []), p.authorizationId.toLowerCase()]);
+      const group = w.emu.control.variableGroups.get(ORG, groupId) as { variables: Record<string, unknown> } | undefined;
+      const vars = group?.variables ?? {};
+      const varValue = (name: string): string | undefined => {
+        const key = Object.keys(vars).find((k) => k.toLowerCase() === name.toLowerCase());
+        const v = key !== undefined ? vars[key] : undefined;
+        return typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? String((v as { value: unknown }).value) : undefined;
+      };
+      let notReplaced = 0;
+      let notStored = 0;
+      for (let i = 1; i <= n; i++) {
+        const name = `${prefix}${String(i).padStart(Math.max(3, String(n).length), '0')}`;
+        const ids = byName.get(name) ?? [];
+        const successor = ids.length === 1 && !oldIds.has(ids[0]) ? ids[0] : undefined;
+        if (!successor) notReplaced++;
+        if (!successor || varValue(`Pat.${name}.authorizationId`)?.toLowerCase() !== successor) notStored++;
+      }
+      const rotated = /(\d+) rotated/.exec(run.message ?? '');
+      runs.push({
+        concurrency,
+        ms: run.durationMs,
+        result: run.result,
+        message: oneLine(run.message ?? '', 300),
+        requests: entries.length,
+        maxInFlight: maxInFlight(entries),
+        rotated: rotated ? Number(rotated[1]) : 0,
+        notReplaced,
+        notStored,
+        ...(failure ? { failure } : {}),
+      });
+      opts.log(`  concurrency ${concurrency}: ${ms(run.durationMs)}, ${entries.length} requests, max ${maxInFlight(entries)} in flight, ${n - notReplaced}/${n} replaced, ${n - notStored}/${n} stored${failure ? `; ${failure}` : ''}`);
+    }
+    const [conc, seq] = runs;
+    const complete = (r: BulkRun) => r.notReplaced === 0 && r.notStored === 0 && !r.failure;
+    const ratio = conc.ms / seq.ms;
+    const describe = (r: BulkRun) =>
+      `${ms(r.ms)}, ${r.requests} requests, max ${r.maxInFlight} in flight, ${n - r.notReplaced}/${n} replaced, ${n - r.notStored}/${n} stored in the group${r.failure ? ` (${r.failure})` : ''}`;
+    return {
+      id: 'bulk',
+      figure,
+      measured: `concurrency 4: ${describe(conc)}`,
+      target,
+      reference: `concurrency 1: ${describe(seq)}`,
+      ratio: `${x(ratio)} sequential`,
+      verdict: verdict(complete(conc) && complete(seq) && ratio <= BULK_MAX_RATIO && conc.maxInFlight <= 4),
+      details: { size: n, latencyMs: opts.latencyMs, runs, ratio },
+    };
+  } catch (err) {
+    return naRow('bulk', figure, target, String(err instanceof Error ? err.message : err));
+  } finally {
+    await w?.close();
+  }
+}

@@ -1,0 +1,88 @@
+/** The bundled task writing to Key Vault through an Azure Resource Manager service connection, against the emulator. */
+import { strict as assert } from 'node:assert';
+import { ORG, PROJECT, TaskFixture } from './task-fixture';
+
+describe('PatLifecycle@1 with Key Vault (black box)', function () {
+  this.timeout(120_000);
+  let f: TaskFixture;
+
+  beforeEach(async () => {
+    f = await TaskFixture.start();
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  const connectionData = () => ({ activeDirectoryAuthority: `${f.emu.urls.authorityHost}/`, AzureKeyVaultDnsSuffix: f.emu.urls.vaultDnsSuffix, environment: 'AzureCloud' });
+
+  it('rotates into a Key Vault secret with a service principal, tags naming the PAT, and saves the refresh token there too', async () => {
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vault = f.emu.control.keyVault.addVault({ name: 'contoso-secrets', access: { [sp.objectId]: 'officer' } });
+    f.emu.control.keyVault.setSecret('contoso-secrets', 'PatLifecycle-RefreshToken', f.refreshToken);
+    const old = f.seedPat('feed-reader', { daysLeft: 3 });
+    const run = await f.run(
+      {
+        action: 'rotate',
+        displayName: 'feed-reader',
+        target: 'keyVault',
+        azureSubscription: 'arm-connection-id',
+        keyVault: vault.url,
+        secretName: 'FeedPat',
+        refreshTokenStore: 'keyVault',
+        refreshTokenSecretName: 'PatLifecycle-RefreshToken',
+      },
+      {
+        endpoints: {
+          'arm-connection-id': {
+            url: 'https://management.azure.com/',
+            scheme: 'ServicePrincipal',
+            parameters: { serviceprincipalid: sp.clientId, tenantid: f.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret! },
+            data: connectionData(),
+          },
+        },
+      },
+    );
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    f.assertNoSecrets(run);
+    const [fresh] = f.activePats('feed-reader');
+    assert.notEqual(fresh.authorizationId, old.authorizationId);
+    const secret = f.emu.control.keyVault.getSecret('contoso-secrets', 'FeedPat');
+    const latest = secret.versions.at(-1);
+    assert.equal(latest.value, fresh.token);
+    assert.equal(latest.tags?.authorizationId, fresh.authorizationId);
+    const rt = f.emu.control.keyVault.getSecret('contoso-secrets', 'PatLifecycle-RefreshToken').versions.at(-1);
+    assert.equal(rt.value, run.outputs['refreshToken'].value);
+    assert.ok(rt.tags?.issuedAt);
+    assert.ok(run.secretsRegistered.includes(sp.secret!), 'the connection secret is registered');
+  });
+
+  it('writes with workload identity federation (System.AccessToken + OIDC)', async () => {
+    const sc = f.emu.control.oidc.registerServiceConnection({ org: ORG, project: PROJECT, projectId: f.project.id, name: 'arm-wif' });
+    const app = f.emu.control.entra.addApp({ kind: 'confidential', federatedCredentials: [{ issuer: sc.issuer, subject: sc.subject }] });
+    f.emu.control.keyVault.addVault({ name: 'wif-vault', access: { [app.objectId]: 'officer' } });
+    const { token: jobToken } = f.emu.control.entra.issueJobToken({ org: ORG, projectId: f.project.id });
+    f.extraSecrets.push(jobToken);
+    const run = await f.run(
+      { action: 'create', displayName: 'kv-bot', scopes: 'vso.code', target: 'keyVault', azureSubscription: sc.id, keyVault: `https://wif-vault.${f.emu.urls.vaultDnsSuffix}:${f.emu.urls.port}`, secretName: 'KvBot' },
+      {
+        endpoints: { [sc.id]: { scheme: 'WorkloadIdentityFederation', parameters: { serviceprincipalid: app.clientId, tenantid: f.emu.control.entra.defaultTenantId }, data: connectionData() } },
+        system: { accessToken: jobToken, oidcRequestUri: f.emu.control.oidc.oidcRequestUri({ org: ORG, projectId: f.project.id }) },
+      },
+    );
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    f.assertNoSecrets(run);
+    const [pat] = f.activePats('kv-bot');
+    assert.equal(f.emu.control.keyVault.getSecret('wif-vault', 'KvBot').versions.at(-1).value, pat.token);
+  });
+
+  it('refuses a vault URL outside the connection cloud before any request', async () => {
+    const run = await f.run(
+      { action: 'rotate', displayName: 'x', target: 'keyVault', azureSubscription: 'arm', keyVault: 'https://contoso.vault.azure.net', secretName: 'X' },
+      { endpoints: { arm: { scheme: 'ManagedServiceIdentity', parameters: {}, data: connectionData() } } },
+    );
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /not under 'vault\.emulator\.test'/);
+    assert.equal(f.emu.log.count(), 0);
+  });
+});
