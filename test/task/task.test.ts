@@ -57,7 +57,7 @@ describe('PatLifecycle@1 (black box)', function () {
     assert.equal(f.group(signinGroup).variables['PatLifecycle.RefreshToken'].value, rolled.value);
     assert.deepEqual(run.variables['PatLifecycle.RefreshToken'], { value: rolled.value, secret: true });
     for (const s of [f.refreshToken, rolled.value, fresh.token]) assert.ok(run.secretsRegistered.includes(s), 'registered with the masker');
-    assert.equal(f.emu.control.entra.refreshTokenInfo(f.refreshToken).redemptions, 1, 'the refresh token is redeemed once');
+    assert.equal(f.emu.control.entra.refreshTokenInfo(f.refreshToken)?.redemptions, 1, 'the refresh token is redeemed once');
     const rtWrite = f.emu.log.entries({ route: /^variableGroups\.update/ })[0];
     const create = f.emu.log.entries({ route: 'pats.create' })[0];
     assert.ok(rtWrite && create && rtWrite.seq < create.seq, 'the refresh token is saved before the PAT is created');
