@@ -7,7 +7,11 @@ import type { VariableGroupRef } from '../config/types';
 import type { VariableGroupClient } from '../devops/variable-group-client';
 import type { VariableGroup, VariableValue } from '../devops/types';
 import { PatLifecycleError } from '../errors';
+import { KeyedLock } from './keyed-lock';
 import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
+
+/** One per process: every store writing to the same group takes turns (see KeyedLock). */
+const groupWrites = new KeyedLock();
 
 export interface VariableGroupStoreOptions {
   client: VariableGroupClient;
@@ -53,6 +57,11 @@ export class VariableGroupStore implements SecretStore {
   }
 
   async write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+    const key = `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
+    return groupWrites.run(key, () => this.readModifyWrite(value, metadata));
+  }
+
+  private async readModifyWrite(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
     const group = await this.load();
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
     const existing = group.variables[key];

@@ -328,9 +328,9 @@ describe('task.json: inputs shown per action and target', () => {
       outputOnly: ['dryRun', 'authorizationId', 'takeNewest'],
     },
     list: {
-      variableGroup: ['displayNamePattern', 'variableGroupAuth'],
-      keyVault: ['displayNamePattern', 'azureSubscription', 'keyVault'],
-      outputOnly: ['displayNamePattern'],
+      variableGroup: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'variableGroupAuth'],
+      keyVault: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'azureSubscription', 'keyVault'],
+      outputOnly: ['displayNamePattern', 'rotateWhenExpiresWithinDays'],
     },
   };
 
@@ -349,12 +349,12 @@ describe('task.json: inputs shown per action and target', () => {
 
   it('shows the refresh token store location for a variable group', () => {
     const shown = visibleInputs(task, { action: 'list', target: 'outputOnly', refreshTokenStore: 'variableGroup' });
-    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'variableGroupAuth'].sort());
+    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'variableGroupAuth'].sort());
   });
 
   it('shows the refresh token store location and the connection for Key Vault', () => {
     const shown = visibleInputs(task, { action: 'list', target: 'outputOnly', refreshTokenStore: 'keyVault' });
-    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'refreshTokenSecretName', 'azureSubscription', 'keyVault'].sort());
+    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenSecretName', 'azureSubscription', 'keyVault'].sort());
   });
 
   it('shows the refresh token and the PAT in one Key Vault without a second connection', () => {
