@@ -10,7 +10,15 @@ import { describePat, type OperationRun, type PatOutcome } from './types';
 
 export async function storeNewPat(run: OperationRun, store: SecretStore | undefined, created: PatToken & { token: string }, out: PatOutcome): Promise<void> {
   if (!store) return;
-  const metadata = { authorizationId: created.authorizationId, validTo: created.validTo };
+  // Key Vault keeps all of it as tags (values of at most 256 characters); a variable group only the companions
+  // authorizationId and validTo, which is what a later run needs to recognise its own PAT.
+  const metadata = {
+    authorizationId: created.authorizationId,
+    validTo: created.validTo,
+    displayName: created.displayName.slice(0, 256),
+    scopes: created.scope.slice(0, 256),
+    rotatedAt: run.now().toISOString(),
+  };
   try {
     const receipt = await store.write(created.token, metadata);
     await store.verify(receipt, created.token);

@@ -4,7 +4,7 @@ import { VariableGroupClient } from '../devops/variable-group-client';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from './key-vault-store';
-import type { SecretStore } from './secret-store';
+import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
 import { VariableGroupStore } from './variable-group-store';
 
 export type StoreDestination = Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>;
@@ -41,7 +41,13 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         authorization: `Bearer ${token}`,
         authKind: dest.auth,
       });
-      return new VariableGroupStore({ client, group: dest.group, variableName: dest.variableName, describeAuth: dest.auth });
+      return new VariableGroupStore({
+        client,
+        group: dest.group,
+        variableName: dest.variableName,
+        describeAuth: dest.auth,
+        companionKeys: forRefreshToken ? REFRESH_TOKEN_METADATA_KEYS : PAT_METADATA_KEYS,
+      });
     }
     case 'keyVault':
       return new KeyVaultStore({

@@ -19,6 +19,8 @@ export interface VariableGroupStoreOptions {
   variableName: string;
   /** Whose token the client uses: shown in describe() so a permission problem points at the right identity. */
   describeAuth: 'user' | 'job';
+  /** The metadata kept as companion variables; other keys are left to stores with room for them (Key Vault tags). */
+  companionKeys?: readonly string[];
 }
 
 /** Variable names are case-insensitive in Azure Pipelines: find the key as the group spells it. */
@@ -33,6 +35,7 @@ export class VariableGroupStore implements SecretStore {
   private readonly ref: VariableGroupRef;
   private readonly variableName: string;
   private readonly auth: 'user' | 'job';
+  private readonly companionKeys: readonly string[] | undefined;
   /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
   private resolvedId: number | undefined;
 
@@ -41,6 +44,7 @@ export class VariableGroupStore implements SecretStore {
     this.ref = o.group;
     this.variableName = o.variableName;
     this.auth = o.describeAuth;
+    this.companionKeys = o.companionKeys;
     this.resolvedId = o.group.id;
   }
 
@@ -61,7 +65,9 @@ export class VariableGroupStore implements SecretStore {
     return groupWrites.run(key, () => this.readModifyWrite(value, metadata));
   }
 
-  private async readModifyWrite(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+  private async readModifyWrite(value: string, allMetadata: SecretMetadata): Promise<WriteReceipt> {
+    const keep = this.companionKeys;
+    const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
     const group = await this.load();
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
     const existing = group.variables[key];

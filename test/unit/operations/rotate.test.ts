@@ -41,7 +41,9 @@ describe('rotate (rotation rules)', () => {
     assert.deepEqual(fresh.targetAccounts, ['org-guid'], 'allOrgs false');
     assert.ok(Math.abs(Date.parse(fresh.validTo) - (Date.parse(fresh.validFrom) + 30 * DAY_MS)) < 5000, 'validTo = now + lifetimeDays');
     assert.equal(w.store().value, fresh.value);
-    assert.deepEqual(w.store().metadata, { authorizationId: fresh.authorizationId, validTo: fresh.validTo });
+    const { rotatedAt, ...facts } = w.store().metadata;
+    assert.deepEqual(facts, { authorizationId: fresh.authorizationId, validTo: fresh.validTo, displayName: 'feed', scopes: 'vso.code vso.packaging' });
+    assert.ok(!Number.isNaN(Date.parse(rotatedAt)), 'rotatedAt is a timestamp');
     assert.equal(w.service.byId(old.authorizationId)?.revoked, true);
     assert.equal(o.newToken, fresh.value);
     assert.ok(w.host.secrets.includes(fresh.value), 'the new value is registered as a secret');
