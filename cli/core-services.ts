@@ -7,7 +7,7 @@ import { PatClient } from '../src/devops/pat-client';
 import { MsalNetworkClient } from '../src/entra/msal-network-client';
 import { createHttpClient, type HttpClient } from '../src/http/http-client';
 import { openSecretStore } from '../src/stores/open-store';
-import { DeveloperKeyVaultStore } from './key-vault-store';
+import { createDeveloperKeyVaultStore } from './key-vault-store';
 import type { CliServices } from './services';
 
 export function createCoreServices(env: Record<string, string | undefined> = process.env): CliServices {
@@ -29,13 +29,14 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
     },
     async openRefreshTokenStore(store, ctx) {
       if (store.kind === 'keyVault') {
-        return new DeveloperKeyVaultStore({
+        return createDeveloperKeyVaultStore({
           vaultUrl: store.vaultUrl,
           secretName: store.secretName,
           credential: store.credential,
           authorityHost: store.authorityHost,
           network: ctx.network,
           env,
+          log: (m) => ctx.output.debug(m),
         });
       }
       // The variable group is written with the Entra token of this very sign-in, as the task writes it by default.

@@ -11,10 +11,13 @@ import { trustedCaList } from '../http/tls-trust';
 
 export const SDK_RETRY_OPTIONS = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 20_000 };
 
-export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
-  const identity = await import('@azure/identity');
+/**
+ * What every @azure/identity credential here is built with: the cloud's authority host, the proxy, the extra CA and
+ * the retries. The CLI's developer credentials use it too (cli/key-vault-store.ts).
+ */
+export function identityClientOptions(authorityHost: string, network: NetworkConfig) {
   const ca = trustedCaList(network.caPem);
-  const common = {
+  return {
     authorityHost,
     // The SDK's instance discovery asks login.microsoftonline.com about the authority; a private or sovereign
     // authority the public cloud does not know would fail that, so it is skipped for any non-Microsoft host.
@@ -23,6 +26,11 @@ export async function createAzureCredential(credential: AzureCredentialConfig, a
     retryOptions: SDK_RETRY_OPTIONS,
     ...(ca ? { tlsOptions: { ca } } : {}),
   };
+}
+
+export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
+  const identity = await import('@azure/identity');
+  const common = identityClientOptions(authorityHost, network);
 
   switch (credential.scheme) {
     case 'ServicePrincipal':
@@ -46,7 +54,7 @@ export async function createAzureCredential(credential: AzureCredentialConfig, a
       return new identity.ManagedIdentityCredential({
         ...(credential.clientId ? { clientId: credential.clientId } : {}),
         retryOptions: SDK_RETRY_OPTIONS,
-        ...(ca ? { tlsOptions: { ca } } : {}),
+        ...(common.tlsOptions ? { tlsOptions: common.tlsOptions } : {}),
       });
   }
 }

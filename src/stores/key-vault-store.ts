@@ -1,8 +1,12 @@
 /**
  * A Key Vault secret: each write is a new version with the metadata as tags, verified by reading that version back.
  * The Azure SDKs load on first use (dynamic import), so a run without Key Vault never evaluates them.
+ *
+ * The task signs in with the vault's service connection; the CLI passes its own `credential` (the developer's
+ * sign-in, cli/key-vault-store.ts) and says in `identityDescription` how errors name it.
  */
-import type { KeyVaultRef, NetworkConfig } from '../config/types';
+import type { TokenCredential } from '@azure/identity';
+import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
 import { trustedCaList } from '../http/tls-trust';
@@ -18,8 +22,7 @@ const loadKeyVaultSdk = () => import('@azure/keyvault-secrets');
 /** Typed from the dynamic import itself, so the type and the loaded module are the same build of the SDK. */
 type SecretClient = InstanceType<Awaited<ReturnType<typeof loadKeyVaultSdk>>['SecretClient']>;
 
-export interface KeyVaultStoreOptions {
-  vault: KeyVaultRef;
+interface KeyVaultStoreCommonOptions {
   secretName: string;
   network: NetworkConfig;
   /** PAT_CONTENT_TYPE for a PAT, REFRESH_TOKEN_CONTENT_TYPE for a refresh token. */
@@ -27,10 +30,34 @@ export interface KeyVaultStoreOptions {
   /** The task input that named the secret, for input errors ('secretName' or 'refreshTokenSecretName'). */
   secretNameInput?: string;
   log?: (message: string) => void;
+  /** How the hint of a failed read-back says to try again; default 'Run the pipeline again'. */
+  rerunAdvice?: string;
 }
 
+export type KeyVaultStoreOptions = KeyVaultStoreCommonOptions &
+  (
+    | {
+        /** The task: the vault's service connection (vault.credential) signs in. */
+        vault: KeyVaultRef;
+        credential?: undefined;
+        /** How errors name the identity; default: the service connection's scheme and client id. */
+        identityDescription?: string;
+      }
+    | {
+        /** Only the URL is used: `credential` decides who signs in, and where. */
+        vault: Pick<KeyVaultRef, 'vaultUrl'>;
+        /** Another identity than a service connection (the CLI: the developer's own sign-in), created on first use. */
+        credential: () => Promise<TokenCredential>;
+        /** How errors name that identity, e.g. 'your Azure CLI sign-in (az login)'. */
+        identityDescription: string;
+      }
+  );
+
 export class KeyVaultStore implements SecretStore {
-  private readonly vault: KeyVaultRef;
+  private readonly vaultUrl: string;
+  private readonly createCredential: () => Promise<TokenCredential>;
+  private readonly identity: string;
+  private readonly rerunAdvice: string;
   private readonly secretName: string;
   private readonly network: NetworkConfig;
   private readonly contentType: string;
@@ -46,7 +73,16 @@ export class KeyVaultStore implements SecretStore {
         hint: 'Use 1-127 letters, digits and hyphens.',
       });
     }
-    this.vault = o.vault;
+    this.vaultUrl = o.vault.vaultUrl;
+    if (o.credential) {
+      this.createCredential = o.credential;
+      this.identity = o.identityDescription;
+    } else {
+      const { credential, authorityHost } = o.vault;
+      this.createCredential = () => createAzureCredential(credential, authorityHost, o.network);
+      this.identity = o.identityDescription ?? serviceConnectionIdentity(credential);
+    }
+    this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
     this.secretName = o.secretName;
     this.network = o.network;
     this.contentType = o.contentType;
@@ -54,7 +90,7 @@ export class KeyVaultStore implements SecretStore {
   }
 
   describe(): string {
-    return `Key Vault secret '${this.secretName}' in ${this.vault.vaultUrl}`;
+    return `Key Vault secret '${this.secretName}' in ${this.vaultUrl}`;
   }
 
   async read(): Promise<StoredSecretInfo> {
@@ -91,13 +127,13 @@ export class KeyVaultStore implements SecretStore {
     try {
       secret = await client.getSecret(this.secretName, { ...(receipt.version ? { version: receipt.version } : {}), ...this.requestOptions() });
     } catch (err) {
-      if (isSecretNotFound(err)) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) is missing right after it was written.`);
+      if (isSecretNotFound(err)) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) is missing right after it was written.`);
       throw translateKeyVaultError(err, this.errorContext('get secret'));
     }
-    if (secret.value !== value) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
+    if (secret.value !== value) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
     const tags = secret.properties.tags ?? {};
     for (const [key, expected] of Object.entries(receipt.metadata)) {
-      if (tags[key] !== expected) throw verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
+      if (tags[key] !== expected) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
     }
   }
 
@@ -108,10 +144,10 @@ export class KeyVaultStore implements SecretStore {
 
   private errorContext(operation: string): KeyVaultErrorContext {
     return {
-      vaultUrl: this.vault.vaultUrl,
+      vaultUrl: this.vaultUrl,
       secretName: this.secretName,
       operation,
-      identity: `the identity of the Azure service connection (${this.vault.credential.scheme}${'clientId' in this.vault.credential && this.vault.credential.clientId ? `, client id ${this.vault.credential.clientId}` : ''})`,
+      identity: this.identity,
       secretNameInput: this.secretNameInput,
       timeoutMs: this.network.timeoutMs,
     };
@@ -126,25 +162,26 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private async createClient(): Promise<SecretClient> {
-    const [{ SecretClient }, credential] = await Promise.all([
-      loadKeyVaultSdk(),
-      createAzureCredential(this.vault.credential, this.vault.authorityHost, this.network),
-    ]);
+    const [{ SecretClient }, credential] = await Promise.all([loadKeyVaultSdk(), this.createCredential()]);
     const ca = trustedCaList(this.network.caPem);
-    if (ca && proxyFor(this.network, this.vault.vaultUrl)) {
+    if (ca && proxyFor(this.network, this.vaultUrl)) {
       // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.
       this.log('Key Vault is reached through the proxy; the Azure SDK then uses only the default CA store (plus NODE_EXTRA_CA_CERTS), not the agent\'s extra CA.');
     }
-    return new SecretClient(this.vault.vaultUrl, credential, {
-      proxyOptions: azureSdkProxyOptions(this.network, this.vault.vaultUrl),
+    return new SecretClient(this.vaultUrl, credential, {
+      proxyOptions: azureSdkProxyOptions(this.network, this.vaultUrl),
       retryOptions: SDK_RETRY_OPTIONS,
       ...(ca ? { tlsOptions: { ca } } : {}),
     });
   }
+
+  private verificationError(message: string): PatLifecycleError {
+    return new PatLifecycleError('verification', 'VerificationFailed', message, {
+      hint: `${this.rerunAdvice}; if it persists, check who else writes to this secret.`,
+    });
+  }
 }
 
-function verificationError(message: string): PatLifecycleError {
-  return new PatLifecycleError('verification', 'VerificationFailed', message, {
-    hint: 'Run the pipeline again; if it persists, check who else writes to this secret.',
-  });
+function serviceConnectionIdentity(credential: AzureCredentialConfig): string {
+  return `the identity of the Azure service connection (${credential.scheme}${'clientId' in credential && credential.clientId ? `, client id ${credential.clientId}` : ''})`;
 }
