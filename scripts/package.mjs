@@ -2,6 +2,7 @@
 // Packages the extension into a .vsix with tfx, from a clean staging folder that holds only what ships:
 //
 //   vss-extension.json, overview.md, LICENSE, images/icon.png,
+//   docs/images/run-summary.png (the screenshot overview.md shows; `npm run screenshots` makes it),
 //   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js}
 //
 // tfx zips whole folders (sources, .taskkey, node_modules and all), hence the staging folder.
@@ -43,6 +44,7 @@ const SHIPPED = [
   'overview.md',
   'LICENSE',
   'images/icon.png',
+  'docs/images/run-summary.png',
   `${TASK_DIR}/task.json`,
   `${TASK_DIR}/icon.png`,
   `${TASK_DIR}/dist/main.js`,

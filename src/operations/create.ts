@@ -23,7 +23,7 @@ async function create(run: OperationRun, displayName: string, out: PatOutcome): 
   if (stored) {
     out.action = 'exists';
     out.pat = stored;
-    out.storedIn = store!.describe();
+    out.storedIn = store!.label();
     out.detail = `exists: ${store!.describe()} already holds it (valid until ${day(stored.validTo)}); use rotate to replace it`;
     return out;
   }

@@ -50,7 +50,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
     out.action = 'notDue';
     out.pat = old;
     out.detail = `not due: valid until ${day(old.validTo)} (${wholeDays(daysLeft(old, run.now()))} days), more than ${config.rotateWhenExpiresWithinDays}`;
-    if (store) out.storedIn = store.describe();
+    if (store) out.storedIn = store.label();
     return out;
   }
 

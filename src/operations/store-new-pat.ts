@@ -22,7 +22,7 @@ export async function storeNewPat(run: OperationRun, store: SecretStore | undefi
   try {
     const receipt = await store.write(created.token, metadata);
     await store.verify(receipt, created.token);
-    out.storedIn = store.describe();
+    out.storedIn = store.label();
   } catch (err) {
     await recover(run, store, created, asPatLifecycleError(err), out);
   }
@@ -39,7 +39,7 @@ async function recover(run: OperationRun, store: SecretStore, created: PatToken,
 
   if (holdsNew === true && cause.kind !== 'verification') {
     out.warnings.push(`Writing to ${where} reported ${cause.code}, but the store now names the new PAT ${describePat(created)}: the write went through.`);
-    out.storedIn = where;
+    out.storedIn = store.label();
     return;
   }
 

@@ -93,6 +93,10 @@ export class KeyVaultStore implements SecretStore {
     return `Key Vault secret '${this.secretName}' in ${this.vaultUrl}`;
   }
 
+  label(): string {
+    return `Key Vault '${new URL(this.vaultUrl).hostname.split('.')[0]}', secret '${this.secretName}'`;
+  }
+
   async read(): Promise<StoredSecretInfo> {
     const client = await this.secretClient();
     try {

@@ -10,6 +10,10 @@ export const OUTPUT_VARIABLE_NAME = 'token';
 export class OutputVariableStore implements SecretStore {
   constructor(private readonly host: Pick<Host, 'setOutput'>, private readonly name: string = OUTPUT_VARIABLE_NAME) {}
 
+  label(): string {
+    return this.describe();
+  }
+
   describe(): string {
     return `the secret output variable '${this.name}'`;
   }

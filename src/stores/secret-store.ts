@@ -28,6 +28,8 @@ export interface WriteReceipt {
 export interface SecretStore {
   /** For messages and the run summary, e.g. `variable group 'Tokens' (id 12), variable 'FeedPat'`. Never a value. */
   describe(): string;
+  /** Short form for the run summary's table, e.g. `variable group 'Tokens', variable 'FeedPat'`. */
+  label(): string;
   /** What is stored now (metadata only, never the value of a variable group secret, which the API does not return). */
   read(): Promise<StoredSecretInfo>;
   /** Writes the value as a secret with its metadata, keeping everything else in the container untouched. */

@@ -54,6 +54,10 @@ export class VariableGroupStore implements SecretStore {
     return `variable group ${group} in project '${this.ref.project}', variable '${this.variableName}' (written with ${who})`;
   }
 
+  label(): string {
+    return `variable group '${this.ref.name ?? this.resolvedId}', variable '${this.variableName}'`;
+  }
+
   async read(): Promise<StoredSecretInfo> {
     const group = await this.load();
     const key = findVariableKey(group.variables, this.variableName);

@@ -140,6 +140,7 @@ describe('packaging: the .vsix', function () {
       'LICENSE',
       'extension.vsixmanifest',
       'extension.vsomanifest',
+      'docs/images/run-summary.png',
       'images/icon.png',
       'overview.md',
       'tasks/PatLifecycleV1/dist/main.js',
@@ -152,11 +153,25 @@ describe('packaging: the .vsix', function () {
     for (const f of files(prod)) {
       assert.doesNotMatch(f, /node_modules|\.ts$|\.taskkey|package(-lock)?\.json$|\.map$|(^|\/)src\//, f);
     }
+    // The task folder, which the agent downloads, ships only the task itself.
+    const taskFolder = files(prod).filter((f) => f.startsWith('tasks/') && f !== licence);
+    assert.deepEqual(taskFolder, ['tasks/PatLifecycleV1/dist/main.js', 'tasks/PatLifecycleV1/icon.png', 'tasks/PatLifecycleV1/task.json']);
+  });
+
+  it('ships every image overview.md shows, addressable, so the Marketplace page can load it', () => {
+    const overview = text(prod, 'overview.md');
+    const images = [...overview.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)|<img\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+    assert.ok(images.includes('docs/images/run-summary.png'), 'overview.md does not show the run summary screenshot');
+    const xml = text(prod, 'extension.vsixmanifest');
+    for (const image of images.filter((i) => !/^https?:/.test(i))) {
+      assert.ok(prod.entries.has(image), `overview.md shows ${image}, which is not in the VSIX`);
+      assert.match(xml, new RegExp(`Path="${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" Addressable="true"`), `${image} is not addressable`);
+    }
   });
 
   it('stays small (bundled, no node_modules)', () => {
     assert.ok(prod.size < 2 * 1024 * 1024, `VSIX is ${prod.size} bytes`);
-    assert.ok(prod.entries.size <= 16, `VSIX has ${prod.entries.size} entries`);
+    assert.ok(prod.entries.size <= 18, `VSIX has ${prod.entries.size} entries`);
   });
 
   it('describes the extension in extension.vsixmanifest', () => {

@@ -4,7 +4,7 @@
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../../../src/host';
@@ -53,8 +53,11 @@ export class TaskHost implements Host {
   }
 
   uploadSummary(markdown: string): void {
-    const dir = tl.getVariable('Agent.TempDirectory') || tmpdir();
-    const file = join(dir, `pat-lifecycle-summary-${randomBytes(6).toString('hex')}.md`);
+    // Azure DevOps titles the summary section with the file's name, so the name is the title; the random folder keeps
+    // two steps of one job apart.
+    const dir = join(tl.getVariable('Agent.TempDirectory') || tmpdir(), `pat-lifecycle-${randomBytes(6).toString('hex')}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'PAT Lifecycle.md');
     writeFileSync(file, markdown, 'utf8');
     tl.uploadSummary(file);
   }

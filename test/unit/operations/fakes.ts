@@ -198,6 +198,10 @@ export class FakeStore implements SecretStore {
     return `fake store '${this.name}'`;
   }
 
+  label(): string {
+    return this.describe();
+  }
+
   read(): Promise<StoredSecretInfo> {
     return this.faults.around('read', () => ({ exists: this.value !== undefined, metadata: { ...this.metadata } }));
   }
