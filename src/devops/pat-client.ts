@@ -3,6 +3,7 @@
  * Refusals come in three shapes and all become PatLifecycleErrors: `patTokenError` inside a 200 (pat-errors.ts),
  * the VSS error body or a sign-in page (devops-errors.ts), and failures on the way (the HTTP layer).
  */
+import { sendDevOpsRequest } from './devops-request';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
 import { devOpsResponseError, isSignInPage, parseJsonBody, readVssError, unexpectedShapeError, type DevOpsCallContext } from './devops-errors';
@@ -143,16 +144,7 @@ export class PatClient {
   }
 
   private send(req: Omit<HttpRequest, 'headers'>): Promise<HttpResponse> {
-    return this.http.request({
-      ...req,
-      headers: {
-        authorization: this.authorization,
-        accept: 'application/json',
-        // Ask for a 401 instead of a redirect to the sign-in page when the token is not accepted.
-        'x-tfs-fedauthredirect': 'Suppress',
-        ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-    });
+    return sendDevOpsRequest(this.http, this.authorization, req);
   }
 
   /** The answer says the PAT does not exist (as opposed to the organization or the URL being wrong). */

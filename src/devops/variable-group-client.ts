@@ -2,6 +2,7 @@
  * Variable groups: read one, find one by name, and write its variables back. The API replaces the whole group on
  * every PUT, so callers read, change one variable and send everything back (secrets as null to keep their values).
  */
+import { sendDevOpsRequest } from './devops-request';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
 import { devOpsResponseError, parseJsonBody, readVssError, unexpectedShapeError, type DevOpsCallContext } from './devops-errors';
@@ -150,15 +151,7 @@ export class VariableGroupClient {
   }
 
   private send(req: Omit<HttpRequest, 'headers'>): Promise<HttpResponse> {
-    return this.http.request({
-      ...req,
-      headers: {
-        authorization: this.authorization,
-        accept: 'application/json',
-        'x-tfs-fedauthredirect': 'Suppress',
-        ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-    });
+    return sendDevOpsRequest(this.http, this.authorization, req);
   }
 }
 
