@@ -15,10 +15,11 @@ import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
 import { openSecretStore, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
 import { now as clockNow } from './clock';
-import { asPatLifecycleError, type PatLifecycleError } from './errors';
+import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
 import { executeOperation } from './operations/execute';
-import { keepRefreshToken } from './operations/keep-refresh-token';
+import { keepRefreshToken, loginCommand } from './operations/keep-refresh-token';
+import { LOGIN_COMMAND } from './entra/aadsts';
 import { resultMessage, statusOf, type RunStatus } from './report/status';
 import { renderSummary } from './report/summary';
 import { patTable } from './report/table';
@@ -109,7 +110,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     });
     outcomes = result.outcomes;
   } catch (err) {
-    failure = asPatLifecycleError(err);
+    failure = withLoginCommand(asPatLifecycleError(err), config);
   } finally {
     await http.close?.().catch(() => undefined);
   }
@@ -124,6 +125,13 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     renderSummary({ action: config.action, organization: config.organization, dryRun: config.dryRun, status, message, outcomes, notes, issues, now: now() }),
   );
   return { status, message, outcomes };
+}
+
+/** A failure whose fix is to sign in again names the exact command that seeds a new refresh token where this run reads it. */
+function withLoginCommand(e: PatLifecycleError, config: Config): PatLifecycleError {
+  if (!e.hint?.includes(LOGIN_COMMAND)) return e;
+  const hint = e.hint.split(LOGIN_COMMAND).join(`\`${loginCommand(config)}\``);
+  return new PatLifecycleError(e.kind, e.code, e.message, { hint, input: e.input, status: e.status, requestId: e.requestId, retryable: e.retryable, cause: e });
 }
 
 /**

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { median, runTimed, withNodeOptions, PROBE } from './proc';
+import { median, runTimed } from './proc';
 import { ROOT, type Unbundled } from './unbundled';
 
 const TASK_ENTRY_TS = 'tasks/PatLifecycleV1/src/main.ts';
@@ -294,7 +294,7 @@ export async function profileColdStart(b: ProfiledBundle, env: Record<string, st
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const r = await runTimed(['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200', b.file], {
-      env: withNodeOptions({ ...env, BENCH_EXIT_ON_CONNECT: '1' }, `--require ${PROBE}`),
+      env: { ...env, BENCH_EXIT_ON_CONNECT: '1' },
       probe: true,
       timeoutMs: 20_000,
     });
@@ -311,7 +311,8 @@ export async function profileColdStart(b: ProfiledBundle, env: Record<string, st
         const src = sourceAt(b.map, cf.lineNumber, cf.columnNumber);
         bucket = src ? packageOf(src) : '(bundle, unmapped)';
         if (LAZY.includes(bucket)) lazySeen.add(bucket);
-      } else if (cf.url.startsWith('node:')) bucket = '(node internals)';
+      } else if (cf.url === 'node:internal/modules/cjs/loader') bucket = '(CJS loader: compiling main.js)';
+      else if (cf.url.startsWith('node:')) bucket = '(node internals)';
       else if (cf.url.includes('child-preload') || cf.url.includes('probe.cjs')) bucket = '(test preloads)';
       else bucket = '(other)';
       bucketOf.set(n.id, bucket);
@@ -332,30 +333,31 @@ export async function profileColdStart(b: ProfiledBundle, env: Record<string, st
 export interface RequireTime {
   module: string;
   ms: number;
-  loading: 'eager' | 'lazy';
+  /** How the bundle loads it: eager, lazy (behind import()), or not in the bundle at all. */
+  loading: string;
 }
 
-/** require() of each runtime dependency from the unbundled node_modules, in a fresh node each, median of `runs`. */
-export function requireTimes(u: Unbundled, runs: number): RequireTime[] {
-  const mods: Array<[string, 'eager' | 'lazy']> = [
-    ['azure-pipelines-task-lib/task', 'eager'],
-    ['@azure/msal-node', 'eager'],
-    ['undici', 'eager'],
-    ['@azure/identity', 'lazy'],
-    ['@azure/keyvault-secrets', 'lazy'],
-  ];
-  const script = 'const {performance:p}=require("node:perf_hooks");const t=p.now();require(process.argv[1]);process.stdout.write(String(p.now()-t))';
+/**
+ * require() of each runtime dependency (package.json "dependencies") from the unbundled node_modules, in a fresh
+ * node each, median of `runs`. Shared sub-dependencies are counted in each.
+ */
+export function requireTimes(u: Unbundled, runs: number, bytes?: BytesAnalysis): RequireTime[] {
+  const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  const spec = (dep: string) => (dep === 'azure-pipelines-task-lib' ? 'azure-pipelines-task-lib/task' : dep);
+  // task-lib prints debug lines at require time: the number goes after a marker.
+  const script = 'const {performance:p}=require("node:perf_hooks");const t=p.now();require(process.argv[1]);process.stdout.write("\\n@@"+(p.now()-t))';
   const out: RequireTime[] = [];
-  for (const [mod, loading] of mods) {
+  for (const dep of deps) {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = spawnSync(process.execPath, ['-e', script, mod], { cwd: u.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
-      const v = Number(r.stdout);
+      const r = spawnSync(process.execPath, ['-e', script, spec(dep)], { cwd: u.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
+      const v = Number(/@@([\d.]+)\s*$/.exec(r.stdout ?? '')?.[1]);
       if (r.status === 0 && Number.isFinite(v)) times.push(v);
     }
-    if (times.length > 0) out.push({ module: mod, ms: median(times), loading });
+    const inBundle = bytes?.packages.find((p) => p.package === dep);
+    if (times.length > 0) out.push({ module: spec(dep), ms: median(times), loading: bytes ? (inBundle ? inBundle.loading : 'not in the bundle') : '?' });
   }
-  return out;
+  return out.sort((a, b) => b.ms - a.ms);
 }
 
 /** Files and bytes of one installed package (for the notes). */

@@ -23,6 +23,9 @@ interface BulkRun {
   notReplaced: number;
   /** The group does not name the active successor. */
   notStored: number;
+  /** "Retrying ..." lines the task logged (transport failures or throttling it recovered from). */
+  retries: number;
+  retryReasons: string[];
   failure?: string;
 }
 
@@ -31,7 +34,8 @@ export function maxInFlight(entries: RequestLogEntry[]): number {
   const events: Array<[number, number]> = [];
   for (const e of entries) {
     const start = Date.parse(e.time);
-    events.push([start, 1], [start + e.durationMs, -1]);
+    // Arrival times are whole milliseconds: shorten each interval a little so back-to-back requests do not overlap.
+    events.push([start, 1], [start + Math.max(0, e.durationMs - 2), -1]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let cur = 0;
@@ -40,26 +44,24 @@ export function maxInFlight(entries: RequestLogEntry[]): number {
   return max;
 }
 
-export async function bulkFigure(opts: { size: number; latencyMs: number; log: (m: string) => void }): Promise<Row> {
+export async function bulkFigure(opts: { size: number; latencyMs: number; log: (m: string) => void; target?: 'variableGroup' | 'keyVault' }): Promise<Row> {
   const n = opts.size;
-  const figure = `bulk: rotate ${n} PATs in one step (${opts.latencyMs} ms latency)`;
+  const kv = opts.target === 'keyVault';
+  const figure = `bulk: rotate ${n} PATs in one step (${opts.latencyMs} ms latency${kv ? ', Key Vault target' : ''})`;
   const target = `concurrency 4 (input), all rotated, <= ${BULK_MAX_RATIO} x sequential`;
   let w: World | undefined;
   try {
-    w = await createWorld();
+    w = await createWorld({ withVault: kv });
     const runs: BulkRun[] = [];
     for (const [label, concurrency] of [['a', 4], ['b', 1]] as const) {
       const prefix = `bulk${label}-`;
       const oldIds = new Set(seedPats(w, n, prefix, 3).map((id) => id.toLowerCase()));
       const groupName = `bulk-${label}`;
-      const groupId = addGroup(w, groupName);
+      const groupId = kv ? undefined : addGroup(w, groupName);
+      const destination = kv ? { target: 'keyVault', secretName: `Pat${label}-{name}` } : { target: 'variableGroup', variableGroup: groupName, variableName: 'Pat.{name}' };
       w.emu.setLatency(opts.latencyMs);
       const before = w.emu.log.entries().length;
-      const run = await runAction(
-        w,
-        { action: 'rotate', displayNamePattern: `${prefix}*`, target: 'variableGroup', variableGroup: groupName, variableName: 'Pat.{name}', concurrency, refreshTokenStore: 'none' },
-        { timeoutMs: 170_000 },
-      );
+      const run = await runAction(w, { action: 'rotate', displayNamePattern: `${prefix}*`, ...destination, concurrency, refreshTokenStore: 'none' }, { timeoutMs: 170_000 });
       w.emu.setLatency(0);
       const entries = w.emu.log.entries().slice(before);
       const failure = failureOf(run);
@@ -69,8 +71,13 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
       );
       const byName = new Map<string, string[]>();
       for (const p of active) byName.set(p.displayName, [...(byName.get(p.displayName) ?? []), p.authorizationId.toLowerCase()]);
-      const group = w.emu.control.variableGroups.get(ORG, groupId) as { variables: Record<string, unknown> } | undefined;
+      const group = groupId !== undefined ? (w.emu.control.variableGroups.get(ORG, groupId) as { variables: Record<string, unknown> } | undefined) : undefined;
       const vars = group?.variables ?? {};
+      const storedId = (name: string): string | undefined => {
+        if (!kv) return varValue(`Pat.${name}.authorizationId`);
+        const secret = w!.emu.control.keyVault.getSecret(w!.vault!.name, `Pat${label}-${name}`) as { versions: Array<{ tags?: Record<string, string> }> } | undefined;
+        return secret?.versions[secret.versions.length - 1]?.tags?.authorizationId;
+      };
       const varValue = (name: string): string | undefined => {
         const key = Object.keys(vars).find((k) => k.toLowerCase() === name.toLowerCase());
         const v = key !== undefined ? vars[key] : undefined;
@@ -83,9 +90,11 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
         const ids = byName.get(name) ?? [];
         const successor = ids.length === 1 && !oldIds.has(ids[0]) ? ids[0] : undefined;
         if (!successor) notReplaced++;
-        if (!successor || varValue(`Pat.${name}.authorizationId`)?.toLowerCase() !== successor) notStored++;
+        if (!successor || storedId(name)?.toLowerCase() !== successor) notStored++;
       }
       const rotated = /(\d+) rotated/.exec(run.message ?? '');
+      const retryLines = run.info.filter((l) => /^Retrying /.test(l));
+      const reasons = [...new Set(retryLines.map((l) => l.replace(/^.*\): /, '').replace(/\.$/, '')))].slice(0, 5);
       runs.push({
         concurrency,
         ms: run.durationMs,
@@ -96,15 +105,17 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
         rotated: rotated ? Number(rotated[1]) : 0,
         notReplaced,
         notStored,
+        retries: retryLines.length,
+        retryReasons: reasons,
         ...(failure ? { failure } : {}),
       });
-      opts.log(`  concurrency ${concurrency}: ${ms(run.durationMs)}, ${entries.length} requests, max ${maxInFlight(entries)} in flight, ${n - notReplaced}/${n} replaced, ${n - notStored}/${n} stored${failure ? `; ${failure}` : ''}`);
+      opts.log(`  concurrency ${concurrency}: ${ms(run.durationMs)}, ${entries.length} requests, max ${maxInFlight(entries)} in flight, ${n - notReplaced}/${n} replaced, ${n - notStored}/${n} stored${retryLines.length ? `, ${retryLines.length} retries (${reasons.join('; ')})` : ''}${failure ? `; ${failure}` : ''}`);
     }
     const [conc, seq] = runs;
     const complete = (r: BulkRun) => r.notReplaced === 0 && r.notStored === 0 && !r.failure;
     const ratio = conc.ms / seq.ms;
     const describe = (r: BulkRun) =>
-      `${ms(r.ms)}, ${r.requests} requests, max ${r.maxInFlight} in flight, ${n - r.notReplaced}/${n} replaced, ${n - r.notStored}/${n} stored in the group${r.failure ? ` (${r.failure})` : ''}`;
+      `${ms(r.ms)}, ${r.requests} requests, max ${r.maxInFlight} in flight, ${n - r.notReplaced}/${n} replaced, ${n - r.notStored}/${n} stored${kv ? '' : ' in the group'}${r.retries ? `, ${r.retries} retries` : ''}${r.failure ? ` (${r.failure})` : ''}`;
     return {
       id: 'bulk',
       figure,

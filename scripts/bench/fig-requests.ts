@@ -149,7 +149,7 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-export async function requestsFigure(log: (m: string) => void): Promise<Row & { details?: { actions: ActionCount[] } }> {
+export async function requestsFigure(log: (m: string) => void): Promise<Row> {
   const figure = 'HTTP requests per action';
   const target = 'the minimum; no discovery, no repeated GETs';
   let w: World | undefined;

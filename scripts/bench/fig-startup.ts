@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseTaskOutput, TASK_ENTRY } from '../../test/support/run-task';
-import { firstConnectionListener, median, runTimed, spread, timeToFirstConnection, withNodeOptions, PROBE, type ProbeRecord } from './proc';
+import { firstConnectionListener, median, runTimed, spread, timeToFirstConnection, type ProbeRecord } from './proc';
 import { ms, naRow, oneLine, verdict, x, type Row } from './table';
 import type { Unbundled } from './unbundled';
 import { createWorld, failureOf, ORG, PROJECT, RT_VARIABLE, patToGroup, rtToGroup, runAction, seedPats, type World } from './world';
@@ -19,8 +19,6 @@ export interface StartupResult {
   rows: Row[];
   /** Probe marks of the bundled and unbundled cold starts (for the analysis). */
   phases?: { bundled?: PhaseMedians; unbundled?: PhaseMedians };
-  /** The env a rotate run uses (for the cold-start profile in the analysis). */
-  coldStartEnv?: Record<string, string>;
 }
 
 export interface PhaseMedians {
@@ -47,7 +45,16 @@ function phaseMedians(records: ProbeRecord[]): PhaseMedians | undefined {
   };
 }
 
-export async function startupFigures(opts: { runs: number; unbundled?: Unbundled; unbundledError?: string; log: (m: string) => void }): Promise<StartupResult> {
+export interface StartupOptions {
+  runs: number;
+  unbundled?: Unbundled;
+  unbundledError?: string;
+  log: (m: string) => void;
+  /** Called with the cold-start env while its stand-in authority host, CA file and temp folder still exist. */
+  withColdEnv?: (env: Record<string, string>) => Promise<void>;
+}
+
+export async function startupFigures(opts: StartupOptions): Promise<StartupResult> {
   const coldFigure = 'task cold start: process start to first request';
   const coldTarget = `<= ${COLD_START_MAX_RATIO} x bare node -e 0`;
   const rotFigure = 'whole rotate vs emulator (loopback)';
@@ -71,7 +78,7 @@ export async function startupFigures(opts: { runs: number; unbundled?: Unbundled
     try {
       const cold = await coldStart(opts, baseEnv, bareArgs);
       const rot = await wholeRotate(opts, w, baseEnv, bareArgs);
-      return { rows: [cold.row, rot], phases: cold.phases, coldStartEnv: cold.env };
+      return { rows: [cold.row, rot], phases: cold.phases };
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -82,7 +89,7 @@ export async function startupFigures(opts: { runs: number; unbundled?: Unbundled
     await w?.close();
   }
 
-  async function coldStart(o: typeof opts, env: Record<string, string>, bareArgs: string[]): Promise<{ row: Row; phases?: StartupResult['phases']; env?: Record<string, string> }> {
+  async function coldStart(o: typeof opts, env: Record<string, string>, bareArgs: string[]): Promise<{ row: Row; phases?: StartupResult['phases'] }> {
     const listener = await firstConnectionListener();
     // Same inputs, but the authority host is a bare TCP listener: the first connection is the first request.
     const coldEnv = { ...env, PATLIFECYCLE_AUTHORITYHOST: `https://127.0.0.1:${listener.port}` };
@@ -104,7 +111,7 @@ export async function startupFigures(opts: { runs: number; unbundled?: Unbundled
       }
       // In-process phases (probe preload: adds well under a millisecond), medians of a few more runs.
       const probeRuns = Math.max(3, Math.ceil(o.runs / 2));
-      const probeEnv = withNodeOptions({ ...coldEnv, BENCH_EXIT_ON_CONNECT: '1' }, `--require ${PROBE}`);
+      const probeEnv = { ...coldEnv, BENCH_EXIT_ON_CONNECT: '1' };
       const bundledProbes: ProbeRecord[] = [];
       const unbundledProbes: ProbeRecord[] = [];
       for (let i = 0; i < probeRuns; i++) {
@@ -116,6 +123,13 @@ export async function startupFigures(opts: { runs: number; unbundled?: Unbundled
         }
       }
       const phases = { bundled: phaseMedians(bundledProbes), unbundled: phaseMedians(unbundledProbes) };
+      if (o.withColdEnv) {
+        try {
+          await o.withColdEnv(coldEnv);
+        } catch (err) {
+          errors.push(`cold-start hook: ${oneLine(String(err instanceof Error ? err.message : err))}`);
+        }
+      }
       if (bundled.length === 0) return { row: naRow('coldStart', coldFigure, coldTarget, errors[0] ?? 'no run reached the network'), phases };
       const mBare = median(bare);
       const mB = median(bundled);
@@ -130,7 +144,7 @@ export async function startupFigures(opts: { runs: number; unbundled?: Unbundled
         verdict: verdict(mB <= COLD_START_MAX_RATIO * mBare),
         details: { runs: o.runs, bareMs: bare, bundledMs: bundled, unbundledMs: unbundled, medians: { bare: mBare, bundled: mB, unbundled: mU }, phases, errors, bareIncludes: 'spawn to exit, same env (CA + emulator preload)', measuredAs: 'spawn to the first TCP connection on a stand-in authority host (the token POST)' },
       };
-      return { row, phases, env: coldEnv };
+      return { row, phases };
     } finally {
       await listener.close();
     }

@@ -42,7 +42,8 @@ Module.prototype._compile = function compile(content, filename) {
 if (out) {
   process.on('exit', (code) => {
     const ru = process.resourceUsage();
-    const record = { code, maxRssKb: ru.maxRSS, firstConnectMs: firstConnect, connects, marks, exitMs: performance.now() };
+    const mem = process.memoryUsage();
+    const record = { code, maxRssKb: ru.maxRSS, heapUsedKb: Math.round(mem.heapUsed / 1024), heapTotalKb: Math.round(mem.heapTotal / 1024), firstConnectMs: firstConnect, connects, marks, exitMs: performance.now() };
     try {
       fs.writeFileSync(out, JSON.stringify(record));
     } catch {

@@ -22,6 +22,9 @@ export function spread(xs: number[]): { min: number; max: number } {
 export interface ProbeRecord {
   code: number;
   maxRssKb: number;
+  /** V8 heap at exit (what is still referenced, or not yet collected). */
+  heapUsedKb?: number;
+  heapTotalKb?: number;
   firstConnectMs?: number;
   connects: number;
   marks: { preload: number; mainStart?: number; mainEvaluated?: number };

@@ -21,14 +21,30 @@ export async function createPat(run: OperationRun, request: PatTokenCreateReques
   try {
     created = await run.pats.create(request);
   } catch (err) {
-    if (!(err instanceof PatLifecycleError) || err.code !== 'OutcomeUnknown') throw err;
-    run.log.warn(`Creating PAT '${request.displayName}' may have reached Azure DevOps without an answer; checking the PAT list before trying again.`);
+    if (!mayHaveCreated(err)) throw err;
+    run.log.warn(`Creating PAT '${request.displayName}' may have reached Azure DevOps without an answer (${err.code}); checking the PAT list before trying again.`);
     await revokeLostCreates(run, request.displayName, known, out);
     created = await run.pats.create(request);
   }
   run.registerSecret(created.token);
   warnIfShortened(run, request, created, out);
   return created;
+}
+
+/**
+ * Whether a failed create may still have made a PAT, whose value is then lost: so look, revoke, and try once more.
+ *  - OutcomeUnknown: no answer (timeout, reset) or a 500/502/504 after the request went out.
+ *  - HTTP 503: the HTTP layer does not resend a POST on 503 (only on 429, which is refused unprocessed) and
+ *    pat-client reports it as a plain refusal; a gateway may answer 503 after forwarding, so it is unknown too.
+ *    Failing the rotation on it (the earlier behaviour) turned a transient fault into a failed run.
+ *  - A 2xx (not the 203 sign-in page) whose body cannot be read: the service did create the PAT and only the
+ *    answer was lost. Failing here (the earlier behaviour) left that PAT valid with nobody knowing its value.
+ */
+function mayHaveCreated(err: unknown): err is PatLifecycleError {
+  if (!(err instanceof PatLifecycleError)) return false;
+  if (err.code === 'OutcomeUnknown') return true;
+  if (err.status === 503) return true;
+  return err.code === 'UnexpectedResponse' && err.status !== undefined && err.status >= 200 && err.status < 300 && err.status !== 203;
 }
 
 async function revokeLostCreates(run: OperationRun, displayName: string, known: Set<string>, out: PatOutcome): Promise<void> {

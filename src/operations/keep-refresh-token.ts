@@ -41,6 +41,10 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     return findings;
   }
 
+  // Later steps of the job read `$(refreshTokenVariableName)`: hand them the renewed token even when saving it fails
+  // below, or they would redeem again the token this run already redeemed (the job started with it).
+  if (rolled && target.kind === 'variableGroup' && !config.dryRun) host.setJobVariable(target.variableName, rolled, { secret: true });
+
   let store: SecretStore;
   let issuedAt: Date | undefined;
   try {
@@ -49,23 +53,26 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     const stamp = before.metadata.issuedAt ? new Date(before.metadata.issuedAt) : undefined;
     issuedAt = stamp && !Number.isNaN(stamp.getTime()) ? stamp : undefined;
   } catch (err) {
-    findings.issues.push(`The refresh token store could not be opened (${asPatLifecycleError(err).describe()}); the run continues with the token in memory, but the next run reads the old one.`);
+    findings.issues.push(
+      `The refresh token store could not be opened (${asPatLifecycleError(err).describe()}); the run continues with the token in memory, but the next run reads the old one. Fix the store's permissions, or sign in again: ${loginCommand(config)}`,
+    );
     return findings;
   }
   const where = store.describe();
+  // Whole days on both sides, so "saved 61 days ago" and "about 29 days left" add up to the 90 a reader expects.
   const age = issuedAt ? daysBetween(issuedAt, now) : undefined;
-  const left = age !== undefined ? Math.max(0, Math.floor(REFRESH_TOKEN_LIFETIME_DAYS - age)) : undefined;
+  const left = age !== undefined ? Math.max(0, REFRESH_TOKEN_LIFETIME_DAYS - Math.floor(age)) : undefined;
 
   if (!rolled) {
     const when = age !== undefined ? `It was saved ${Math.floor(age)} days ago, so it stops working in about ${left} days.` : 'It stops working at most 90 days after it was issued.';
     findings.issues.push(`Entra did not return a new refresh token, so the one in ${where} was not renewed. ${when} ${signInAgain(config)}`);
     return findings;
   }
-  if (age !== undefined && age > config.refreshTokenMaxAgeDays) {
-    findings.issues.push(
-      `The refresh token in ${where} had not been renewed for ${Math.floor(age)} days (more than refreshTokenMaxAgeDays, ${config.refreshTokenMaxAgeDays}); it had about ${left} days left of its 90. It is renewed now, but check why earlier runs did not renew it (runs failing or not scheduled, or the store not writable).`,
-    );
-  }
+  const stale =
+    age !== undefined && age > config.refreshTokenMaxAgeDays
+      ? `The refresh token in ${where} had not been renewed for ${Math.floor(age)} days (more than refreshTokenMaxAgeDays, ${config.refreshTokenMaxAgeDays}); it had about ${left} days left of its 90.`
+      : undefined;
+  if (stale && config.dryRun) findings.issues.push(`${stale} ${signInAgain(config)}`);
   if (config.dryRun) {
     findings.notes.push(`Dry run: the new refresh token was not saved to ${where}; the saved one stays valid.`);
     return findings;
@@ -76,12 +83,17 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     findings.storedIn = where;
     host.info(`Saved the renewed refresh token to ${where}.`);
   } catch (err) {
+    if (stale) findings.issues.push(stale);
     findings.issues.push(
       `The renewed refresh token could not be saved to ${where} (${asPatLifecycleError(err).describe()}). This run continues with it; the next run reads the older one${left !== undefined ? `, which stops working in about ${left} days` : ''}. Fix the store's permissions, or sign in again: ${loginCommand(config)}`,
     );
     return findings;
   }
-  if (target.kind === 'variableGroup') host.setJobVariable(target.variableName, rolled, { secret: true });
+  if (stale) {
+    findings.issues.push(
+      `${stale} It is renewed now, but check why earlier runs did not renew it (runs failing or not scheduled, or the store not writable); if it runs out, sign in again: ${loginCommand(config)}`,
+    );
+  }
   return findings;
 }
 

@@ -8,7 +8,19 @@ import type { SecretStore } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
-export async function storeNewPat(run: OperationRun, store: SecretStore | undefined, created: PatToken & { token: string }, out: PatOutcome): Promise<void> {
+/** What the store named when the run opened it: the write goes ahead only while it still names that. */
+export interface StoreExpectation {
+  /** The authorization ID the store's metadata named (undefined: none). */
+  storedId?: string;
+}
+
+export async function storeNewPat(
+  run: OperationRun,
+  store: SecretStore | undefined,
+  created: PatToken & { token: string },
+  out: PatOutcome,
+  expected?: StoreExpectation,
+): Promise<void> {
   if (!store) return;
   // Key Vault keeps all of it as tags (values of at most 256 characters); a variable group only the companions
   // authorizationId and validTo, which is what a later run needs to recognise its own PAT.
@@ -20,12 +32,78 @@ export async function storeNewPat(run: OperationRun, store: SecretStore | undefi
     rotatedAt: run.now().toISOString(),
   };
   try {
+    if (expected) await refuseIfRotatedMeanwhile(run, store, created, expected);
     const receipt = await store.write(created.token, metadata);
     await store.verify(receipt, created.token);
     out.storedIn = store.label();
   } catch (err) {
+    if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) throw err;
     await recover(run, store, created, asPatLifecycleError(err), out);
   }
+}
+
+export const CONCURRENT_ROTATION = 'ConcurrentRotation';
+const ONE_AT_A_TIME =
+  'Let one rotation of a PAT run at a time: `lockBehavior: sequential` with an Exclusive Lock check on a resource every rotation of it uses (see the README). Nothing needs repairing: run again if the store should hold a newer PAT.';
+
+/**
+ * Compare before write. Another run that rotated the same PAT while this one ran has put its own PAT in the store;
+ * writing over it would orphan that PAT, or (when that run's clean-up revoked this run's new PAT as a leftover) put a
+ * revoked PAT in the store: a lockout. So when the store names a different PAT than at the start and that PAT is
+ * active, this run backs off: its new PAT, never written anywhere, is revoked. A store that names a PAT that is no
+ * longer active is written over: whatever it holds does not work anyway.
+ */
+async function refuseIfRotatedMeanwhile(run: OperationRun, store: SecretStore, created: PatToken, expected: StoreExpectation): Promise<void> {
+  const now = await store.read();
+  const nowId = (now.exists ? now.metadata.authorizationId : undefined) || undefined;
+  if (sameId(nowId, expected.storedId)) return;
+  const other = nowId ? (await run.directory.fresh('active')).find((t) => sameId(t.authorizationId, nowId)) : undefined;
+  if (!other) return;
+  await revokeQuietly(run, created);
+  throw new PatLifecycleError(
+    'service',
+    CONCURRENT_ROTATION,
+    `Another run rotated PAT '${created.displayName}' while this one ran: ${store.describe()} now holds ${describePat(other)}. This run's new PAT ${describePat(created)} was not stored and was revoked; nothing else was changed.`,
+    { hint: ONE_AT_A_TIME },
+  );
+}
+
+/**
+ * After the write and its read-back, and before the old PAT goes: does the store still name the new PAT? If another
+ * run wrote over it in the meantime, the new PAT is held nowhere: it is revoked (never a stored PAT), the old one is
+ * left to the run that replaced it, and this run fails saying so. A store that cannot be read now is no reason to
+ * stop: the write was read back already.
+ */
+export async function confirmStillStored(run: OperationRun, store: SecretStore | undefined, created: PatToken): Promise<void> {
+  if (!store) return;
+  let nowId: string | undefined;
+  try {
+    const now = await store.read();
+    nowId = (now.exists ? now.metadata.authorizationId : undefined) || undefined;
+  } catch (err) {
+    run.log.debug(`Could not read ${store.describe()} again before revoking the old PAT (${asPatLifecycleError(err).code}); the write was read back already.`);
+    return;
+  }
+  if (sameId(nowId, created.authorizationId)) return;
+  await revokeQuietly(run, created);
+  throw new PatLifecycleError(
+    'service',
+    CONCURRENT_ROTATION,
+    `Another run wrote ${store.describe()} right after this one${nowId ? ` (it now names PAT ${nowId})` : ''}. This run's new PAT ${describePat(created)} is held nowhere, so it was revoked; the old PAT was left to the run that replaced it.`,
+    { hint: ONE_AT_A_TIME },
+  );
+}
+
+async function revokeQuietly(run: OperationRun, pat: PatToken): Promise<void> {
+  try {
+    await run.pats.revoke(pat.authorizationId);
+  } catch (err) {
+    run.log.warn(`PAT ${describePat(pat)} is stored nowhere and could not be revoked (${asPatLifecycleError(err).code}); the next run revokes it, or revoke it under User settings > Personal access tokens.`);
+  }
+}
+
+function sameId(a: string | undefined, b: string | undefined): boolean {
+  return (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 }
 
 async function recover(run: OperationRun, store: SecretStore, created: PatToken, cause: PatLifecycleError, out: PatOutcome): Promise<void> {

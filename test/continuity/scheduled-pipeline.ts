@@ -198,10 +198,12 @@ export class ScheduledPipeline {
   private async step(inputs: Record<string, string | number | boolean>, refreshToken: string, options: { endpoints?: ReturnType<ScheduledPipeline['armEndpoint']> } = {}): Promise<StepRun> {
     const secretsBefore = this.emu.secrets().length;
     const firstSeq = this.lastSeq() + 1;
+    // The agent hands a step the service connections its inputs name.
+    const endpoints = options.endpoints ?? (inputs['azureSubscription'] === ARM_CONNECTION ? this.armEndpoint() : undefined);
     const run = await this.f.run(
       { ...inputs, refreshToken },
       {
-        ...options,
+        ...(endpoints ? { endpoints } : {}),
         // The agent hands every secret variable of the job to the step's environment.
         secretVariables: { [RT_VARIABLE]: refreshToken },
       },

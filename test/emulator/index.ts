@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { EmulatorClock, EmulatorCore, EmulatorUrls, Principal, Route } from './types';
@@ -48,6 +48,14 @@ export interface Emulator {
   secrets(): string[];
   /** Adds this many real milliseconds before every request is handled. */
   setLatency(ms: number): void;
+  /**
+   * Accepts TCP connections only from these local source addresses (`['127.0.0.2']`: only a proxy bound to that
+   * address gets through); any other connection is destroyed before TLS, as a firewall's reset would, and recorded in
+   * `refusedConnections()`. `undefined` accepts every connection again (the default).
+   */
+  setAllowedRemoteAddresses(addresses: readonly string[] | undefined): void;
+  /** Connections refused by `setAllowedRemoteAddresses`, oldest first. They never reach the request log. */
+  refusedConnections(): Array<{ remoteAddress: string; time: string }>;
   /** Env for a child Node process: trust the CA, preload the DNS mapping and the clock shift (read at spawn time). */
   childEnv(): Record<string, string>;
   close(): Promise<void>;
@@ -115,6 +123,14 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
     ),
   );
   server.keepAliveTimeout = 5000;
+  let allowedRemotes: Set<string> | undefined;
+  const refused: Array<{ remoteAddress: string; time: string }> = [];
+  const plainAddress = (a: string | undefined) => (a ?? '').replace(/^::ffff:/i, '');
+  server.on('connection', (socket: Socket) => {
+    if (!allowedRemotes || allowedRemotes.has(plainAddress(socket.remoteAddress))) return;
+    refused.push({ remoteAddress: plainAddress(socket.remoteAddress), time: new Date(clock.now()).toISOString() });
+    socket.destroy();
+  });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port ?? 0, '127.0.0.1', () => {
@@ -163,6 +179,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       if (!(ms >= 0)) throw new RangeError('latency must be >= 0');
       latency = ms;
     },
+    setAllowedRemoteAddresses(addresses) {
+      allowedRemotes = addresses ? new Set(addresses.map(plainAddress)) : undefined;
+    },
+    refusedConnections: () => refused.map((r) => ({ ...r })),
     childEnv() {
       const preload = CHILD_PRELOAD.includes(' ') ? `"${CHILD_PRELOAD}"` : CHILD_PRELOAD;
       return {

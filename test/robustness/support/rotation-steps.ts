@@ -1,0 +1,139 @@
+/**
+ * The HTTP steps of one scheduled rotation (refresh token kept in a variable group, the PAT written to another), and
+ * how to aim an emulator fault at exactly one of them. The emulator matches faults by route and counts matching
+ * requests (`nth`), so each step is located in the request log of an unfaulted baseline rotation: its role, its
+ * route, and how many requests of that route came before it. Nothing here hard-codes the product's request order.
+ */
+import type { Emulator, FaultSpec, RequestLogEntry } from '../../emulator';
+import { AUTH_GROUP, TOKENS_GROUP } from './sandbox';
+import { waitFor } from './lanes';
+
+/** Steps every rotation makes. */
+export const STEPS = [
+  'token',
+  'rtWrite',
+  'rtReadBack',
+  'patList',
+  'storeFind',
+  'create',
+  'storeLoad',
+  'storeWrite',
+  'storeReadBack',
+  'revoke',
+] as const;
+/** Steps only some product versions make: located when the baseline shows them, else left out. */
+export const OPTIONAL_STEPS = ['storeCheck', 'storeConfirm'] as const;
+export type Step = (typeof STEPS)[number] | (typeof OPTIONAL_STEPS)[number];
+
+export const STEP_LABELS: Record<Step, string> = {
+  token: 'token redemption (POST Entra token)',
+  rtWrite: 'refresh-token store write (PUT Auth)',
+  rtReadBack: 'refresh-token read-back (GET Auth)',
+  patList: 'list PATs (GET pats)',
+  storeFind: 'find PAT store (GET groups?name)',
+  create: 'create PAT (POST pats)',
+  storeCheck: 'store: compare before write (GET)',
+  storeLoad: 'store write: GET group',
+  storeWrite: 'store write: PUT group',
+  storeReadBack: 'store read-back (GET group)',
+  storeConfirm: 'store: confirm before revoke (GET)',
+  revoke: 'revoke old PAT (DELETE pats)',
+};
+
+/** The order the steps happen in, for tables. */
+export const STEP_ORDER: readonly Step[] = [
+  'token',
+  'rtWrite',
+  'rtReadBack',
+  'patList',
+  'storeFind',
+  'create',
+  'storeCheck',
+  'storeLoad',
+  'storeWrite',
+  'storeReadBack',
+  'storeConfirm',
+  'revoke',
+];
+
+type Role = Step | 'rtFind' | 'rtLoad' | 'other';
+
+/**
+ * The role of every request of one rotation, given the two groups' ids. GETs of the PAT's group are named by their
+ * place around its PUT: the last one before it is the write's own read; an earlier one a compare-before-write check;
+ * the first after it the read-back; the next a confirmation before the old PAT is revoked.
+ */
+export function rolesOf(entries: ReadonlyArray<Pick<RequestLogEntry, 'route' | 'path' | 'query'>>, ids: { tokens: number; auth: number }): Role[] {
+  const groupOf = (e: Pick<RequestLogEntry, 'path'>) => Number(/\/variablegroups\/(\d+)/i.exec(e.path)?.[1]);
+  const putAt = (id: number) => entries.findIndex((e) => e.route === 'variableGroups.update' && groupOf(e) === id);
+  const tokensPut = putAt(ids.tokens);
+  const authPut = putAt(ids.auth);
+  const tokensGetsBefore = entries.map((e, i) => (e.route === 'variableGroups.get' && groupOf(e) === ids.tokens && (tokensPut < 0 || i < tokensPut) ? i : -1)).filter((i) => i >= 0);
+  let tokensGetsAfter = 0;
+  return entries.map((e, i): Role => {
+    switch (e.route) {
+      case 'entra.token':
+        return 'token';
+      case 'pats.list':
+        return 'patList';
+      case 'pats.create':
+        return 'create';
+      case 'pats.revoke':
+        return 'revoke';
+      case 'variableGroups.list': {
+        const name = new URLSearchParams(e.query).get('groupName');
+        return name === AUTH_GROUP ? 'rtFind' : name === TOKENS_GROUP ? 'storeFind' : 'other';
+      }
+      case 'variableGroups.update':
+        return groupOf(e) === ids.auth ? 'rtWrite' : groupOf(e) === ids.tokens ? 'storeWrite' : 'other';
+      case 'variableGroups.get':
+        if (groupOf(e) === ids.auth) return authPut >= 0 && i > authPut ? 'rtReadBack' : 'rtLoad';
+        if (groupOf(e) !== ids.tokens) return 'other';
+        if (tokensPut < 0 || i < tokensPut) return i === tokensGetsBefore[tokensGetsBefore.length - 1] ? 'storeLoad' : 'storeCheck';
+        tokensGetsAfter++;
+        return tokensGetsAfter === 1 ? 'storeReadBack' : tokensGetsAfter === 2 ? 'storeConfirm' : 'other';
+      default:
+        return 'other';
+    }
+  });
+}
+
+export interface StepTarget {
+  step: Step;
+  route: string;
+  /** The step is the nth request of its route in a rotation. */
+  nth: number;
+}
+
+/**
+ * Locates every step in the request log of an unfaulted rotation: the first request of each role. Throws when a
+ * step every rotation makes is missing (the flow changed); optional steps are returned only when present.
+ */
+export function locateSteps(entries: readonly RequestLogEntry[], ids: { tokens: number; auth: number }): Partial<Record<Step, StepTarget>> & Record<(typeof STEPS)[number], StepTarget> {
+  const roles = rolesOf(entries, ids);
+  const perRoute = new Map<string, number>();
+  const found = new Map<Step, StepTarget>();
+  entries.forEach((e, i) => {
+    const n = (perRoute.get(e.route) ?? 0) + 1;
+    perRoute.set(e.route, n);
+    const role = roles[i];
+    if (role in STEP_LABELS && !found.has(role as Step)) found.set(role as Step, { step: role as Step, route: e.route, nth: n });
+  });
+  const missing = STEPS.filter((s) => !found.has(s));
+  if (missing.length) throw new Error(`the baseline rotation made no request for: ${missing.join(', ')}; routes seen: ${entries.map((e) => e.route).join(' ')}`);
+  return Object.fromEntries(found) as Partial<Record<Step, StepTarget>> & Record<(typeof STEPS)[number], StepTarget>;
+}
+
+/** The steps of `targets` in the order a rotation makes them. */
+export function presentSteps(targets: Partial<Record<Step, StepTarget>>): Step[] {
+  return STEP_ORDER.filter((s) => targets[s] !== undefined);
+}
+
+/** Waits until every fault the emulator applied has finished (a delayed request's handler ran), so state is final. */
+export async function quiesce(emu: Emulator, faultIds: readonly string[], timeoutMs = 10_000): Promise<void> {
+  const armed = new Set(emu.faults.list().map((f) => f.id));
+  const taken = faultIds.filter((id) => !armed.has(id) || (emu.faults.list().find((f) => f.id === id)?.applied ?? 0) > 0);
+  await waitFor(() => taken.every((id) => emu.log.entries().some((e) => e.faultId === id)), timeoutMs);
+}
+
+export type { FaultSpec };
