@@ -250,8 +250,3 @@ export class ScheduledPipeline {
     return this.emu.control.pats.isValid(ORG, token);
   }
 }
-
-/** Index of the first request-log entry of a run matching `pred`, or -1. */
-export function firstIndex<T>(entries: readonly T[], pred: (e: T) => boolean): number {
-  return entries.findIndex(pred);
-}
