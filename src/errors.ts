@@ -58,7 +58,8 @@ export class PatLifecycleError extends Error {
 
   /** One paragraph for the log and the task result: message, code, request id, fix. */
   describe(): string {
-    const parts = [`${this.message} [${this.code}]`];
+    // Messages that already quote the service's code (`… (AADSTS700082).`) do not repeat it.
+    const parts = [this.message.includes(this.code) ? this.message : `${this.message} [${this.code}]`];
     if (this.requestId) parts.push(`(request id ${this.requestId})`);
     if (this.hint) parts.push(`Fix: ${this.hint}`);
     return parts.join(' ');
