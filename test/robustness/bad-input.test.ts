@@ -12,6 +12,7 @@ import { generate } from 'selfsigned';
 import { startEmulator } from '../emulator';
 import type { EndpointSpec, RunTaskOptions, SystemSpec, TaskRun } from '../support/run-task';
 import { inLanes } from './support/lanes';
+import './support/suite-report';
 import { describeRun, PAT_NAME, Sandbox } from './support/sandbox';
 
 interface BadInput {

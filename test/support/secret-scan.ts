@@ -63,7 +63,7 @@ export function labelSecrets(kind: string, values: readonly string[]): void {
   for (const v of values) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) kindOfDigest.set(digestOf(v), kind);
 }
 
-/** One line for the end of a run: `secret scan: 412 captured texts (3.1 MB) x 1,024 distinct secret values ...`. */
+/** One line for the end of a run: scans, captured texts and their size, distinct secret values by kind, findings. */
 export function describeScanStats(): string {
   const distinct = distinctSecretsScanned();
   const kinds = Object.entries(distinct.byKind)

@@ -35,6 +35,8 @@ export interface PatView {
 }
 
 let sandboxes = 0;
+/** Every sandbox made in this process: assertion messages are cleaned of all the secrets they know. */
+const everySandbox = new Set<Sandbox>();
 
 export class Sandbox {
   /** Secrets the test itself handed to the task (proxy password, client secrets), scanned for besides the emulator's. */
@@ -61,7 +63,9 @@ export class Sandbox {
     const user = emu.control.entra.addUser({ upn: `user${n}@contoso.com`, displayName: `User ${n}` });
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
     const { refreshToken } = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId });
-    return new Sandbox(emu, org, project, user, app.clientId, emu.control.entra.defaultTenantId, refreshToken);
+    const sandbox = new Sandbox(emu, org, project, user, app.clientId, emu.control.entra.defaultTenantId, refreshToken);
+    everySandbox.add(sandbox);
+    return sandbox;
   }
 
   // --- seeding --------------------------------------------------------------------------------------------------
@@ -153,11 +157,6 @@ export class Sandbox {
 
   group(id: number): { variables: Record<string, { value: string; isSecret?: boolean }> } {
     return this.emu.control.variableGroups.get(this.org, id);
-  }
-
-  /** Requests this sandbox's runs made (its organization in the path, or its tenant's token endpoint). */
-  requests(): Array<{ method: string; route: string; status: number; fault?: string; remoteAddress: string; host: string; path: string }> {
-    return this.emu.log.entries();
   }
 
   /**
@@ -252,12 +251,19 @@ export function retryLines(run: TaskRun): string[] {
   return [...run.info, ...run.warnings].filter((l) => /^Retrying '|may have reached .* without an answer|reported .* but the store now names/.test(l));
 }
 
-/** A short, secret-free description of a run for assertion messages. */
+/**
+ * A short description of a run for assertion messages. The product's own words only, and even those are cleaned of
+ * every secret any sandbox knows: a leak must fail its test through the scan, not be copied into the CI log.
+ */
 export function describeRun(run: TaskRun): string {
   const lines = [`result ${run.result ?? '(none)'}${run.crashed ? ' (killed)' : ''}${run.timedOut ? ' (timed out)' : ''}, exit ${run.exitCode}`, `message: ${run.message ?? ''}`];
   for (const w of run.warnings) lines.push(`warning: ${w}`);
   for (const e of run.errors) lines.push(`error: ${e}`);
   const stderr = run.stderr.trim();
   if (stderr) lines.push(`stderr: ${stderr.slice(0, 2000)}`);
-  return lines.join('\n');
+  let text = lines.join('\n');
+  const secrets = new Set<string>();
+  for (const sb of everySandbox) for (const v of [sb.initialRefreshToken, ...sb.emu.secrets(), ...sb.extraSecrets]) if (v.length >= 8) secrets.add(v);
+  for (const v of [...secrets].sort((a, b) => b.length - a.length)) text = text.split(v).join('<secret>');
+  return text;
 }

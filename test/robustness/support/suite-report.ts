@@ -3,6 +3,10 @@
  * Imported by every robustness spec; the module is evaluated once, so the root-level hooks register once.
  */
 import { describeScanStats } from '../../support/secret-scan';
+import { ensureBundle } from '../../task/task-fixture';
+
+// Every spec runs the bundled task: rebuild it first when a source file is newer (as the task tests do).
+ensureBundle();
 
 const started = Date.now();
 const sections: string[] = [];
