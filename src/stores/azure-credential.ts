@@ -12,9 +12,33 @@ import { trustedCaList } from '../http/tls-trust';
 export const SDK_RETRY_OPTIONS = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 20_000 };
 
 /**
- * What every @azure/identity credential here is built with: the cloud's authority host, the proxy, the extra CA and
- * the retries. The CLI's developer credentials use it too (cli/key-vault-store.ts).
+ * The Azure SDKs retry on their own; this policy makes each retry show in the log, as the REST calls' retries do.
+ * It runs per attempt and sees the same request object each time. A resend after a 401 is Key Vault's challenge
+ * handshake, not a retry, so only a resend after a throttle, a server error or a lost connection is logged.
  */
+export function retryLogPolicy(log: (message: string) => void, service: string) {
+  const seen = new WeakMap<object, { attempt: number; retryable: boolean }>();
+  return {
+    position: 'perRetry' as const,
+    policy: {
+      name: 'patLifecycleRetryLog',
+      async sendRequest<T extends { status: number }>(request: { url: string; method: string }, next: (request: never) => Promise<T>): Promise<T> {
+        const before = seen.get(request);
+        const attempt = (before?.attempt ?? 0) + 1;
+        if (before?.retryable) log(`${service}: retrying ${request.method} ${new URL(request.url).host} (attempt ${attempt}).`);
+        try {
+          const response = await next(request as never);
+          seen.set(request, { attempt, retryable: response.status === 408 || response.status === 429 || response.status >= 500 });
+          return response;
+        } catch (err) {
+          seen.set(request, { attempt, retryable: true });
+          throw err;
+        }
+      },
+    },
+  };
+}
+
 export function identityClientOptions(authorityHost: string, network: NetworkConfig) {
   const ca = trustedCaList(network.caPem);
   return {

@@ -10,7 +10,7 @@ import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../confi
 import { PatLifecycleError } from '../errors';
 import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
 import { trustedCaList } from '../http/tls-trust';
-import { createAzureCredential, SDK_RETRY_OPTIONS } from './azure-credential';
+import { createAzureCredential, retryLogPolicy, SDK_RETRY_OPTIONS } from './azure-credential';
 import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
 import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
 
@@ -175,6 +175,7 @@ export class KeyVaultStore implements SecretStore {
     return new SecretClient(this.vaultUrl, credential, {
       proxyOptions: azureSdkProxyOptions(this.network, this.vaultUrl),
       retryOptions: SDK_RETRY_OPTIONS,
+      additionalPolicies: [retryLogPolicy(this.log, 'Key Vault')],
       ...(ca ? { tlsOptions: { ca } } : {}),
     });
   }

@@ -141,6 +141,17 @@ describe('KeyVaultStore against the emulator', function () {
     }
   });
 
+  it('logs each retry the Key Vault SDK makes on its own', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const lines: string[] = [];
+    const s = new KeyVaultStore({ vault: ref(v.url, secretCredential()), secretName: 'feed-pat', network: h.network, contentType: PAT_CONTENT_TYPE, log: (m) => lines.push(m) });
+    await s.write('pat-value-retry-xxxxxxxx', meta); // signs in first, so the faults below hit the vault call
+    h.emu.faults.add({ service: 'keyVault', status: 503, retryAfterSeconds: 0, times: 2 });
+    await s.write('pat-value-retry-yyyyyyyy', meta);
+    const retries = lines.filter((l) => /^Key Vault: retrying PUT /.test(l));
+    assert.deepEqual(retries.map((l) => /attempt (\d)/.exec(l)?.[1]), ['2', '3'], lines.join('\n'));
+  });
+
   it('an invalid secret name is an input error before any request', () => {
     assert.throws(
       () => new KeyVaultStore({ vault: ref('https://x.vault.emulator.test', secretCredential()), secretName: 'bad_name', network: h.network, contentType: PAT_CONTENT_TYPE, secretNameInput: 'refreshTokenSecretName' }),
