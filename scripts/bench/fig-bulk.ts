@@ -26,6 +26,8 @@ interface BulkRun {
   /** "Retrying ..." lines the task logged (transport failures or throttling it recovered from). */
   retries: number;
   retryReasons: string[];
+  /** Sum of the backoff delays the task announced ("Retrying ... in 1.2 s"). */
+  backoffMs: number;
   failure?: string;
 }
 
@@ -95,6 +97,7 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
       const rotated = /(\d+) rotated/.exec(run.message ?? '');
       const retryLines = run.info.filter((l) => /^Retrying /.test(l));
       const reasons = [...new Set(retryLines.map((l) => l.replace(/^.*\): /, '').replace(/\.$/, '')))].slice(0, 5);
+      const backoffMs = retryLines.reduce((sum, l) => sum + Number(/ in ([\d.]+) s /.exec(l)?.[1] ?? 0) * 1000, 0);
       runs.push({
         concurrency,
         ms: run.durationMs,
@@ -107,24 +110,28 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
         notStored,
         retries: retryLines.length,
         retryReasons: reasons,
+        backoffMs,
         ...(failure ? { failure } : {}),
       });
-      opts.log(`  concurrency ${concurrency}: ${ms(run.durationMs)}, ${entries.length} requests, max ${maxInFlight(entries)} in flight, ${n - notReplaced}/${n} replaced, ${n - notStored}/${n} stored${retryLines.length ? `, ${retryLines.length} retries (${reasons.join('; ')})` : ''}${failure ? `; ${failure}` : ''}`);
+      opts.log(`  concurrency ${concurrency}: ${ms(run.durationMs)}, ${entries.length} requests, max ${maxInFlight(entries)} in flight, ${n - notReplaced}/${n} replaced, ${n - notStored}/${n} stored${retryLines.length ? `, ${retryLines.length} retries (${reasons.join('; ')}; ${ms(backoffMs)} of backoff)` : ''}${failure ? `; ${failure}` : ''}`);
     }
     const [conc, seq] = runs;
     const complete = (r: BulkRun) => r.notReplaced === 0 && r.notStored === 0 && !r.failure;
     const ratio = conc.ms / seq.ms;
+    // Retries after ECONNRESET come from a Node http server quirk under emulated latency (scripts/bench/repro-hpe-paused.cjs),
+    // not from the product: also shown with the announced backoff taken out (an estimate for the concurrent run).
+    const adjusted = (conc.ms - conc.backoffMs) / (seq.ms - seq.backoffMs);
     const describe = (r: BulkRun) =>
-      `${ms(r.ms)}, ${r.requests} requests, max ${r.maxInFlight} in flight, ${n - r.notReplaced}/${n} replaced, ${n - r.notStored}/${n} stored${kv ? '' : ' in the group'}${r.retries ? `, ${r.retries} retries` : ''}${r.failure ? ` (${r.failure})` : ''}`;
+      `${ms(r.ms)}, ${r.requests} requests, max ${r.maxInFlight} in flight, ${n - r.notReplaced}/${n} replaced, ${n - r.notStored}/${n} stored${kv ? '' : ' in the group'}${r.retries ? `, ${r.retries} retries (${ms(r.backoffMs)} backoff)` : ''}${r.failure ? ` (${r.failure})` : ''}`;
     return {
       id: 'bulk',
       figure,
       measured: `concurrency 4: ${describe(conc)}`,
       target,
       reference: `concurrency 1: ${describe(seq)}`,
-      ratio: `${x(ratio)} sequential`,
+      ratio: `${x(ratio)} sequential` + (conc.retries + seq.retries > 0 ? ` (${x(adjusted)} without retry backoff)` : ''),
       verdict: verdict(complete(conc) && complete(seq) && ratio <= BULK_MAX_RATIO && conc.maxInFlight <= 4),
-      details: { size: n, latencyMs: opts.latencyMs, runs, ratio },
+      details: { size: n, latencyMs: opts.latencyMs, runs, ratio, ratioWithoutBackoff: adjusted },
     };
   } catch (err) {
     return naRow('bulk', figure, target, String(err instanceof Error ? err.message : err));
