@@ -55,6 +55,7 @@ function parseRefreshToken(p: Problems, value: string | undefined): string | und
   const input = 'refreshToken';
   const token = expanded(p, input, text(value));
   if (token === undefined) {
+    if (p.has(input)) return undefined;
     return p.add(input, 'is required', 'seed a refresh token with `npx pat-lifecycle login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)');
   }
   if (/\s/.test(token)) {

@@ -30,7 +30,8 @@ export function expanded(p: Problems, input: string, value: string | undefined):
 }
 
 export function required(p: Problems, input: string, value: string | undefined, why: string, hint: string): string | undefined {
-  if (value !== undefined) return value;
+  // An input already refused (an unexpanded macro) gets one error, not a second "is required".
+  if (value !== undefined || p.has(input)) return value;
   return p.add(input, `is required ${why}`, hint);
 }
 

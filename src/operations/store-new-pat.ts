@@ -4,7 +4,7 @@
  * keeps the stored one and revokes the other.
  */
 import type { PatToken } from '../devops/types';
-import type { SecretStore } from '../stores/secret-store';
+import { STORE_CHANGED, type SecretMetadata, type SecretStore, type WriteReceipt } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
@@ -32,13 +32,34 @@ export async function storeNewPat(
     rotatedAt: run.now().toISOString(),
   };
   try {
-    if (expected) await refuseIfRotatedMeanwhile(run, store, created, expected);
-    const receipt = await store.write(created.token, metadata);
+    const receipt = await writeUnlessRotatedMeanwhile(run, store, created, metadata, expected);
     await store.verify(receipt, created.token);
     out.storedIn = store.label();
   } catch (err) {
     if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) throw err;
     await recover(run, store, created, asPatLifecycleError(err), out);
+  }
+}
+
+/**
+ * Compare-and-write: the store checks, on the very read its write starts from, that it still names the PAT it named
+ * when the run opened it. When it does not, the slower check below decides whether to back off.
+ */
+async function writeUnlessRotatedMeanwhile(
+  run: OperationRun,
+  store: SecretStore,
+  created: PatToken & { token: string },
+  metadata: SecretMetadata,
+  expected: StoreExpectation | undefined,
+): Promise<WriteReceipt> {
+  if (!expected) return store.write(created.token, metadata);
+  try {
+    return await store.write(created.token, metadata, { storedId: expected.storedId ?? '' });
+  } catch (err) {
+    if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
+    await refuseIfRotatedMeanwhile(run, store, created, expected);
+    // What the store names now is not an active PAT: nothing works with it, so writing over it loses nothing.
+    return store.write(created.token, metadata);
   }
 }
 

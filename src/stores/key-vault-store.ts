@@ -12,7 +12,7 @@ import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
 import { trustedCaList } from '../http/tls-trust';
 import { createAzureCredential, retryLogPolicy, SDK_RETRY_OPTIONS } from './azure-credential';
 import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
-import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
+import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
 export const REFRESH_TOKEN_CONTENT_TYPE = 'text/plain';
@@ -109,7 +109,11 @@ export class KeyVaultStore implements SecretStore {
     }
   }
 
-  async write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+  async write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
+    if (condition) {
+      const now = await this.read();
+      if (!meetsCondition(now.metadata, now.exists, condition)) throw storeChanged(this.describe(), now.metadata.authorizationId);
+    }
     const client = await this.secretClient();
     const expiresOn = metadata.validTo !== undefined && !Number.isNaN(Date.parse(metadata.validTo)) ? new Date(metadata.validTo) : undefined;
     try {

@@ -4,6 +4,8 @@
  * tell which PAT is stored, and recognise and clean up what a crashed run left behind.
  */
 
+import { PatLifecycleError } from '../errors';
+
 /** Non-secret facts stored beside the value. Keys are fixed per use: see PAT_METADATA_KEYS and REFRESH_TOKEN_METADATA_KEYS. */
 export type SecretMetadata = Record<string, string>;
 
@@ -25,6 +27,24 @@ export interface WriteReceipt {
   metadata: SecretMetadata;
 }
 
+export interface WriteCondition {
+  storedId: string;
+}
+
+export const STORE_CHANGED = 'StoreChanged';
+
+export function storeChanged(where: string, storedId: string | undefined): PatLifecycleError {
+  return new PatLifecycleError('service', STORE_CHANGED, `${where} changed while this run worked: it now names ${storedId ? `PAT ${storedId}` : 'no PAT'}.`, {
+    hint: 'Let one rotation of a PAT run at a time (see the README: an exclusive lock and lockBehavior: sequential).',
+  });
+}
+
+/** Whether the stored metadata names the PAT a condition expects. */
+export function meetsCondition(metadata: SecretMetadata, exists: boolean, condition: WriteCondition): boolean {
+  const stored = (exists ? metadata.authorizationId : undefined) ?? '';
+  return stored.toLowerCase() === condition.storedId.toLowerCase();
+}
+
 export interface SecretStore {
   /** For messages and the run summary, e.g. `variable group 'Tokens' (id 12), variable 'FeedPat'`. Never a value. */
   describe(): string;
@@ -32,8 +52,13 @@ export interface SecretStore {
   label(): string;
   /** What is stored now (metadata only, never the value of a variable group secret, which the API does not return). */
   read(): Promise<StoredSecretInfo>;
-  /** Writes the value as a secret with its metadata, keeping everything else in the container untouched. */
-  write(value: string, metadata: SecretMetadata): Promise<WriteReceipt>;
+  /**
+   * Writes the value as a secret with its metadata, keeping everything else in the container untouched. With a
+   * condition, writes only while the stored metadata still names `storedId` ('' = nothing stored), checked on the read
+   * the write itself starts from, and throws a PatLifecycleError with code STORE_CHANGED otherwise. Neither API offers
+   * ETags, so this narrows a race between two runs to the moment between that read and the write; it cannot close it.
+   */
+  write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt>;
   /**
    * Reads back what `write` stored and throws a 'verification' PatLifecycleError unless it matches:
    * Key Vault, the value and tags of that version; variable group, the variable exists as a secret and the metadata matches.

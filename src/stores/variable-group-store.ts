@@ -8,7 +8,7 @@ import type { VariableGroupClient } from '../devops/variable-group-client';
 import type { VariableGroup, VariableValue } from '../devops/types';
 import { PatLifecycleError } from '../errors';
 import { KeyedLock } from './keyed-lock';
-import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from './secret-store';
+import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 /** One per process: every store writing to the same group takes turns (see KeyedLock). */
 const groupWrites = new KeyedLock();
@@ -64,16 +64,20 @@ export class VariableGroupStore implements SecretStore {
     return { exists: key !== undefined, metadata: this.companions(group.variables, key ?? this.variableName) };
   }
 
-  async write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+  async write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
     const key = `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
-    return groupWrites.run(key, () => this.readModifyWrite(value, metadata));
+    return groupWrites.run(key, () => this.readModifyWrite(value, metadata, condition));
   }
 
-  private async readModifyWrite(value: string, allMetadata: SecretMetadata): Promise<WriteReceipt> {
+  private async readModifyWrite(value: string, allMetadata: SecretMetadata, condition: WriteCondition | undefined): Promise<WriteReceipt> {
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
     const group = await this.load();
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
+    if (condition) {
+      const stored = this.companions(group.variables, key);
+      if (!meetsCondition(stored, group.variables[key] !== undefined, condition)) throw storeChanged(this.describe(), stored.authorizationId);
+    }
     const existing = group.variables[key];
     // A plain variable of that name is someone else's configuration; turning it into a secret would change what
     // pipelines reading it see (its value becomes masked and unavailable to scripts), so the task refuses instead.

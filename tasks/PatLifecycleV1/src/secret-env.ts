@@ -36,3 +36,7 @@ function capture(env: NodeJS.ProcessEnv): CapturedSecrets {
 }
 
 export const captured: CapturedSecrets = capture(process.env);
+
+// task-lib reads these itself when it loads (to expose the agent's proxy and client certificate to tool runners) and
+// prints `name=value` as it does; the task takes them from the capture above, so task-lib never sees them.
+for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD']) delete process.env[key];
