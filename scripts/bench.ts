@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   log(renderTable(rows));
   const requestRow = rows.find((r) => r.id === 'requests');
   if (requestRow?.details) printRequests(requestRow.details.actions as ActionCount[], log);
-  printAnalysis({ bytes, profile, requires, phases: startup?.phases, notes: analysisNotes }, log);
+  if (want('analysis')) printAnalysis({ bytes, profile, requires, phases: startup?.phases, notes: analysisNotes }, log);
   log(`\n${m.cores} cores, Node ${m.node}; total ${ms(totalMs)}; load average at end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
   const report = {
@@ -256,7 +256,7 @@ function printAnalysis(
     const b = a.bytes;
     log(`  bundle ${kb(b.bundleBytes)} -> ${kb(b.bundleDeflated)} deflated; eager ${kb(b.eagerBytes)}, behind import() ${kb(b.lazyBytes)}; legal comments ${kb(b.legalCommentsBytes)}`);
     for (const p of b.packages.slice(0, 12)) log(`  ${p.package.padEnd(32)} ${kb(p.raw).padStart(11)} raw ${kb(p.deflated).padStart(10)} zipped  ${p.loading}`);
-    log(`  dropping one direct dependency would remove: ${b.dropSavings.map((d) => `${d.dependency} ${kb(d.raw)} (~${kb(d.deflated)} zipped)`).join('; ')}`);
+    log(`  dropping one direct dependency would remove: ${b.dropSavings.map((d) => (d.raw > 0 ? `${d.dependency} ${kb(d.raw)} (~${kb(d.deflated)} zipped)` : `${d.dependency} nothing (also reached through other packages)`)).join('; ')}`);
     log(`  largest own files: ${b.ownFiles.map((f) => `${f.file} ${kb(f.raw)}`).join(', ')}`);
     log(`  Key Vault SDKs: ${Object.entries(b.lazyVerdicts).map(([k, v]) => `${k} ${v}`).join('; ')}`);
   } else log('  n/a');

@@ -309,7 +309,7 @@ export async function profileColdStart(b: ProfiledBundle, env: Record<string, st
       if (!cf.url) bucket = cf.functionName.startsWith('(') ? cf.functionName : '(native)';
       else if (cf.url.endsWith('/prof/main.js')) {
         const src = sourceAt(b.map, cf.lineNumber, cf.columnNumber);
-        bucket = src ? packageOf(src) : '(bundle, unmapped)';
+        bucket = src ? packageOf(src) : '(bundle top level / esbuild runtime)';
         if (LAZY.includes(bucket)) lazySeen.add(bucket);
       } else if (cf.url === 'node:internal/modules/cjs/loader') bucket = '(CJS loader: compiling main.js)';
       else if (cf.url.startsWith('node:')) bucket = '(node internals)';

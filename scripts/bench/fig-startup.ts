@@ -172,6 +172,7 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
     const bare: number[] = [];
     const task: number[] = [];
     const plain: number[] = [];
+    const plainHttps: number[] = [];
     const requests: number[] = [];
     const plainRequests: number[] = [];
     const errors: string[] = [];
@@ -191,20 +192,26 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
         plain.push(p.ms);
         plainRequests.push(last() - beforePlain);
       } else errors.push(`plain fetch: ${oneLine(p.stderr)}`);
+      const h = await runTimed([PLAIN_ROTATE], { env: { ...plainEnv, BENCH_TRANSPORT: 'https' } });
+      if (h.code === 0) plainHttps.push(h.ms);
+      else errors.push(`plain https: ${oneLine(h.stderr)}`);
     }
     if (task.length === 0) return naRow('rotate', rotFigure, rotTarget, errors[0] ?? 'no run succeeded', { errors });
     const mBare = median(bare);
     const mT = median(task);
     const mP = plain.length > 0 ? median(plain) : undefined;
+    const mH = plainHttps.length > 0 ? median(plainHttps) : undefined;
     return {
       id: 'rotate',
       figure: rotFigure,
       measured: `${ms(mT)} spawn to exit (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)}), ${median(requests)} requests; bare node -e 0 ${ms(mBare)}`,
       target: rotTarget,
-      reference: mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}, ${median(plainRequests)} requests` : `n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`,
-      ratio: `${x(mT / mBare)} bare` + (mP !== undefined ? `; ${x(mT / mP)} plain fetch; plain ${x(mP / mBare)} bare` : ''),
+      reference:
+        (mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}, ${median(plainRequests)} requests` : `n/a (${errors.find((e) => e.startsWith('plain fetch')) ?? 'failed'})`) +
+        (mH !== undefined ? `; same script over node:https: ${ms(mH)}` : ''),
+      ratio: `${x(mT / mBare)} bare` + (mP !== undefined ? `; ${x(mT / mP)} plain fetch; plain ${x(mP / mBare)} bare` : '') + (mH !== undefined ? `; https script ${x(mH / mBare)} bare` : ''),
       verdict: verdict(mT <= ROTATE_MAX_RATIO * mBare),
-      details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, requests, plainRequests, medians: { bare: mBare, task: mT, plain: mP }, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
+      details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, plainHttpsMs: plainHttps, requests, plainRequests, medians: { bare: mBare, task: mT, plain: mP, plainHttps: mH }, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
     };
   }
 }

@@ -4,13 +4,30 @@
 //   token POST; group GET (by name); group PUT (refresh token); PATs list (1 page); PAT create;
 //   group PUT (PAT + companions); group GET (read back); PAT revoke.
 // Config comes as JSON in BENCH_PLAIN (urls, tenant, client, refresh token, org, project, group, names).
+// BENCH_TRANSPORT=https swaps global fetch for node:https with a keep-alive agent (what the task itself uses).
 const c = JSON.parse(process.env.BENCH_PLAIN);
+const viaHttps = process.env.BENCH_TRANSPORT === 'https';
+const https = viaHttps ? await import('node:https') : undefined;
+const agent = viaHttps ? new https.Agent({ keepAlive: true }) : undefined;
+
+function send(method, url, headers, body) {
+  if (!viaHttps) return fetch(url, { method, headers, body }).then(async (res) => ({ status: res.status, text: await res.text() }));
+  return new Promise((ok, fail) => {
+    const req = https.request(url, { method, headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => ok({ status: res.statusCode, text }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
 
 async function call(method, url, { headers = {}, body, expect = [200] } = {}) {
-  const res = await fetch(url, { method, headers, body });
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${method} ${url.split('?')[0]}: HTTP ${res.status} ${text.slice(0, 200)}`);
-  return { res, json: text ? JSON.parse(text) : undefined };
+  const { status, text } = await send(method, url, headers, body);
+  if (!expect.includes(status)) throw new Error(`${method} ${url.split('?')[0]}: HTTP ${status} ${text.slice(0, 200)}`);
+  return { json: text ? JSON.parse(text) : undefined };
 }
 
 const form = new URLSearchParams({
@@ -67,3 +84,4 @@ await put({
 const readBack = (await call('GET', `${org}/${encodeURIComponent(c.project)}/_apis/distributedtask/variablegroups/${group.id}?api-version=${vgApi}`, { headers: auth })).json;
 if (readBack.variables[`${c.variableName}.authorizationId`]?.value !== created.authorizationId) throw new Error('read back does not match');
 await call('DELETE', `${patsUrl}?authorizationId=${old.authorizationId}&${patApi}`, { headers: auth, expect: [204] });
+agent?.destroy();
