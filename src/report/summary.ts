@@ -22,6 +22,9 @@ export interface SummaryInput {
   now: Date;
 }
 
+/** A summary page is read by a person: beyond this many rows (or warnings) the rest is counted, and the log has all. */
+export const MAX_SUMMARY_ROWS = 100;
+
 const STATUS_TEXT: Record<RunStatus, string> = {
   Succeeded: '✅ Succeeded',
   SucceededWithIssues: '⚠️ Succeeded with issues',
@@ -37,8 +40,11 @@ export function renderSummary(s: SummaryInput): string {
   if (s.outcomes.length > 0) {
     lines.push('| PAT | Scopes | Expires | Days left | Stored in | Action taken |');
     lines.push('| --- | --- | --- | --- | --- | --- |');
-    for (const o of s.outcomes) lines.push(row(o, s.now));
+    // Failures and PATs needing attention first, so a cut never hides them.
+    const ranked = [...s.outcomes.filter((o) => o.error || o.issues.length > 0), ...s.outcomes.filter((o) => !o.error && o.issues.length === 0)];
+    for (const o of ranked.slice(0, MAX_SUMMARY_ROWS)) lines.push(row(o, s.now));
     lines.push('');
+    if (ranked.length > MAX_SUMMARY_ROWS) lines.push(`…and ${ranked.length - MAX_SUMMARY_ROWS} more PATs, listed in the step's log.`, '');
   }
   const failures = s.outcomes.filter((o) => o.error);
   if (failures.length > 0) {
@@ -49,7 +55,8 @@ export function renderSummary(s: SummaryInput): string {
   const warnings = [...s.issues, ...s.outcomes.flatMap((o) => [...o.issues, ...o.warnings])];
   if (warnings.length > 0) {
     lines.push('**Warnings**', '');
-    for (const w of warnings) lines.push(`- ${cell(w)}`);
+    for (const w of warnings.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${cell(w)}`);
+    if (warnings.length > MAX_SUMMARY_ROWS) lines.push(`- …and ${warnings.length - MAX_SUMMARY_ROWS} more, in the step's log.`);
     lines.push('');
   }
   if (s.notes.length > 0) {

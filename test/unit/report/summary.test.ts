@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { renderSummary, cell } from '../../../src/report/summary';
+import { MAX_SUMMARY_ROWS, renderSummary, cell } from '../../../src/report/summary';
 import { countLine, resultMessage, statusOf } from '../../../src/report/status';
 import { patTable } from '../../../src/report/table';
 import { newOutcome, type PatOutcome } from '../../../src/operations/types';
@@ -30,6 +30,16 @@ describe('report', () => {
     assert.match(md, /❌ Failed: rotate: 1 rotated, 1 failed/);
     assert.match(md, /\*\*Failures\*\*\n\n- other: No active PAT is named 'other' \[PatNotFound\] Fix: check the name/);
     assert.match(md, /- a note/);
+  });
+
+  it('keeps a long list readable: failures and expiring PATs first, the rest counted past MAX_SUMMARY_ROWS', () => {
+    const many = Array.from({ length: MAX_SUMMARY_ROWS + 50 }, (_, i) => outcome({ name: `pat-${i}`, action: 'listed', pat: pat(`pat-${i}`, 40) }));
+    const expiring = outcome({ name: 'soon', action: 'listed', pat: pat('soon', 2), issues: ["PAT 'soon' expires in 2 days."] });
+    const md = renderSummary({ action: 'list', organization: 'contoso', dryRun: false, status: 'SucceededWithIssues', message: 'list', outcomes: [...many, expiring], notes: [], issues: [], now: NOW });
+    const rows = md.split('\n').filter((l) => /^\| (pat-\d+|soon) \|/.test(l));
+    assert.equal(rows.length, MAX_SUMMARY_ROWS);
+    assert.match(rows[0], /^\| soon \|/, 'the PAT needing attention comes first');
+    assert.match(md, /…and 51 more PATs, listed in the step's log\./);
   });
 
   it('makes names inert in Markdown', () => {
