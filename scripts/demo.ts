@@ -7,14 +7,10 @@
  * warnings and errors marked, registered secrets masked as ***), and the run summary of the last rotation.
  */
 import { startEmulator, type Emulator } from '../test/emulator';
-import { runTask, type RunTaskOptions, type TaskRun } from '../test/support/run-task';
+import type { RunTaskOptions, TaskRun } from '../test/support/run-task';
+import { DAY, GROUP, ORG, pipelineStep, seedPat, seedSignedInPipeline } from './demo-pipeline';
 
-const ORG = 'contoso';
-const PROJECT = 'Platform';
-const GROUP = 'pat-rotation';
-const RT_VARIABLE = 'PatLifecycle.RefreshToken';
 const CONNECTION = 'azure-kv-connection';
-const DAY = 86_400_000;
 
 const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
 
@@ -24,31 +20,10 @@ async function main(): Promise<void> {
   try {
     const world = seed(emu);
     const step = async (title: string, yaml: string, inputs: RunTaskOptions['inputs']): Promise<TaskRun> => {
-      // Each step starts with the refresh token the variable group holds now, as `$(PatLifecycle.RefreshToken)` expands.
-      const refreshToken = emu.control.variableGroups.get(ORG, world.groupId).variables[RT_VARIABLE].value as string;
       console.log(`\n${color(1, `━━ ${title}`)}`);
       console.log(color(2, yaml.trim().split('\n').map((l) => `   ${l}`).join('\n')));
       console.log(color(2, '   ─── log ───'));
-      const run = await runTask({
-        inputs: {
-          tenantId: world.tenantId,
-          clientId: world.clientId,
-          refreshToken,
-          refreshTokenStore: 'variableGroup',
-          refreshTokenVariableGroup: GROUP,
-          refreshTokenVariableName: RT_VARIABLE,
-          ...inputs,
-        },
-        variables: {
-          'PatLifecycle.AuthorityHost': emu.urls.authorityHost,
-          'PatLifecycle.VsspsUrl': emu.urls.vssps,
-          'PatLifecycle.DevOpsUrl': emu.urls.devops,
-        },
-        secretVariables: { [RT_VARIABLE]: refreshToken },
-        endpoints: { [CONNECTION]: world.connection },
-        system: { collectionUri: `${emu.urls.devops}/${ORG}/`, teamProject: PROJECT, teamProjectId: world.projectId },
-        env: emu.childEnv(),
-      });
+      const run = await pipelineStep(emu, world, inputs, { [CONNECTION]: world.connection });
       printAsPipeline(run);
       return run;
     };
@@ -98,36 +73,21 @@ async function main(): Promise<void> {
 }
 
 function seed(emu: Emulator) {
+  const pipeline = seedSignedInPipeline(emu, { FeedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/main/npm/registry/' });
+  seedPat(emu, pipeline, 'feed-reader', 'vso.packaging', 3);
+  seedPat(emu, pipeline, 'deploy-bot', 'vso.release_execute vso.build_execute', 5);
+  seedPat(emu, pipeline, 'wiki-sync', 'vso.wiki_write', 40);
   const c = emu.control;
-  const tenantId: string = c.entra.defaultTenantId;
-  const user = c.entra.addUser({ upn: 'platform-bot@contoso.com', displayName: 'Platform Bot' });
-  const app = c.entra.addApp({ kind: 'public', displayName: 'PAT Lifecycle' });
-  const { refreshToken } = c.entra.signIn({ userId: user.userId, clientId: app.clientId });
-  c.devops.addOrganization({ name: ORG });
-  const project = c.devops.addProject(ORG, { name: PROJECT });
-  const groupId: number = c.variableGroups.add(ORG, PROJECT, {
-    name: GROUP,
-    variables: { [RT_VARIABLE]: { value: refreshToken, isSecret: true }, FeedUrl: 'https://pkgs.dev.azure.com/contoso/_packaging/main/npm/registry/' },
-    administrators: [user.userId],
-  });
-  const now = emu.clock.now();
-  c.pats.create(ORG, user.userId, { displayName: 'feed-reader', scope: 'vso.packaging', validTo: new Date(now + 3 * DAY).toISOString() });
-  c.pats.create(ORG, user.userId, { displayName: 'deploy-bot', scope: 'vso.release_execute vso.build_execute', validTo: new Date(now + 5 * DAY).toISOString() });
-  c.pats.create(ORG, user.userId, { displayName: 'wiki-sync', scope: 'vso.wiki_write', validTo: new Date(now + 40 * DAY).toISOString() });
   const sp = c.entra.addApp({ kind: 'confidential', displayName: 'kv-service-connection' });
-  const vault = c.keyVault.addVault({ name: 'contoso-kv', tenantId, access: { [sp.objectId]: 'officer' } });
+  const vault = c.keyVault.addVault({ name: 'contoso-kv', tenantId: pipeline.tenantId, access: { [sp.objectId]: 'officer' } });
   return {
-    tenantId,
-    clientId: app.clientId,
-    userId: user.userId,
-    projectId: project.id,
-    groupId,
+    ...pipeline,
     // A name would do against Azure (`contoso-kv` + the connection's DNS suffix); the emulated vault also needs its port.
     vaultUrl: vault.url as string,
     connection: {
       url: 'https://management.azure.com/',
       scheme: 'ServicePrincipal',
-      parameters: { serviceprincipalid: sp.clientId, tenantid: tenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret as string },
+      parameters: { serviceprincipalid: sp.clientId, tenantid: pipeline.tenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret as string },
       data: { activeDirectoryAuthority: emu.urls.authorityHost, AzureKeyVaultDnsSuffix: emu.urls.vaultDnsSuffix, environment: 'AzureCloud' },
     },
   };

@@ -8,13 +8,8 @@
  */
 import { basename } from 'node:path';
 import { startEmulator, type Emulator } from '../../test/emulator';
-import { runTask, type TaskRun } from '../../test/support/run-task';
-
-const ORG = 'contoso';
-const PROJECT = 'Platform';
-const GROUP = 'pat-rotation';
-const RT_VARIABLE = 'PatLifecycle.RefreshToken';
-const DAY = 86_400_000;
+import type { TaskRun } from '../../test/support/run-task';
+import { DAY, GROUP, pipelineStep, seedPat, seedSignedInPipeline } from '../demo-pipeline';
 
 export interface CapturedSummary {
   markdown: string;
@@ -32,27 +27,7 @@ export async function captureRotationSummary(): Promise<CapturedSummary> {
   try {
     const world = seed(emu);
     const step = async (inputs: Record<string, string | number>): Promise<TaskRun> => {
-      // Each run starts with the refresh token the variable group holds now, as `$(PatLifecycle.RefreshToken)` expands.
-      const refreshToken = emu.control.variableGroups.get(ORG, world.groupId).variables[RT_VARIABLE].value as string;
-      const run = await runTask({
-        inputs: {
-          tenantId: world.tenantId,
-          clientId: world.clientId,
-          refreshToken,
-          refreshTokenStore: 'variableGroup',
-          refreshTokenVariableGroup: GROUP,
-          refreshTokenVariableName: RT_VARIABLE,
-          ...inputs,
-        },
-        variables: {
-          'PatLifecycle.AuthorityHost': emu.urls.authorityHost,
-          'PatLifecycle.VsspsUrl': emu.urls.vssps,
-          'PatLifecycle.DevOpsUrl': emu.urls.devops,
-        },
-        secretVariables: { [RT_VARIABLE]: refreshToken },
-        system: { collectionUri: `${emu.urls.devops}/${ORG}/`, teamProject: PROJECT, teamProjectId: world.projectId },
-        env: emu.childEnv(),
-      });
+      const run = await pipelineStep(emu, world, inputs);
       if (run.result !== 'Succeeded' || !run.summaryMarkdown || !run.summaryPath) {
         throw new Error(`a run did not succeed with a summary (result ${String(run.result)}):\n${run.visibleLog}`);
       }
@@ -78,24 +53,10 @@ export async function captureRotationSummary(): Promise<CapturedSummary> {
 }
 
 function seed(emu: Emulator) {
-  const c = emu.control;
-  const tenantId: string = c.entra.defaultTenantId;
-  const user = c.entra.addUser({ upn: 'platform-bot@contoso.com', displayName: 'Platform Bot' });
-  const app = c.entra.addApp({ kind: 'public', displayName: 'PAT Lifecycle' });
-  const { refreshToken } = c.entra.signIn({ userId: user.userId, clientId: app.clientId });
-  c.devops.addOrganization({ name: ORG });
-  const project = c.devops.addProject(ORG, { name: PROJECT });
-  const groupId: number = c.variableGroups.add(ORG, PROJECT, {
-    name: GROUP,
-    variables: { [RT_VARIABLE]: { value: refreshToken, isSecret: true } },
-    administrators: [user.userId],
-  });
-  const now = emu.clock.now();
-  const pat = (displayName: string, scope: string, days: number) =>
-    c.pats.create(ORG, user.userId, { displayName, scope, validTo: new Date(now + days * DAY).toISOString() });
-  pat('build-agent-linux', 'vso.build_execute vso.code', 2);
-  pat('build-agent-windows', 'vso.build_execute vso.code', 5);
-  pat('build-cache-reader', 'vso.packaging', 41);
-  pat('wiki-sync', 'vso.wiki_write', 3); // does not match the pattern: untouched
-  return { tenantId, clientId: app.clientId as string, groupId, projectId: project.id as string };
+  const pipeline = seedSignedInPipeline(emu);
+  seedPat(emu, pipeline, 'build-agent-linux', 'vso.build_execute vso.code', 2);
+  seedPat(emu, pipeline, 'build-agent-windows', 'vso.build_execute vso.code', 5);
+  seedPat(emu, pipeline, 'build-cache-reader', 'vso.packaging', 41);
+  seedPat(emu, pipeline, 'wiki-sync', 'vso.wiki_write', 3); // does not match the pattern: untouched
+  return pipeline;
 }
