@@ -89,31 +89,6 @@ async function refuseIfRotatedMeanwhile(run: OperationRun, store: SecretStore, c
   );
 }
 
-/**
- * After the write and its read-back, and before the old PAT goes: does the store still name the new PAT? If another
- * run wrote over it in the meantime, the new PAT is held nowhere: it is revoked (never a stored PAT), the old one is
- * left to the run that replaced it, and this run fails saying so. A store that cannot be read now is no reason to
- * stop: the write was read back already.
- */
-export async function confirmStillStored(run: OperationRun, store: SecretStore | undefined, created: PatToken): Promise<void> {
-  if (!store) return;
-  let nowId: string | undefined;
-  try {
-    const now = await store.read();
-    nowId = (now.exists ? now.metadata.authorizationId : undefined) || undefined;
-  } catch (err) {
-    run.log.debug(`Could not read ${store.describe()} again before revoking the old PAT (${asPatLifecycleError(err).code}); the write was read back already.`);
-    return;
-  }
-  if (sameId(nowId, created.authorizationId)) return;
-  await revokeQuietly(run, created);
-  throw new PatLifecycleError(
-    'service',
-    CONCURRENT_ROTATION,
-    `Another run wrote ${store.describe()} right after this one${nowId ? ` (it now names PAT ${nowId})` : ''}. This run's new PAT ${describePat(created)} is held nowhere, so it was revoked; the old PAT was left to the run that replaced it.`,
-    { hint: ONE_AT_A_TIME },
-  );
-}
 
 async function revokeQuietly(run: OperationRun, pat: PatToken): Promise<void> {
   try {

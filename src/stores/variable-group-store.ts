@@ -10,8 +10,16 @@ import { PatLifecycleError } from '../errors';
 import { KeyedLock } from './keyed-lock';
 import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
+/**
+ * How old a read() may be for write() to start from it instead of reading again. Short: variable groups have no ETag,
+ * so a read-modify-write always races other writers; a snapshot from a moment ago widens that by nothing that matters.
+ */
+const SNAPSHOT_REUSE_MS = 2000;
+
 /** One per process: every store writing to the same group takes turns (see KeyedLock). */
 const groupWrites = new KeyedLock();
+/** Writes this process made per group, so a snapshot taken before one of them is not written back. */
+const groupGenerations = new Map<string, number>();
 
 export interface VariableGroupStoreOptions {
   client: VariableGroupClient;
@@ -36,6 +44,8 @@ export class VariableGroupStore implements SecretStore {
   private readonly variableName: string;
   private readonly auth: 'user' | 'job';
   private readonly companionKeys: readonly string[] | undefined;
+  /** The group as read() saw it, for a write that follows at once (the refresh token: read its age, then write). */
+  private snapshot: { group: VariableGroup; at: number; generation: number } | undefined;
   /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
   private resolvedId: number | undefined;
 
@@ -60,19 +70,29 @@ export class VariableGroupStore implements SecretStore {
 
   async read(): Promise<StoredSecretInfo> {
     const group = await this.load();
+    this.snapshot = { group, at: Date.now(), generation: groupGenerations.get(this.lockKey()) ?? 0 };
     const key = findVariableKey(group.variables, this.variableName);
     return { exists: key !== undefined, metadata: this.companions(group.variables, key ?? this.variableName) };
   }
 
   async write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
-    const key = `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
-    return groupWrites.run(key, () => this.readModifyWrite(value, metadata, condition));
+    return groupWrites.run(this.lockKey(), () => this.readModifyWrite(value, metadata, condition));
+  }
+
+  private lockKey(): string {
+    return `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
   }
 
   private async readModifyWrite(value: string, allMetadata: SecretMetadata, condition: WriteCondition | undefined): Promise<WriteReceipt> {
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
-    const group = await this.load();
+    // A conditional write reads afresh: its check is only as good as the read it starts from.
+    // ...and never after another write of this process to the group (bulk mode), which the snapshot would undo.
+    const snap = this.snapshot;
+    const fresh = snap && Date.now() - snap.at < SNAPSHOT_REUSE_MS && snap.generation === (groupGenerations.get(this.lockKey()) ?? 0);
+    const recent = !condition && fresh ? snap.group : undefined;
+    this.snapshot = undefined;
+    const group = recent ?? (await this.load());
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
     if (condition) {
       const stored = this.companions(group.variables, key);
@@ -105,7 +125,11 @@ export class VariableGroupStore implements SecretStore {
       next[companion] = { value: metaValue, isSecret: false, ...(readOnly ? { isReadOnly: true } : {}) };
     }
 
-    await this.client.update(group, next, this.ref.project);
+    try {
+      await this.client.update(group, next, this.ref.project);
+    } finally {
+      groupGenerations.set(this.lockKey(), (groupGenerations.get(this.lockKey()) ?? 0) + 1);
+    }
     return { version: String(group.id), metadata: { ...metadata } };
   }
 
