@@ -16,7 +16,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { TaskRun } from '../support/run-task';
-import { findSecrets } from '../support/secret-scan';
+import { findSecrets, type ScanOptions } from '../support/secret-scan';
 import { ORG, TaskFixture, type SeededPat } from '../task/task-fixture';
 
 export const DAY_MS = 86_400_000;
@@ -222,7 +222,7 @@ export class ScheduledPipeline {
    * issued during it, and every PAT value that exists): the log a person reads, the summary, and the request log
    * lines of this run. Returns the findings (empty = clean).
    */
-  scan(step: StepRun, extra: readonly string[] = []): string[] {
+  scan(step: StepRun, extra: readonly string[] = [], options: ScanOptions = {}): string[] {
     const secrets = [...new Set([...step.knownSecrets, ...this.f.pats().map((p) => p.token), ...extra])];
     const requestLog = this.emu.log
       .entries((e) => e.seq >= step.firstSeq && e.seq <= step.lastSeq)
@@ -235,6 +235,7 @@ export class ScheduledPipeline {
         { where: 'the emulator request log', text: requestLog },
       ],
       secrets,
+      options,
     ).map((f) => `secret #${f.secret + 1} appears ${f.form} in ${f.where}, line ${f.line}`);
   }
 

@@ -49,13 +49,13 @@ describe('harness: secret scan', () => {
       [Buffer.from(`xyz${secret}`).toString('base64url'), 'base64'],
     ] as const) {
       const s = text.includes('xyz123') ? odd + 'xyz123' : secret;
-      const findings = findSecrets([{ where: 'the log', text: `line one\n${text}` }], [s]);
+      const findings = findSecrets([{ where: 'the log', text: `line one\n${text}` }], [s], { planted: true });
       assert.equal(findings.length, 1, `found in ${text}`);
       assert.ok(findings[0].form.startsWith(form), `${findings[0].form} ~ ${form}`);
       assert.equal(findings[0].line, 2);
     }
     assert.throws(
-      () => assertNoSecrets([{ where: 'the summary', text: secret }], [secret]),
+      () => assertNoSecrets([{ where: 'the summary', text: secret }], [secret], { planted: true }),
       (e: Error) => /secret #1 \(52 chars\) appears as is in the summary, line 1/.test(e.message) && !e.message.includes(secret),
     );
   });
