@@ -321,7 +321,14 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
     return;
   }
 
-  res.writeHead(out.status, { ...out.headers, 'Content-Length': String(out.body.length) });
+  // Node 20's HTTP server fails a keep-alive request that arrives while it is still flushing a large response
+  // (the parser reports HPE_PAUSED and the socket is reset; scripts/bench/repro-hpe-paused.cjs shows it without the
+  // emulator). The real services keep such connections open; closing after a large answer only makes the client
+  // connect again, which every client does anyway.
+  const closeAfter = out.body.length > LARGE_RESPONSE_BYTES ? { Connection: 'close' } : {};
+  res.writeHead(out.status, { ...out.headers, ...closeAfter, 'Content-Length': String(out.body.length) });
   res.end(out.body);
   finish();
 }
+
+const LARGE_RESPONSE_BYTES = 16 * 1024;
