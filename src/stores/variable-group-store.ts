@@ -21,6 +21,53 @@ const groupWrites = new KeyedLock();
 /** Writes this process made per group, so a snapshot taken before one of them is not written back. */
 const groupGenerations = new Map<string, number>();
 
+interface PendingWrite {
+  store: VariableGroupStore;
+  value: string;
+  metadata: SecretMetadata;
+  condition?: WriteCondition;
+  resolve(receipt: WriteReceipt): void;
+  reject(err: unknown): void;
+}
+
+/** Writes waiting for their group's turn, by group. */
+const pendingWrites = new Map<string, PendingWrite[]>();
+
+/**
+ * One read-modify-write for every write queued on a group: each write is checked against the same read (its own
+ * condition, a plain variable in the way) and refused alone; the rest go out in one PUT, whose outcome they share.
+ */
+async function writeBatch(batch: PendingWrite[]): Promise<void> {
+  let group: VariableGroup;
+  try {
+    group = await batch[0].store.groupForWrite(batch.length === 1, batch.some((w) => w.condition));
+  } catch (err) {
+    for (const w of batch) w.reject(err);
+    return;
+  }
+  const next: Record<string, VariableValue> = {};
+  for (const [name, v] of Object.entries(group.variables)) {
+    // The GET shows secrets as null; sending null back keeps the stored value. Anything else would overwrite it.
+    next[name] = v.isSecret ? { ...v, value: null } : { ...v };
+  }
+  const accepted: Array<{ write: PendingWrite; receipt: WriteReceipt }> = [];
+  for (const w of batch) {
+    try {
+      accepted.push({ write: w, receipt: w.store.apply(group, next, w.value, w.metadata, w.condition) });
+    } catch (err) {
+      w.reject(err);
+    }
+  }
+  if (accepted.length === 0) return;
+  try {
+    await batch[0].store.put(group, next);
+  } catch (err) {
+    for (const a of accepted) a.write.reject(err);
+    return;
+  }
+  for (const a of accepted) a.write.resolve(a.receipt);
+}
+
 export interface VariableGroupStoreOptions {
   client: VariableGroupClient;
   group: VariableGroupRef;
@@ -75,24 +122,43 @@ export class VariableGroupStore implements SecretStore {
     return { exists: key !== undefined, metadata: this.companions(group.variables, key ?? this.variableName) };
   }
 
-  async write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
-    return groupWrites.run(this.lockKey(), () => this.readModifyWrite(value, metadata, condition));
+  /**
+   * Writes of one process to one group are folded together: whatever is queued when the group's turn comes is applied
+   * in one read-modify-write (bulk mode writes many PATs into one group; one PUT each would take turns one by one).
+   */
+  write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
+    const key = this.lockKey();
+    return new Promise<WriteReceipt>((resolve, reject) => {
+      const queue = pendingWrites.get(key) ?? [];
+      queue.push({ store: this, value, metadata, condition, resolve, reject });
+      pendingWrites.set(key, queue);
+      void groupWrites.run(key, async () => {
+        const batch = pendingWrites.get(key);
+        pendingWrites.delete(key);
+        if (batch && batch.length > 0) await writeBatch(batch);
+      });
+    });
   }
 
   private lockKey(): string {
     return `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
   }
 
-  private async readModifyWrite(value: string, allMetadata: SecretMetadata, condition: WriteCondition | undefined): Promise<WriteReceipt> {
+  /** The group to start a write from: the snapshot read() just took when nothing can have changed it, else a fresh GET. */
+  async groupForWrite(alone: boolean, conditional: boolean): Promise<VariableGroup> {
+    // A conditional write reads afresh: its check is only as good as the read it starts from. A snapshot is also never
+    // used after another write of this process to the group, which it would undo.
+    const snap = this.snapshot;
+    this.snapshot = undefined;
+    const fresh = snap && Date.now() - snap.at < SNAPSHOT_REUSE_MS && snap.generation === (groupGenerations.get(this.lockKey()) ?? 0);
+    return alone && !conditional && fresh ? snap.group : this.load();
+  }
+
+  /** Checks this write against the group as read and puts its variable and companions into `next`. */
+  apply(group: VariableGroup, next: Record<string, VariableValue>, value: string, allMetadata: SecretMetadata, condition: WriteCondition | undefined): WriteReceipt {
+    this.resolvedId = group.id;
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
-    // A conditional write reads afresh: its check is only as good as the read it starts from.
-    // ...and never after another write of this process to the group (bulk mode), which the snapshot would undo.
-    const snap = this.snapshot;
-    const fresh = snap && Date.now() - snap.at < SNAPSHOT_REUSE_MS && snap.generation === (groupGenerations.get(this.lockKey()) ?? 0);
-    const recent = !condition && fresh ? snap.group : undefined;
-    this.snapshot = undefined;
-    const group = recent ?? (await this.load());
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
     if (condition) {
       const stored = this.companions(group.variables, key);
@@ -112,25 +178,21 @@ export class VariableGroupStore implements SecretStore {
         },
       );
     }
-
-    const next: Record<string, VariableValue> = {};
-    for (const [name, v] of Object.entries(group.variables)) {
-      // The GET shows secrets as null; sending null back keeps the stored value. Anything else would overwrite it.
-      next[name] = v.isSecret ? { ...v, value: null } : { ...v };
-    }
     next[key] = { value, isSecret: true, ...(existing?.isReadOnly ? { isReadOnly: true } : {}) };
     for (const [metaKey, metaValue] of Object.entries(metadata)) {
       const companion = findVariableKey(next, `${key}.${metaKey}`) ?? `${key}.${metaKey}`;
       const readOnly = group.variables[companion]?.isReadOnly;
       next[companion] = { value: metaValue, isSecret: false, ...(readOnly ? { isReadOnly: true } : {}) };
     }
+    return { version: String(group.id), metadata: { ...metadata } };
+  }
 
+  async put(group: VariableGroup, next: Record<string, VariableValue>): Promise<void> {
     try {
       await this.client.update(group, next, this.ref.project);
     } finally {
       groupGenerations.set(this.lockKey(), (groupGenerations.get(this.lockKey()) ?? 0) + 1);
     }
-    return { version: String(group.id), metadata: { ...metadata } };
   }
 
   /**
