@@ -51,7 +51,7 @@ describe('two rotations of the same PAT at once (black box)', function () {
     s.seedRotation();
     const inputs = s.rotateInputs();
     // Run A stops right after creating its PAT, at its first look at the store (its new PAT exists, unstored) ...
-    const t = targets.storeCheck ?? targets.storeLoad;
+    const t = targets.storeLoad;
     const hold = emu.faults.add({ route: t.route, nth: t.nth, kind: 'delay', ms: 3000 });
     const a = s.run(inputs);
     assert.ok(await waitFor(() => !emu.faults.list().some((f) => f.id === hold), 20_000), 'run A reached its store write');
@@ -84,7 +84,7 @@ describe('two rotations of the same PAT at once (black box)', function () {
     // Both lists are answered late, together: both runs see only the old PAT and both create a new one.
     emu.faults.add({ route: 'pats.list', phase: 'after', kind: 'delay', ms: 800, times: 2 });
     // The first of the two store writes waits until the other run has finished.
-    const firstStoreGet = targets.storeCheck ?? targets.storeLoad;
+    const firstStoreGet = targets.storeLoad;
     emu.faults.add({ route: 'variableGroups.get', nth: 2 * (firstStoreGet.nth - 1) + 1, kind: 'delay', ms: 2500 });
     const [a, b] = await Promise.all([s.run(inputs), s.run(inputs)]);
     const creates = emu.log.count({ route: 'pats.create' });

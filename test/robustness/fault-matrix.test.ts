@@ -102,11 +102,9 @@ const OPERATION: Record<Step, RegExp> = {
   patList: /'list PATs'/,
   storeFind: /'find variable group 'Tokens''/,
   create: /'create PAT'/,
-  storeCheck: /Storing the new PAT in variable group 'Tokens'.*failed/,
   storeLoad: /Storing the new PAT in variable group 'Tokens'.*failed/,
   storeWrite: /Storing the new PAT in variable group 'Tokens'.*failed/,
   storeReadBack: /Writing to variable group 'Tokens'.*the write went through/,
-  storeConfirm: /./,
   revoke: /old PAT 'feed-reader' \([0-9a-f-]{36}\) could not be revoked/,
 };
 
@@ -152,9 +150,6 @@ function expectationFor(row: Row, fault: Fault): Expectation {
     case 'storeReadBack':
       // The write landed; the task's own recovery read confirms the store names the new PAT.
       return { ...base, result: 'Succeeded', state: 'rotated', retried: false, says: [OPERATION.storeReadBack] };
-    case 'storeConfirm':
-      // The write was read back already: a confirmation that cannot be read is no reason to stop.
-      return { ...base, result: 'Succeeded', state: 'rotated', retried: false };
     case 'revoke':
       return { ...base, result: 'SucceededWithIssues', state: 'oldStillValid', retried: false, says: [OPERATION.revoke, cause] };
     default:

@@ -21,9 +21,7 @@ export const STEPS = [
   'storeReadBack',
   'revoke',
 ] as const;
-/** Steps only some product versions make: located when the baseline shows them, else left out. */
-export const OPTIONAL_STEPS = ['storeCheck', 'storeConfirm'] as const;
-export type Step = (typeof STEPS)[number] | (typeof OPTIONAL_STEPS)[number];
+export type Step = (typeof STEPS)[number];
 
 export const STEP_LABELS: Record<Step, string> = {
   token: 'token redemption (POST Entra token)',
@@ -32,11 +30,9 @@ export const STEP_LABELS: Record<Step, string> = {
   patList: 'list PATs (GET pats)',
   storeFind: 'find PAT store (GET groups?name)',
   create: 'create PAT (POST pats)',
-  storeCheck: 'store: compare before write (GET)',
   storeLoad: 'store write: GET group',
   storeWrite: 'store write: PUT group',
   storeReadBack: 'store read-back (GET group)',
-  storeConfirm: 'store: confirm before revoke (GET)',
   revoke: 'revoke old PAT (DELETE pats)',
 };
 
@@ -48,11 +44,9 @@ export const STEP_ORDER: readonly Step[] = [
   'patList',
   'storeFind',
   'create',
-  'storeCheck',
   'storeLoad',
   'storeWrite',
   'storeReadBack',
-  'storeConfirm',
   'revoke',
 ];
 
@@ -60,8 +54,8 @@ type Role = Step | 'rtFind' | 'rtLoad' | 'other';
 
 /**
  * The role of every request of one rotation, given the two groups' ids. GETs of the PAT's group are named by their
- * place around its PUT: the last one before it is the write's own read; an earlier one a compare-before-write check;
- * the first after it the read-back; the next a confirmation before the old PAT is revoked.
+ * place around its PUT: the last one before it is the write's own read (where the store also checks that it still
+ * names the old PAT); the first after it the read-back.
  */
 export function rolesOf(entries: ReadonlyArray<Pick<RequestLogEntry, 'route' | 'path' | 'query'>>, ids: { tokens: number; auth: number }): Role[] {
   const groupOf = (e: Pick<RequestLogEntry, 'path'>) => Number(/\/variablegroups\/(\d+)/i.exec(e.path)?.[1]);
@@ -89,9 +83,9 @@ export function rolesOf(entries: ReadonlyArray<Pick<RequestLogEntry, 'route' | '
       case 'variableGroups.get':
         if (groupOf(e) === ids.auth) return authPut >= 0 && i > authPut ? 'rtReadBack' : 'rtLoad';
         if (groupOf(e) !== ids.tokens) return 'other';
-        if (tokensPut < 0 || i < tokensPut) return i === tokensGetsBefore[tokensGetsBefore.length - 1] ? 'storeLoad' : 'storeCheck';
+        if (tokensPut < 0 || i < tokensPut) return i === tokensGetsBefore[tokensGetsBefore.length - 1] ? 'storeLoad' : 'other';
         tokensGetsAfter++;
-        return tokensGetsAfter === 1 ? 'storeReadBack' : tokensGetsAfter === 2 ? 'storeConfirm' : 'other';
+        return tokensGetsAfter === 1 ? 'storeReadBack' : 'other';
       default:
         return 'other';
     }
