@@ -37,18 +37,7 @@ export const STEP_LABELS: Record<Step, string> = {
 };
 
 /** The order the steps happen in, for tables. */
-export const STEP_ORDER: readonly Step[] = [
-  'token',
-  'rtWrite',
-  'rtReadBack',
-  'patList',
-  'storeFind',
-  'create',
-  'storeLoad',
-  'storeWrite',
-  'storeReadBack',
-  'revoke',
-];
+export const STEP_ORDER: readonly Step[] = STEPS;
 
 type Role = Step | 'rtFind' | 'rtLoad' | 'other';
 
