@@ -17,7 +17,7 @@ describe('PatLifecycle@1 contract coverage (black box)', function () {
     await f.close();
   });
 
-  const connectionData = () => ({ activeDirectoryAuthority: `${f.emu.urls.authorityHost}/`, AzureKeyVaultDnsSuffix: f.emu.urls.vaultDnsSuffix, environment: 'AzureCloud' });
+  const connectionData = () => f.keyVaultConnectionData();
 
   /** A confidential app as a service principal secret connection, and a vault it may write. */
   const spConnection = (vaultName: string) => {

@@ -13,7 +13,7 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
     await f.close();
   });
 
-  const connectionData = () => ({ activeDirectoryAuthority: `${f.emu.urls.authorityHost}/`, AzureKeyVaultDnsSuffix: f.emu.urls.vaultDnsSuffix, environment: 'AzureCloud' });
+  const connectionData = () => f.keyVaultConnectionData();
 
   it('rotates into a Key Vault secret with a service principal, tags naming the PAT, and saves the refresh token there too', async () => {
     const sp = f.emu.control.entra.addApp({ kind: 'confidential' });

@@ -89,6 +89,11 @@ export class TaskFixture {
     return this.emu.control.pats.create(ORG, this.user.userId, { displayName, scope: o.scope ?? 'vso.packaging', validTo });
   }
 
+  /** An AzureRM service connection's endpoint data pointing at the emulated cloud (authority, Key Vault DNS suffix). */
+  keyVaultConnectionData(): Record<string, string> {
+    return { activeDirectoryAuthority: `${this.emu.urls.authorityHost}/`, AzureKeyVaultDnsSuffix: this.emu.urls.vaultDnsSuffix, environment: 'AzureCloud' };
+  }
+
   /** A variable group in the project that the signed-in user administers. */
   addGroup(name: string, variables: Record<string, string | { value: string; isSecret?: boolean }> = {}): number {
     return this.emu.control.variableGroups.add(ORG, PROJECT, { name, variables: { Unrelated: 'keep me', ...variables }, administrators: [this.user.userId] });

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { PatClient } from '../../../src/devops/pat-client';
 import { VariableGroupClient } from '../../../src/devops/variable-group-client';
 import { redeemRefreshToken } from '../../../src/entra/redeem-refresh-token';
-import { PatLifecycleError } from '../../../src/errors';
 import type { PatToken } from '../../../src/devops/types';
 import { AZURE_DEVOPS_RESOURCE } from '../../emulator/index';
 import { startHarness, type Harness } from '../entra/emulator-harness';
@@ -33,16 +32,7 @@ describe('Azure DevOps clients against the emulator', function () {
   const pats = (apiVersion?: string, token = accessToken) =>
     new PatClient({ http: h.http, vsspsUrl: h.emu.urls.vssps, organization: h.org, accessToken: token, apiVersion, registerSecret: (v) => registered.push(v) });
 
-  async function failure(p: Promise<unknown>): Promise<PatLifecycleError> {
-    try {
-      await p;
-    } catch (e) {
-      assert.ok(e instanceof PatLifecycleError, `expected PatLifecycleError, got ${String(e)}`);
-      for (const s of h.emu.secrets().filter((x) => x.length >= 8)) assert.ok(!e.describe().includes(s), `secret in the error: ${e.describe()}`);
-      return e;
-    }
-    assert.fail('expected a failure');
-  }
+  const failure = (p: Promise<unknown>) => h.failure(p);
 
   async function all(gen: AsyncGenerator<PatToken>): Promise<PatToken[]> {
     const out: PatToken[] = [];

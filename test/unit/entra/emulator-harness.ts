@@ -3,7 +3,9 @@
  * refresh token of the user in the app. The product trusts the emulator's CA through network.caPem, the seam the
  * agent's CA setting uses, so the mocha process needs no NODE_EXTRA_CA_CERTS.
  */
+import { strict as assert } from 'node:assert';
 import { startEmulator, type Emulator } from '../../emulator/index';
+import { PatLifecycleError } from '../../../src/errors';
 import { createHttpClient } from '../../../src/http/http-client';
 import type { HttpClient } from '../../../src/http/types';
 import type { NetworkConfig } from '../../../src/config/types';
@@ -18,6 +20,8 @@ export interface Harness {
   tenantId: string;
   publicClientId: string;
   refreshToken(clientId?: string): string;
+  /** The PatLifecycleError the promise rejects with, after checking its description carries no secret the emulator issued. */
+  failure(p: Promise<unknown>): Promise<PatLifecycleError>;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,16 @@ export async function startHarness(): Promise<Harness> {
     tenantId,
     publicClientId: app.clientId,
     refreshToken: (clientId = app.clientId) => emu.control.entra.signIn({ userId: user.userId, clientId }).refreshToken,
+    async failure(p) {
+      try {
+        await p;
+      } catch (e) {
+        assert.ok(e instanceof PatLifecycleError, `expected PatLifecycleError, got ${String(e)}`);
+        for (const s of emu.secrets().filter((x) => x.length >= 8)) assert.ok(!e.describe().includes(s), `secret in the error: ${e.describe()}`);
+        return e;
+      }
+      assert.fail('expected a failure');
+    },
     async close() {
       await http.close?.();
       await emu.close();

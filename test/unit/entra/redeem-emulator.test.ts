@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { redeemRefreshToken } from '../../../src/entra/redeem-refresh-token';
 import type { EntraClientConfig } from '../../../src/config/types';
-import { PatLifecycleError } from '../../../src/errors';
 import { startHarness, type Harness } from './emulator-harness';
 
 describe('redeemRefreshToken against the emulator (real MSAL)', function () {
@@ -30,16 +29,7 @@ describe('redeemRefreshToken against the emulator (real MSAL)', function () {
       log: (m) => logs.push(m),
     });
 
-  async function failure(p: Promise<unknown>): Promise<PatLifecycleError> {
-    try {
-      await p;
-    } catch (e) {
-      assert.ok(e instanceof PatLifecycleError, `expected PatLifecycleError, got ${String(e)}`);
-      for (const s of h.emu.secrets().filter((x) => x.length >= 8)) assert.ok(!e.describe().includes(s), `secret in the error: ${e.describe()}`);
-      return e;
-    }
-    assert.fail('expected a failure');
-  }
+  const failure = (p: Promise<unknown>) => h.failure(p);
 
   it('redeems, rolls the refresh token, and the rolled one works next time; one POST, no discovery', async () => {
     const rt = h.refreshToken();
