@@ -241,8 +241,9 @@ function printRequests(actions: ActionCount[], log: (m: string) => void): void {
     log(`  ${a.action}: ${a.ok ? `${a.total} requests (minimum ${a.minimum})` : `FAILED (${a.failure})`}`);
     log(`      ${a.sequence.join(', ')}`);
     if (a.extra.length) log(`      over the minimum: ${a.extra.join(', ')}`);
-    if (a.missing.length) log(`      under the minimum: ${a.missing.join(', ')}`);
+    if (a.missing.length) log(`      under the minimum (fine): ${a.missing.join(', ')}`);
     if (a.discovery.length) log(`      DISCOVERY: ${a.discovery.join(', ')}`);
+    if (a.testbedOnly.length) log(`      emulator only, not counted: ${a.testbedOnly.join(', ')} (MSAL on a non-Microsoft authority host)`);
     if (a.repeatedGets.length) log(`      REPEATED GET: ${a.repeatedGets.join('; ')}`);
   }
 }

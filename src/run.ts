@@ -14,6 +14,8 @@ import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
 import { openSecretStore, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
+import { GroupViews } from './stores/group-views';
+import { VaultClients } from './stores/key-vault-store';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -66,6 +68,8 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
     host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
 
+    const groupViews = new GroupViews();
+    const vaultClients = new VaultClients();
     const storeOptions = (purpose: OpenStoreDeps['purpose']): OpenStoreDeps => ({
       http,
       organization: config.organization,
@@ -75,6 +79,8 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       network: config.network,
       purpose,
       log: (m) => host.info(m),
+      groupViews,
+      vaultClients,
     });
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.

@@ -13,7 +13,7 @@ export async function openDestination(run: OperationRun, displayName: string): P
   const destination = destinationFor(run.config.destination, displayName);
   if (destination.kind === 'outputOnly') return {};
   const store = await run.openStore(destination);
-  const info = await store.read();
+  const info = await store.read({ recent: true });
   const storedId = info.exists ? info.metadata.authorizationId || undefined : undefined;
   return { store, ...(storedId ? { storedId } : {}) };
 }

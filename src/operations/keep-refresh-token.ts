@@ -49,7 +49,7 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
   let issuedAt: Date | undefined;
   try {
     store = await deps.openStore(target);
-    const before = await store.read();
+    const before = await store.read({ recent: true });
     const stamp = before.metadata.issuedAt ? new Date(before.metadata.issuedAt) : undefined;
     issuedAt = stamp && !Number.isNaN(stamp.getTime()) ? stamp : undefined;
   } catch (err) {

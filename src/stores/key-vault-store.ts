@@ -1,10 +1,12 @@
 /**
- * A Key Vault secret: each write is a new version with the metadata as tags, verified by reading that version back.
+ * A Key Vault secret: each write is a new version with the metadata as tags, verified against the service's answer
+ * to the write (that version, its value and tags, as a GET of it would show them one round trip later).
  * The Azure SDKs load on first use (dynamic import), so a run without Key Vault never evaluates them.
  *
  * The task signs in with the vault's service connection; the CLI passes its own `credential` (the developer's
  * sign-in, cli/key-vault-store.ts) and says in `identityDescription` how errors name it.
  */
+import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
@@ -18,9 +20,30 @@ export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
 export const REFRESH_TOKEN_CONTENT_TYPE = 'text/plain';
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
+/** What the service answered to each write: the version it stored, with its value and tags. */
+const answers = new WeakMap<WriteReceipt, { value: string | undefined; tags: Record<string, string> }>();
+
 const loadKeyVaultSdk = () => import('@azure/keyvault-secrets');
 /** Typed from the dynamic import itself, so the type and the loaded module are the same build of the SDK. */
 type SecretClient = InstanceType<Awaited<ReturnType<typeof loadKeyVaultSdk>>['SecretClient']>;
+
+/**
+ * One run's Key Vault clients, one per vault and identity. Each client pays for the SDK's challenge request and a sign-in
+ * once; bulk mode writing fifty secrets to one vault would otherwise pay both fifty times.
+ */
+export class VaultClients {
+  private readonly clients = new Map<string, Promise<SecretClient>>();
+
+  get(key: string, create: () => Promise<SecretClient>): Promise<SecretClient> {
+    let client = this.clients.get(key);
+    if (!client) {
+      client = create();
+      this.clients.set(key, client);
+      client.catch(() => this.clients.delete(key));
+    }
+    return client;
+  }
+}
 
 interface KeyVaultStoreCommonOptions {
   secretName: string;
@@ -32,6 +55,8 @@ interface KeyVaultStoreCommonOptions {
   log?: (message: string) => void;
   /** How the hint of a failed read-back says to try again; default 'Run the pipeline again'. */
   rerunAdvice?: string;
+  /** Shared by the stores of one run (service connections only). */
+  clients?: VaultClients;
 }
 
 export type KeyVaultStoreOptions = KeyVaultStoreCommonOptions &
@@ -64,6 +89,7 @@ export class KeyVaultStore implements SecretStore {
   private readonly secretNameInput: string;
   private readonly log: (message: string) => void;
   private client: Promise<SecretClient> | undefined;
+  private readonly shared: { clients: VaultClients; key: string } | undefined;
 
   constructor(o: KeyVaultStoreOptions) {
     this.secretNameInput = o.secretNameInput ?? 'secretName';
@@ -81,6 +107,9 @@ export class KeyVaultStore implements SecretStore {
       const { credential, authorityHost } = o.vault;
       this.createCredential = () => createAzureCredential(credential, authorityHost, o.network);
       this.identity = o.identityDescription ?? serviceConnectionIdentity(credential);
+      // Hashed: the credential holds the service connection's secret, which has no business in a map key.
+      const key = createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex');
+      if (o.clients) this.shared = { clients: o.clients, key };
     }
     this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
     this.secretName = o.secretName;
@@ -123,25 +152,30 @@ export class KeyVaultStore implements SecretStore {
         ...(expiresOn ? { expiresOn } : {}),
         ...this.requestOptions(),
       });
-      return { version: secret.properties.version, metadata: { ...metadata } };
+      const receipt: WriteReceipt = { version: secret.properties.version, metadata: { ...metadata } };
+      answers.set(receipt, { value: secret.value, tags: { ...(secret.properties.tags ?? {}) } });
+      return receipt;
     } catch (err) {
       throw translateKeyVaultError(err, this.errorContext('set secret'));
     }
   }
 
   async verify(receipt: WriteReceipt, value: string): Promise<void> {
+    const stored = answers.get(receipt) ?? (await this.readVersion(receipt));
+    if (stored.value !== value) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
+    for (const [key, expected] of Object.entries(receipt.metadata)) {
+      if (stored.tags[key] !== expected) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
+    }
+  }
+
+  private async readVersion(receipt: WriteReceipt): Promise<{ value: string | undefined; tags: Record<string, string> }> {
     const client = await this.secretClient();
-    let secret;
     try {
-      secret = await client.getSecret(this.secretName, { ...(receipt.version ? { version: receipt.version } : {}), ...this.requestOptions() });
+      const secret = await client.getSecret(this.secretName, { ...(receipt.version ? { version: receipt.version } : {}), ...this.requestOptions() });
+      return { value: secret.value, tags: secret.properties.tags ?? {} };
     } catch (err) {
       if (isSecretNotFound(err)) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) is missing right after it was written.`);
       throw translateKeyVaultError(err, this.errorContext('get secret'));
-    }
-    if (secret.value !== value) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
-    const tags = secret.properties.tags ?? {};
-    for (const [key, expected] of Object.entries(receipt.metadata)) {
-      if (tags[key] !== expected) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
     }
   }
 
@@ -162,7 +196,8 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private secretClient(): Promise<SecretClient> {
-    this.client ??= this.createClient().catch((err) => {
+    const create = () => this.createClient();
+    this.client ??= (this.shared ? this.shared.clients.get(this.shared.key, create) : create()).catch((err) => {
       this.client = undefined;
       throw translateKeyVaultError(err, this.errorContext('connect'));
     });

@@ -3,9 +3,10 @@ import type { NetworkConfig, RefreshTokenStoreConfig, SecretDestination } from '
 import { VariableGroupClient } from '../devops/variable-group-client';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
-import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from './key-vault-store';
+import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, type VaultClients } from './key-vault-store';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
 import { VariableGroupStore } from './variable-group-store';
+import type { GroupViews } from './group-views';
 
 export type StoreDestination = Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>;
 
@@ -21,6 +22,10 @@ export interface OpenStoreDeps {
   purpose: 'pat' | 'refreshToken';
   /** Where the stores may say something worth a log line (never a value). */
   log?: (message: string) => void;
+  /** One per run: what one variable-group store read or wrote spares the others a GET. */
+  groupViews?: GroupViews;
+  /** One per run: Key Vault clients shared by the stores of one vault and identity. */
+  vaultClients?: VaultClients;
 }
 
 export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDeps): Promise<SecretStore> {
@@ -47,6 +52,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         variableName: dest.variableName,
         describeAuth: dest.auth,
         companionKeys: forRefreshToken ? REFRESH_TOKEN_METADATA_KEYS : PAT_METADATA_KEYS,
+        ...(deps.groupViews ? { views: deps.groupViews } : {}),
       });
     }
     case 'keyVault':
@@ -57,6 +63,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         contentType: forRefreshToken ? REFRESH_TOKEN_CONTENT_TYPE : PAT_CONTENT_TYPE,
         secretNameInput: forRefreshToken ? 'refreshTokenSecretName' : 'secretName',
         log: deps.log,
+        ...(deps.vaultClients ? { clients: deps.vaultClients } : {}),
       });
   }
 }

@@ -50,8 +50,12 @@ export interface SecretStore {
   describe(): string;
   /** Short form for the run summary's table, e.g. `variable group 'Tokens', variable 'FeedPat'`. */
   label(): string;
-  /** What is stored now (metadata only, never the value of a variable group secret, which the API does not return). */
-  read(): Promise<StoredSecretInfo>;
+  /**
+   * What is stored now (metadata only, never the value of a variable group secret, which the API does not return).
+   * `recent: true` accepts what this process saw of the store a moment ago (a read or a write's answer) instead of
+   * asking again: for deciding what to do, never for checking a write or recovering from a failed one.
+   */
+  read(options?: { recent?: boolean }): Promise<StoredSecretInfo>;
   /**
    * Writes the value as a secret with its metadata, keeping everything else in the container untouched. With a
    * condition, writes only while the stored metadata still names `storedId` ('' = nothing stored), checked on the read
@@ -60,8 +64,9 @@ export interface SecretStore {
    */
   write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt>;
   /**
-   * Reads back what `write` stored and throws a 'verification' PatLifecycleError unless it matches:
-   * Key Vault, the value and tags of that version; variable group, the variable exists as a secret and the metadata matches.
+   * Confirms what `write` stored and throws a 'verification' PatLifecycleError unless it matches: Key Vault, the value
+   * and tags of that version; variable group, the variable exists as a secret and the metadata matches. Both check the
+   * service's answer to the write (the stored state, as a GET right after would show it); a store without one reads.
    */
   verify(receipt: WriteReceipt, value: string): Promise<void>;
 }

@@ -7,19 +7,14 @@ import type { VariableGroupRef } from '../config/types';
 import type { VariableGroupClient } from '../devops/variable-group-client';
 import type { VariableGroup, VariableValue } from '../devops/types';
 import { PatLifecycleError } from '../errors';
+import { GroupViews } from './group-views';
 import { KeyedLock } from './keyed-lock';
 import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
-/**
- * How old a read() may be for write() to start from it instead of reading again. Short: variable groups have no ETag,
- * so a read-modify-write always races other writers; a snapshot from a moment ago widens that by nothing that matters.
- */
-const SNAPSHOT_REUSE_MS = 2000;
-
 /** One per process: every store writing to the same group takes turns (see KeyedLock). */
 const groupWrites = new KeyedLock();
-/** Writes this process made per group, so a snapshot taken before one of them is not written back. */
-const groupGenerations = new Map<string, number>();
+/** The group as the service answered each write: what verify() checks, without another round trip. */
+const answers = new WeakMap<WriteReceipt, VariableGroup>();
 
 interface PendingWrite {
   store: VariableGroupStore;
@@ -59,13 +54,17 @@ async function writeBatch(batch: PendingWrite[]): Promise<void> {
     }
   }
   if (accepted.length === 0) return;
+  let answer: VariableGroup;
   try {
-    await batch[0].store.put(group, next);
+    answer = await batch[0].store.put(group, next);
   } catch (err) {
     for (const a of accepted) a.write.reject(err);
     return;
   }
-  for (const a of accepted) a.write.resolve(a.receipt);
+  for (const a of accepted) {
+    answers.set(a.receipt, answer);
+    a.write.resolve(a.receipt);
+  }
 }
 
 export interface VariableGroupStoreOptions {
@@ -76,6 +75,8 @@ export interface VariableGroupStoreOptions {
   describeAuth: 'user' | 'job';
   /** The metadata kept as companion variables; other keys are left to stores with room for them (Key Vault tags). */
   companionKeys?: readonly string[];
+  /** Shared by the stores of one run, so one store's read or write spares another the same GET. */
+  views?: GroupViews;
 }
 
 /** Variable names are case-insensitive in Azure Pipelines: find the key as the group spells it. */
@@ -91,8 +92,7 @@ export class VariableGroupStore implements SecretStore {
   private readonly variableName: string;
   private readonly auth: 'user' | 'job';
   private readonly companionKeys: readonly string[] | undefined;
-  /** The group as read() saw it, for a write that follows at once (the refresh token: read its age, then write). */
-  private snapshot: { group: VariableGroup; at: number; generation: number } | undefined;
+  private readonly views: GroupViews;
   /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
   private resolvedId: number | undefined;
 
@@ -102,6 +102,7 @@ export class VariableGroupStore implements SecretStore {
     this.variableName = o.variableName;
     this.auth = o.describeAuth;
     this.companionKeys = o.companionKeys;
+    this.views = o.views ?? new GroupViews();
     this.resolvedId = o.group.id;
   }
 
@@ -115,9 +116,12 @@ export class VariableGroupStore implements SecretStore {
     return `variable group '${this.ref.name ?? this.resolvedId}', variable '${this.variableName}'`;
   }
 
-  async read(): Promise<StoredSecretInfo> {
-    const group = await this.load();
-    this.snapshot = { group, at: Date.now(), generation: groupGenerations.get(this.lockKey()) ?? 0 };
+  /**
+   * With `recent`, this process's view of the group from the last moment (a GET or a PUT answer of any store) serves
+   * instead of a new GET: for looking up what is stored before deciding, never for checking a write.
+   */
+  async read(options: { recent?: boolean } = {}): Promise<StoredSecretInfo> {
+    const group = (options.recent ? this.recentView() : undefined) ?? (await this.load());
     const key = findVariableKey(group.variables, this.variableName);
     return { exists: key !== undefined, metadata: this.companions(group.variables, key ?? this.variableName) };
   }
@@ -144,14 +148,19 @@ export class VariableGroupStore implements SecretStore {
     return `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
   }
 
-  /** The group to start a write from: the snapshot read() just took when nothing can have changed it, else a fresh GET. */
+  /**
+   * The group to start a write from. A conditional write reads afresh: its check is only as good as the read it starts
+   * from, and that read is what stops a run from writing over another run's rotation. Any other write may start from
+   * a view of a moment ago.
+   */
   async groupForWrite(alone: boolean, conditional: boolean): Promise<VariableGroup> {
-    // A conditional write reads afresh: its check is only as good as the read it starts from. A snapshot is also never
-    // used after another write of this process to the group, which it would undo.
-    const snap = this.snapshot;
-    this.snapshot = undefined;
-    const fresh = snap && Date.now() - snap.at < SNAPSHOT_REUSE_MS && snap.generation === (groupGenerations.get(this.lockKey()) ?? 0);
-    return alone && !conditional && fresh ? snap.group : this.load();
+    return (alone && !conditional ? this.recentView() : undefined) ?? this.load();
+  }
+
+  private recentView(): VariableGroup | undefined {
+    const group = this.views.recent(this.ref, this.resolvedId);
+    if (group) this.resolvedId = group.id;
+    return group;
   }
 
   /** Checks this write against the group as read and puts its variable and companions into `next`. */
@@ -187,20 +196,25 @@ export class VariableGroupStore implements SecretStore {
     return { version: String(group.id), metadata: { ...metadata } };
   }
 
-  async put(group: VariableGroup, next: Record<string, VariableValue>): Promise<void> {
+  async put(group: VariableGroup, next: Record<string, VariableValue>): Promise<VariableGroup> {
     try {
-      await this.client.update(group, next, this.ref.project);
-    } finally {
-      groupGenerations.set(this.lockKey(), (groupGenerations.get(this.lockKey()) ?? 0) + 1);
+      const answer = await this.client.update(group, next, this.ref.project);
+      this.views.remember(this.ref.project, answer);
+      return answer;
+    } catch (err) {
+      // Whether it landed is unknown: the next write must read the group again.
+      this.views.forget(this.ref.project, group.id);
+      throw err;
     }
   }
 
   /**
    * Azure DevOps never returns a secret's value, so the value itself cannot be read back: this checks what can be
-   * checked (the variable exists and is secret, the companions carry the metadata just written).
+   * checked (the variable exists and is secret, the companions carry the metadata just written) in the service's answer
+   * to the write, which shows the group as stored exactly as a GET right after would, one round trip earlier.
    */
   async verify(receipt: WriteReceipt, _value: string): Promise<void> {
-    const group = await this.load();
+    const group = answers.get(receipt) ?? (await this.load());
     const key = findVariableKey(group.variables, this.variableName);
     const where = `variable group '${group.name}' (id ${group.id})`;
     if (key === undefined) throw verificationError(`Variable '${this.variableName}' is missing from ${where} after writing it.`);
@@ -226,6 +240,7 @@ export class VariableGroupStore implements SecretStore {
     const { project } = this.ref;
     if (this.resolvedId !== undefined) {
       const group = await this.client.getById(project, this.resolvedId);
+      if (group) this.views.remember(project, group);
       if (!group) {
         throw new PatLifecycleError('notFound', 'VariableGroupNotFound', `Variable group ${this.ref.name ? `'${this.ref.name}'` : `id ${this.resolvedId}`} was not found in project '${project}'.`, {
           input: 'variableGroup',
@@ -249,6 +264,7 @@ export class VariableGroupStore implements SecretStore {
       });
     }
     this.resolvedId = matches[0].id;
+    this.views.remember(project, matches[0]);
     return matches[0];
   }
 }

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { generate } from 'selfsigned';
 import type { AzureCredentialConfig, KeyVaultRef } from '../../../src/config/types';
 import { PatLifecycleError } from '../../../src/errors';
-import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE } from '../../../src/stores/key-vault-store';
+import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, VaultClients } from '../../../src/stores/key-vault-store';
 import { openSecretStore } from '../../../src/stores/open-store';
 import { startHarness, type Harness } from '../entra/emulator-harness';
 import { startConnectProxy } from '../http/test-servers';
@@ -74,6 +74,22 @@ describe('KeyVaultStore against the emulator', function () {
     const err = await failure(s.verify(receipt, 'pat-value-two-yyyyyyyy'));
     assert.equal(err.kind, 'verification');
     assert.match(s.describe(), /Key Vault secret 'feed-pat' in https:\/\/kv\d+\.vault\.emulator\.test/);
+  });
+
+  it('the stores of one run share a vault client: one challenge and one sign-in for several secrets', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const clients = new VaultClients();
+    const mark = h.emu.log.entries().length;
+    for (const name of ['pat-a', 'pat-b', 'pat-c']) {
+      const s = new KeyVaultStore({ vault: ref(v.url, secretCredential()), secretName: name, network: h.network, contentType: PAT_CONTENT_TYPE, clients });
+      const receipt = await s.write(`${name}-value-xxxxxxxx`, meta);
+      await s.verify(receipt, `${name}-value-xxxxxxxx`);
+    }
+    const log = h.emu.log.entries().slice(mark);
+    assert.equal(log.filter((e) => e.service === 'keyVault' && e.status === 401).length, 1, 'one challenge');
+    assert.equal(log.filter((e) => e.route === 'entra.token').length, 1, 'one sign-in');
+    assert.equal(log.filter((e) => e.route === 'kv.set' && e.status === 200).length, 3);
+    assert.equal(log.filter((e) => e.route === 'kv.get').length, 0, 'each write is checked on its answer');
   });
 
   it('a refresh token is stored as text/plain without an expiry', async () => {

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { VariableGroupClient } from '../../../src/devops/variable-group-client';
 import { PatLifecycleError } from '../../../src/errors';
 import { VariableGroupStore } from '../../../src/stores/variable-group-store';
+import { GroupViews } from '../../../src/stores/group-views';
 import { FakeVariableGroups } from '../devops/fake-variable-groups';
 
 describe('VariableGroupStore', () => {
@@ -88,17 +89,32 @@ describe('VariableGroupStore', () => {
     await assert.rejects(store().write('v', meta), (e: unknown) => e instanceof PatLifecycleError && e.code === 'AmbiguousVariableGroup');
   });
 
-  it('verify fails when a companion no longer matches (a concurrent writer)', async () => {
+  it('verify checks the answer to the write and asks nothing more', async () => {
     const s = store();
     const receipt = await s.write('v', meta);
-    svc.groups.get(12)!.stored['FeedPat.authorizationId'].value = 'someone-else';
+    const before = svc.http.requests.length;
+    await s.verify(receipt, 'v');
+    assert.equal(svc.http.requests.length, before, 'the PUT answer is the read back');
+  });
+
+  it('verify fails when the answer to the write names another PAT (a concurrent writer)', async () => {
+    const s = store();
+    const answer = svc.view(svc.groups.get(12)!);
+    answer.variables['FeedPat.authorizationId'] = { value: 'someone-else' };
+    answer.variables['FeedPat.validTo'] = { value: meta.validTo };
+    svc.failNextPut = { status: 200, body: answer };
+    const receipt = await s.write('v', meta);
     await assert.rejects(s.verify(receipt, 'v'), (e: unknown) => e instanceof PatLifecycleError && e.kind === 'verification');
   });
 
-  it('verify fails when the variable is not secret', async () => {
+  it('verify fails when the answer to the write shows the variable as plain', async () => {
     const s = store();
+    const answer = svc.view(svc.groups.get(12)!);
+    answer.variables.FeedPat = { value: 'shown' };
+    answer.variables['FeedPat.authorizationId'] = { value: meta.authorizationId };
+    answer.variables['FeedPat.validTo'] = { value: meta.validTo };
+    svc.failNextPut = { status: 200, body: answer };
     const receipt = await s.write('v', meta);
-    svc.groups.get(12)!.stored.FeedPat.isSecret = false;
     await assert.rejects(s.verify(receipt, 'v'), (e: unknown) => e instanceof PatLifecycleError && e.kind === 'verification');
   });
 
@@ -108,5 +124,49 @@ describe('VariableGroupStore', () => {
     const receipt = await s.write('v', meta);
     assert.match(svc.puts[0].url, /\/contoso\/Web\/_apis\/distributedtask\/variablegroups\/12\?api-version=5\.0-preview\.1/);
     await s.verify(receipt, 'v');
+  });
+
+  describe('one run\'s view of a group, shared by its stores', () => {
+    const shared = (views: GroupViews, over: Partial<ConstructorParameters<typeof VariableGroupStore>[0]> = {}) => store({ views, ...over });
+    const gets = () => svc.http.requests.filter((r) => r.method === 'GET').length;
+
+    it('a store deciding what to do reads what another store just wrote, without a GET', async () => {
+      const views = new GroupViews();
+      await shared(views, { variableName: 'RefreshToken' }).write('rt', { issuedAt: '2026-11-29T00:00:00Z' });
+      const before = gets();
+      const info = await shared(views).read({ recent: true });
+      assert.equal(gets(), before);
+      assert.equal(info.exists, true);
+    });
+
+    it('a plain read, and a read after the view is older than two seconds, ask the service', async () => {
+      let now = 1_000_000;
+      const views = new GroupViews(() => now);
+      await shared(views).read();
+      const before = gets();
+      await shared(views).read();
+      assert.equal(gets(), before + 1, 'without recent: a GET');
+      now += 2500;
+      await shared(views).read({ recent: true });
+      assert.equal(gets(), before + 2, 'a stale view: a GET');
+    });
+
+    it('a conditional write reads afresh even with a view from a moment ago', async () => {
+      const views = new GroupViews();
+      await shared(views).read();
+      const before = gets();
+      await shared(views).write('v', meta, { storedId: '' });
+      assert.equal(gets(), before + 1);
+    });
+
+    it('a write whose outcome is unknown drops the view: the next write reads the group again', async () => {
+      const views = new GroupViews();
+      await shared(views).read();
+      svc.failNextPut = { status: 503, body: { message: 'busy' } };
+      await assert.rejects(shared(views).write('v', meta));
+      const before = gets();
+      await shared(views).write('v', meta);
+      assert.equal(gets(), before + 1);
+    });
   });
 });
