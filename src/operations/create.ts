@@ -36,7 +36,7 @@ async function create(run: OperationRun, displayName: string, out: PatOutcome): 
 
   const request = newPatRequest(run, displayName, scopes);
   out.plan.push(`create PAT '${displayName}' (${request.scope}) valid until ${day(request.validTo)}`);
-  if (store) out.plan.push(`write it to ${store.describe()} and read it back`);
+  if (store) out.plan.push(`write it to ${store.describe()} and check what was stored`);
   for (const t of unstored) out.plan.push(`revoke PAT ${describePat(t)}: same name and scopes, not in the store (an earlier run stopped before storing it)`);
   announcePlan(run, out);
   if (config.dryRun) {

@@ -4,7 +4,7 @@
  *  7 the store names the PAT in use: leftovers of an interrupted run are revoked (never the stored one)
  *  2 skip while it is valid for longer than rotateWhenExpiresWithinDays (0 = always rotate)
  *  3 create a new PAT with the old name and scopes, allOrgs false, validTo now + lifetimeDays; warn when shortened
- *  4 write it to the store and read it back
+ *  4 write it to the store (if it still names the PAT this run started from) and check what the service stored
  *  6 on failure in 3-4: revoke the new PAT (unless the store holds it), leave the old one, fail with the cause
  *  5 revoke the old PAT unless revokeOld is false; a failure there is an issue, not a failure
  */
@@ -60,7 +60,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const request = newPatRequest(run, old.displayName, scopes);
   const why = expired ? `it expired on ${day(old.validTo)}` : !holdsCurrent ? 'its destination does not hold it yet' : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
-  if (store) out.plan.push(`write it to ${store.describe()} and read it back`);
+  if (store) out.plan.push(`write it to ${store.describe()} and check what was stored`);
   if (!expired) out.plan.push(config.revokeOld ? `revoke old PAT ${describePat(old)}` : `keep old PAT ${describePat(old)} (revokeOld: false)`);
   announcePlan(run, out);
   if (config.dryRun) {

@@ -1,5 +1,5 @@
 /**
- * Rules 4 and 6: write the new value, read it back, and on failure undo what can be undone without ever revoking a
+ * Rules 4 and 6: write the new value, check what the service stored, and on failure undo what can be undone without ever revoking a
  * PAT that a store holds. When it cannot be known whether the write landed, both PATs are kept: the next run's rule 7
  * keeps the stored one and revokes the other.
  */
