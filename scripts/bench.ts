@@ -120,9 +120,9 @@ async function main(): Promise<void> {
   log(`PAT Lifecycle benchmark: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAverageAtStart.join(' ')}`);
   log(`medians of ${o.runs} interleaved runs; ratios against a bare node -e 0 measured in the same run\n`);
 
-  const bundle = join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'main.js');
+  const bundle = join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'task.js');
   const warnings: string[] = [];
-  if (!existsSync(bundle)) warnings.push('tasks/PatLifecycleV1/dist/main.js is missing: run `npm run bundle` (task figures will be n/a)');
+  if (!existsSync(bundle) || !existsSync(join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'main.js'))) warnings.push('tasks/PatLifecycleV1/dist/{main,task}.js are missing: run `npm run bundle` (task figures will be n/a)');
   else if (newest(join(ROOT, 'src')) > statSync(bundle).mtimeMs || newest(join(ROOT, 'tasks', 'PatLifecycleV1', 'src')) > statSync(bundle).mtimeMs) {
     warnings.push('the bundle is older than src/: the figures are for the last `npm run bundle`, not for the sources as they are now');
   }
@@ -154,15 +154,16 @@ async function main(): Promise<void> {
   let startup: StartupResult | undefined;
   let bytes: BytesAnalysis | undefined;
   let profile: ColdStartProfile | undefined;
+  let profileCached: ColdStartProfile | undefined;
   let requires: RequireTime[] | undefined;
   const analysisNotes: string[] = [];
-  // The analysis bundle (same options as bundle.mjs + a sourcemap) is built first: the cold-start profile runs it
-  // inside the cold-start figure, while the stand-in authority host is up.
+  // The analysis bundle (the options of bundle-options.mjs + a sourcemap) is built first: the cold-start profiles run
+  // it inside the cold-start figure, while the stand-in authority host is up (and the warm compile cache exists).
   let profiled: ProfiledBundle | undefined;
   if (want('analysis')) {
     try {
       profiled = await buildProfiledBundle();
-      if (!profiled.sameAsDist) analysisNotes.push('the rebuilt analysis bundle differs from tasks/PatLifecycleV1/dist/main.js (sources changed since the last bundle)');
+      if (!profiled.sameAsDist) analysisNotes.push('the rebuilt analysis bundle differs from tasks/PatLifecycleV1/dist/task.js (sources changed since the last bundle)');
     } catch (err) {
       analysisNotes.push(`analysis bundle: n/a (${oneLine(String(err instanceof Error ? err.message : err))})`);
     }
@@ -170,8 +171,10 @@ async function main(): Promise<void> {
   if (want('vsix')) rows.push(await section('VSIX', async () => vsixFigure(unbundled, unbundledError)));
   if (want('startup')) {
     const withColdEnv = profiled
-      ? async (env: Record<string, string>) => {
-          profile = await profileColdStart(profiled!, env, Math.max(3, Math.ceil(o.runs / 2)));
+      ? async (env: Record<string, string>, warmEnv: Record<string, string>) => {
+          const runs = Math.max(3, Math.ceil(o.runs / 2));
+          profile = await profileColdStart(profiled!, env, runs);
+          profileCached = await profileColdStart(profiled!, env, runs, warmEnv);
         }
       : undefined;
     startup = await section('cold start + whole rotate', () => startupFigures({ runs: o.runs, unbundled, unbundledError, log, withColdEnv }));
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
   log(renderTable(rows));
   const requestRow = rows.find((r) => r.id === 'requests');
   if (requestRow?.details) printRequests(requestRow.details.actions as ActionCount[], log);
-  if (want('analysis')) printAnalysis({ bytes, profile, requires, phases: startup?.phases, notes: analysisNotes }, log);
+  if (want('analysis')) printAnalysis({ bytes, profiles: [profile, profileCached], requires, phases: startup?.phases, notes: analysisNotes }, log);
   log(`\n${m.cores} cores, Node ${m.node}; total ${ms(totalMs)}; load average at end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
   const report = {
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
     warnings,
     totalMs,
     rows,
-    analysis: { bytes, coldStartProfile: profile, requireTimes: requires, phases: startup?.phases, notes: analysisNotes },
+    analysis: { bytes, coldStartProfile: profile, coldStartProfileCached: profileCached, requireTimes: requires, phases: startup?.phases, notes: analysisNotes },
   };
   mkdirSync(dirname(o.json), { recursive: true });
   writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');
@@ -249,13 +252,13 @@ function printRequests(actions: ActionCount[], log: (m: string) => void): void {
 }
 
 function printAnalysis(
-  a: { bytes?: BytesAnalysis; profile?: ColdStartProfile; requires?: RequireTime[]; phases?: StartupResult['phases']; notes: string[] },
+  a: { bytes?: BytesAnalysis; profiles: Array<ColdStartProfile | undefined>; requires?: RequireTime[]; phases?: StartupResult['phases']; notes: string[] },
   log: (m: string) => void,
 ): void {
-  log('\nWhere the bundle\'s bytes go (tasks/PatLifecycleV1/dist/main.js; "zipped" = that package\'s slices deflated on their own):');
+  log('\nWhere the bundle\'s bytes go (tasks/PatLifecycleV1/dist/task.js; "zipped" = that package\'s slices deflated on their own):');
   if (a.bytes) {
     const b = a.bytes;
-    log(`  bundle ${kb(b.bundleBytes)} -> ${kb(b.bundleDeflated)} deflated; eager ${kb(b.eagerBytes)}, behind import() ${kb(b.lazyBytes)}; legal comments ${kb(b.legalCommentsBytes)}`);
+    log(`  bundle ${kb(b.bundleBytes)} -> ${kb(b.bundleDeflated)} deflated; eager ${kb(b.eagerBytes)}, behind import() or on demand ${kb(b.lazyBytes)}; legal comments ${kb(b.legalCommentsBytes)}`);
     for (const p of b.packages.slice(0, 12)) log(`  ${p.package.padEnd(32)} ${kb(p.raw).padStart(11)} raw ${kb(p.deflated).padStart(10)} zipped  ${p.loading}`);
     log(`  dropping one direct dependency would remove: ${b.dropSavings.map((d) => (d.raw > 0 ? `${d.dependency} ${kb(d.raw)} (~${kb(d.deflated)} zipped)` : `${d.dependency} nothing (also reached through other packages)`)).join('; ')}`);
     log(`  largest own files: ${b.ownFiles.map((f) => `${f.file} ${kb(f.raw)}`).join(', ')}`);
@@ -265,12 +268,14 @@ function printAnalysis(
   const ph = a.phases;
   const phase = (label: string, p?: { bootstrapMs: number; mainEvalMs?: number; toConnectMs?: number; firstConnectMs?: number }) =>
     p ? `  ${label}: node bootstrap + preloads ${ms(p.bootstrapMs)}, main script compile + evaluate ${ms(p.mainEvalMs)}, then ${ms(p.toConnectMs)} to the first connect (${ms(p.firstConnectMs)} after process start, in-process clock)` : `  ${label}: n/a`;
-  log(phase('bundled', ph?.bundled));
+  log(phase('task, first run (no compile cache; main script = loader + task.js)', ph?.firstRun));
+  log(phase('task, later runs (compile cache)', ph?.laterRuns));
   log(phase('unbundled', ph?.unbundled));
-  if (a.profile) {
-    log(`  CPU profile of the bundle to its first connect (median of ${a.profile.runs}; sampled self time, profiling overhead included; first connect at ${ms(a.profile.firstConnectMs)}):`);
-    for (const b of a.profile.buckets.slice(0, 10)) log(`    ${b.bucket.padEnd(32)} ${b.ms.toFixed(1).padStart(7)} ms`);
-    log(`    Key Vault SDK code sampled: ${a.profile.lazySampled.length ? a.profile.lazySampled.join(', ') : 'none'}`);
+  for (const p of a.profiles) {
+    if (!p) continue;
+    log(`  CPU profile, ${p.kind}, to the first connect (median of ${p.runs}; sampled self time, profiling overhead included; first connect at ${ms(p.firstConnectMs)}):`);
+    for (const b of p.buckets.slice(0, 10)) log(`    ${b.bucket.padEnd(32)} ${b.ms.toFixed(1).padStart(7)} ms`);
+    log(`    Key Vault SDK or jsonwebtoken code sampled: ${p.lazySampled.length ? p.lazySampled.join(', ') : 'none'}`);
   }
   if (a.requires) log(`  require() unbundled, fresh node each (median of 3): ${a.requires.map((r) => `${r.module} ${ms(r.ms)} (${r.loading})`).join('; ')}`);
   for (const n of a.notes) log(`  note: ${n}`);

@@ -1,27 +1,30 @@
 #!/usr/bin/env node
-// Bundles the task entry (and the CLI entry, when it exists) into single minified CommonJS files.
+// Bundles the task and the CLI into single CommonJS files, with the options of scripts/bundle-options.mjs:
 //
-//   tasks/PatLifecycleV1/src/main.ts  ->  tasks/PatLifecycleV1/dist/main.js   (what task.json executes)
-//   cli/pat-lifecycle.ts              ->  cli/dist/pat-lifecycle.js           (package.json "bin")
+//   tasks/PatLifecycleV1/src/loader.ts  ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes (a small loader:
+//                                                                              runs task.js with a V8 code cache)
+//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/task.js   the task (minified)
+//   cli/pat-lifecycle.ts                ->  cli/dist/pat-lifecycle.js           package.json "bin" (minified)
 //
-// Everything, task-lib and the Azure SDKs included, goes into the one file: the VSIX then ships
+// Everything, task-lib and the Azure SDKs included, goes into the one bundle: the VSIX then ships
 // no node_modules. Third-party licence comments are kept at the end of the file (legalComments: eof).
 // The Key Vault SDKs (@azure/identity, @azure/keyvault-secrets) must be loaded lazily by the product
 // (`await import()` inside the Key Vault store): esbuild then wraps them in a lazy initialiser, and a
 // run that never touches Key Vault never pays for evaluating them. This script reports how each is
-// reached, from the metafile, and warns when one is imported eagerly.
+// reached, from the metafile, and warns when one is imported eagerly. Likewise jsonwebtoken, which
+// msal-node imports eagerly, must be reached only through src/entra/jsonwebtoken-on-demand.ts.
 //
 // Metafiles go to dist/bundle-meta.<name>.json (git-ignored) for `npm run bench` and for inspection
 // (https://esbuild.github.io/analyze/).
 //
 //   node scripts/bundle.mjs [--no-minify] [--sourcemap]
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { ENTRIES, esbuildOptions, JSONWEBTOKEN_SHIM, ROOT as root } from './bundle-options.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const minify = !args.has('--no-minify');
 // A sourcemap is for local debugging only: it is written as a separate file and never staged.
@@ -29,20 +32,6 @@ const sourcemap = args.has('--sourcemap') ? 'external' : false;
 
 /** Packages that must stay out of the eager start-up path. */
 const LAZY_PACKAGES = ['@azure/identity', '@azure/keyvault-secrets'];
-
-const entries = [
-  {
-    name: 'task',
-    entry: 'tasks/PatLifecycleV1/src/main.ts',
-    outfile: 'tasks/PatLifecycleV1/dist/main.js',
-  },
-  {
-    name: 'cli',
-    entry: 'cli/pat-lifecycle.ts',
-    outfile: 'cli/dist/pat-lifecycle.js',
-    shebang: true,
-  },
-];
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -54,28 +43,10 @@ async function build(spec) {
   }
   const outfile = join(root, spec.outfile);
   mkdirSync(dirname(outfile), { recursive: true });
-  const source = readFileSync(entry, 'utf8');
-  // esbuild keeps an entry's own hashbang; add one only when the entry has none.
-  const banner = spec.shebang && !source.startsWith('#!') ? { js: '#!/usr/bin/env node' } : undefined;
 
   let result;
   try {
-    result = await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify,
-      keepNames: false,
-      legalComments: 'eof',
-      sourcemap,
-      metafile: true,
-      logLevel: 'silent',
-      banner,
-    });
+    result = await esbuild.build(esbuildOptions(spec, { minify, sourcemap }));
   } catch (err) {
     // esbuild throws with .errors/.warnings already attached; print them formatted.
     const messages = err && Array.isArray(err.errors) ? err.errors : [];
@@ -95,16 +66,26 @@ async function build(spec) {
   if (spec.shebang) chmodSync(outfile, 0o755);
 
   mkdirSync(join(root, 'dist'), { recursive: true });
+  const size = statSync(outfile).size;
+  if (spec.loader) {
+    // The loader is built alone from node built-ins: no packages to report on.
+    const builtinsOnly = Object.keys(result.metafile.inputs).every((i) => !i.includes('node_modules'));
+    if (!builtinsOnly) console.warn(`  warning: ${spec.entry} pulls in packages; the loader must use node built-ins only`);
+    console.log(`${spec.name}: ${spec.entry} -> ${spec.outfile} ${kib(size)} (${result.warnings.length} warning(s))`);
+    const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: false, warnings: result.warnings.length, builtinsOnly };
+    writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
+    return { size, warnings: result.warnings.length };
+  }
   const metaPath = join(root, 'dist', `bundle-meta.${spec.name}.json`);
   writeFileSync(metaPath, JSON.stringify(result.metafile, null, 1));
 
-  const size = statSync(outfile).size;
   console.log(`${spec.name}: ${spec.entry} -> ${spec.outfile} ${kib(size)} (${result.warnings.length} warning(s); metafile ${relative(root, metaPath)})`);
   const largest = reportLargestPackages(result.metafile, spec.outfile);
   const dualPackages = reportDualPackages(result.metafile);
   const lazy = spec.name === 'task' ? reportLazyLoading(result.metafile, relative(root, entry).split('\\').join('/')) : {};
+  const onDemand = reportOnDemand(result.metafile);
   // A small summary beside the metafile, for the packaging tests and the benchmark.
-  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy };
+  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy, onDemand };
   writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
   return { size, warnings: result.warnings.length };
 }
@@ -191,6 +172,27 @@ function reportLazyLoading(metafile, entry) {
   return verdicts;
 }
 
+/**
+ * jsonwebtoken: who imports it, and how. 'on-demand' when its only importer is src/entra/jsonwebtoken-on-demand.ts
+ * through require() (inside sign(), so evaluated on the first certificate assertion only); 'eager' otherwise.
+ */
+function reportOnDemand(metafile) {
+  const shim = relative(root, JSONWEBTOKEN_SHIM).split('\\').join('/');
+  const importers = [];
+  for (const [file, info] of Object.entries(metafile.inputs)) {
+    for (const imp of info.imports) {
+      if (!imp.external && /^node_modules\/jsonwebtoken\/index\.js$/.test(imp.path)) importers.push({ file, kind: imp.kind });
+    }
+  }
+  let verdict;
+  if (importers.length === 0) verdict = 'absent';
+  else if (importers.every((i) => i.file === shim && i.kind === 'require-call')) verdict = 'on-demand';
+  else verdict = 'eager';
+  if (verdict === 'eager') console.warn(`  warning: jsonwebtoken is imported by ${importers.map((i) => `${i.file} (${i.kind})`).join(', ')}; only ${shim} may load it`);
+  else console.log(`  jsonwebtoken: ${verdict === 'absent' ? 'not in the bundle' : `bundled, loaded on the first certificate assertion (${shim})`}`);
+  return { jsonwebtoken: verdict };
+}
+
 function reach(inputs, start, follow) {
   const seen = new Set([start]);
   const queue = [start];
@@ -207,7 +209,7 @@ function reach(inputs, start, follow) {
 
 let failed = false;
 let built = 0;
-for (const spec of entries) {
+for (const spec of ENTRIES) {
   try {
     if (await build(spec)) built++;
   } catch (err) {

@@ -3,7 +3,11 @@
 //
 //   vss-extension.json, overview.md, LICENSE, images/icon.png,
 //   docs/images/run-summary.png (the screenshot overview.md shows; `npm run screenshots` makes it),
-//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js}
+//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js (the loader task.json runs), dist/task.js (the bundle)}
+//
+// Never the loader's compile cache (tasks/PatLifecycleV1/dist/.compile-cache/, written beside the bundle when the
+// task runs locally): a cache is code V8 runs, made by one machine's Node for itself. Only the files listed here are
+// staged, and staging fails if anything else ends up in the staging folder.
 //
 // tfx zips whole folders (sources, .taskkey, node_modules and all), hence the staging folder.
 // It runs offline, with HOME pointed at a throw-away folder so nothing is written to the user's home.
@@ -48,9 +52,10 @@ const SHIPPED = [
   `${TASK_DIR}/task.json`,
   `${TASK_DIR}/icon.png`,
   `${TASK_DIR}/dist/main.js`,
+  `${TASK_DIR}/dist/task.js`,
 ];
 /** Shipped when the bundler wrote one (legalComments: 'linked'/'external'). */
-const OPTIONAL = [`${TASK_DIR}/dist/main.js.LEGAL.txt`];
+const OPTIONAL = [`${TASK_DIR}/dist/task.js.LEGAL.txt`];
 
 function fail(message) {
   console.error(`package: ${message}`);
@@ -124,8 +129,9 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(readFileSync(join(root, 'vss-extension.json'), 'utf8'));
 
-  const bundle = join(root, TASK_DIR, 'dist', 'main.js');
-  if (!existsSync(bundle)) fail(`${TASK_DIR}/dist/main.js is missing: run \`npm run build\` (or \`node scripts/bundle.mjs\`) first`);
+  for (const built of ['main.js', 'task.js']) {
+    if (!existsSync(join(root, TASK_DIR, 'dist', built))) fail(`${TASK_DIR}/dist/${built} is missing: run \`npm run build\` (or \`node scripts/bundle.mjs\`) first`);
+  }
   for (const f of SHIPPED) if (!existsSync(join(root, f))) fail(`${f} is missing`);
 
   const publisher = opts.publisher ?? (opts.dev ? `${manifest.publisher}-dev` : manifest.publisher);
@@ -139,10 +145,13 @@ function main() {
   // Clean staging folder, one per identity so a dev and a prod run cannot trip over each other.
   const staging = join(root, '.tmp', 'vsix-staging', `${publisher}.${extensionId}`);
   rmSync(staging, { recursive: true, force: true });
-  for (const f of [...SHIPPED, ...OPTIONAL.filter((o) => existsSync(join(root, o)))]) {
+  const staged = [...SHIPPED, ...OPTIONAL.filter((o) => existsSync(join(root, o)))];
+  for (const f of staged) {
     mkdirSync(dirname(join(staging, f)), { recursive: true });
     copyFileSync(join(root, f), join(staging, f));
   }
+  const unexpected = listFiles(staging).filter((f) => !staged.includes(f));
+  if (unexpected.length > 0) fail(`the staging folder holds files that must not ship: ${unexpected.join(', ')}`);
 
   // The staged task.json: a GUID of its own when this is not the prod identity.
   const taskJsonPath = join(staging, TASK_DIR, 'task.json');

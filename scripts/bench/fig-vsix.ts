@@ -79,7 +79,7 @@ export function vsixFigure(unbundled: Unbundled | undefined, unbundledError: str
     return {
       id: 'vsix',
       figure,
-      measured: `${kb(bytes)} (${int(bytes)} B), ${files.length} files (+${entries.length - files.length} folder entries); main.js ${kb(biggest[0]?.size ?? 0)} -> ${kb(biggest[0]?.compressed ?? 0)} zipped`,
+      measured: `${kb(bytes)} (${int(bytes)} B), ${files.length} files (+${entries.length - files.length} folder entries); ${biggest[0]?.name.split('/').pop() ?? '?'} ${kb(biggest[0]?.size ?? 0)} -> ${kb(biggest[0]?.compressed ?? 0)} zipped`,
       target,
       reference,
       ratio,

@@ -1,6 +1,7 @@
-// The task bundle (tasks/PatLifecycleV1/dist/main.js) as scripts/bundle.mjs builds it: one copy of each
-// package, the Key Vault SDKs behind a lazy import, licences kept, and it starts from a folder without
-// node_modules the way the agent runs it.
+// The task bundle (tasks/PatLifecycleV1/dist/task.js) and its loader (dist/main.js, what task.json runs) as
+// scripts/bundle.mjs builds them: one copy of each package, the Key Vault SDKs behind a lazy import, jsonwebtoken
+// only behind msal-node's certificate assertion, licences kept, a loader of node built-ins only, and the task starts
+// from a folder without node_modules the way the agent runs it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,19 +18,24 @@ interface BundleReport {
   largest: Record<string, number>;
   dualPackages: string[];
   lazy: Record<string, 'absent' | 'static' | 'require' | 'dynamic-import'>;
+  onDemand: Record<string, 'absent' | 'on-demand' | 'eager'>;
 }
 
 const SOURCE_ENTRY = join(TASK_DIR, 'src', 'main.ts');
-const BUNDLE = join(TASK_DIR, 'dist', 'main.js');
-const REPORT = join(REPO_ROOT, 'dist', 'bundle-report.task.json');
+const BUNDLE = join(TASK_DIR, 'dist', 'task.js');
+const LOADER = join(TASK_DIR, 'dist', 'main.js');
+const reportPath = (name: string) => join(REPO_ROOT, 'dist', `bundle-report.${name}.json`);
 
-function readReport(): BundleReport | undefined {
-  if (!existsSync(REPORT) || !existsSync(BUNDLE)) return undefined;
-  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as BundleReport;
+function readReport<T extends { entry: string; bytes: number }>(name: string, entry: string, file: string): T | undefined {
+  if (!existsSync(reportPath(name)) || !existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(reportPath(name), 'utf8')) as T;
   // A report from another build (or an older bundle) does not describe this file.
-  if (report.entry !== 'tasks/PatLifecycleV1/src/main.ts' || report.bytes !== statSync(BUNDLE).size) return undefined;
+  if (report.entry !== entry || report.bytes !== statSync(file).size) return undefined;
   return report;
 }
+const taskReport = () => readReport<BundleReport>('task', 'tasks/PatLifecycleV1/src/main.ts', BUNDLE);
+const loaderReport = () => readReport<{ entry: string; bytes: number; builtinsOnly: boolean }>('loader', 'tasks/PatLifecycleV1/src/loader.ts', LOADER);
+const cliReport = () => readReport<BundleReport>('cli', 'cli/pat-lifecycle.ts', join(REPO_ROOT, 'cli', 'dist', 'pat-lifecycle.js'));
 
 describe('packaging: the task bundle', function () {
   this.timeout(120_000);
@@ -38,16 +44,16 @@ describe('packaging: the task bundle', function () {
 
   before(function () {
     if (!existsSync(SOURCE_ENTRY)) this.skip(); // the product entry does not exist yet
-    let current = readReport();
-    if (!current) {
+    let current = taskReport();
+    if (!current || !loaderReport() || !cliReport()) {
       const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
       assert.equal(run.status, 0, `bundle.mjs failed:\n${run.stdout}${run.stderr}`);
-      current = readReport();
+      current = taskReport();
     }
     assert.ok(current, 'bundle.mjs wrote no report for the task bundle');
     report = current;
     js = readFileSync(BUNDLE, 'utf8');
-    console.log(`      dist/main.js ${(report.bytes / 1024).toFixed(1)} KiB; largest: ${Object.entries(report.largest).slice(0, 4).map(([p, n]) => `${p} ${(n / 1024).toFixed(0)} KiB`).join(', ')}`);
+    console.log(`      dist/task.js ${(report.bytes / 1024).toFixed(1)} KiB; largest: ${Object.entries(report.largest).slice(0, 4).map(([p, n]) => `${p} ${(n / 1024).toFixed(0)} KiB`).join(', ')}`);
   });
 
   it('is minified and built without esbuild warnings', () => {
@@ -65,17 +71,37 @@ describe('packaging: the task bundle', function () {
     }
   });
 
+  it('evaluates jsonwebtoken only for a certificate assertion, in the task and in the CLI', () => {
+    // msal-node imports it eagerly; scripts/bundle-options.mjs points that import at src/entra/jsonwebtoken-on-demand.ts.
+    assert.deepEqual(report.onDemand, { jsonwebtoken: 'on-demand' });
+    assert.deepEqual(cliReport()?.onDemand, { jsonwebtoken: 'on-demand' });
+  });
+
+  it('has a loader of node built-ins only, which runs task.js beside it', () => {
+    assert.equal(loaderReport()?.builtinsOnly, true);
+    const loader = readFileSync(LOADER, 'utf8');
+    const required = [...loader.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual(required.filter((r) => !r.startsWith('node:')), []);
+    assert.match(loader, /path\.join\(__dirname, "task\.js"\)/);
+    assert.match(loader, /path\.join\(__dirname, "\.compile-cache"\)/);
+  });
+
+  it('holds no dynamic import() (the loader runs it as a classic script)', () => {
+    assert.doesNotMatch(js, /(^|[^\w$.])import\(/);
+  });
+
   it('keeps third-party licence comments', () => {
     assert.match(js, /\/\*![^]*?\*\/|@license|@preserve/);
   });
 
   it('starts without node_modules, finds its task.json, and fails cleanly on missing inputs', () => {
-    // The agent's layout: <task>/task.json beside <task>/dist/main.js, run from an unrelated folder.
+    // The agent's layout: <task>/task.json beside <task>/dist/{main.js,task.js}, run from an unrelated folder.
     const dir = mkdtempSync(join(tmpdir(), 'pat-lifecycle-bundle-'));
     try {
       mkdirSync(join(dir, 'task', 'dist'), { recursive: true });
       mkdirSync(join(dir, 'temp'));
-      copyFileSync(BUNDLE, join(dir, 'task', 'dist', 'main.js'));
+      copyFileSync(LOADER, join(dir, 'task', 'dist', 'main.js'));
+      copyFileSync(BUNDLE, join(dir, 'task', 'dist', 'task.js'));
       copyFileSync(join(TASK_DIR, 'task.json'), join(dir, 'task', 'task.json'));
       const run = spawnSync(process.execPath, [join(dir, 'task', 'dist', 'main.js')], {
         cwd: dir,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -70,7 +70,10 @@ interface Built {
 }
 
 const SOURCE_ENTRY = join(TASK_DIR, 'src', 'main.ts');
-const BUNDLE = join(TASK_DIR, 'dist', 'main.js');
+const BUNDLE = join(TASK_DIR, 'dist', 'task.js');
+const LOADER = join(TASK_DIR, 'dist', 'main.js');
+/** Written into the loader's cache folder before packaging: it must not ship. */
+const PLANTED_CACHE = join(TASK_DIR, 'dist', '.compile-cache', 'planted-by-the-packaging-test.bin');
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'vss-extension.json'), 'utf8')) as {
   id: string;
   publisher: string;
@@ -112,12 +115,15 @@ describe('packaging: the .vsix', function () {
   }
 
   before(function () {
-    if (!existsSync(BUNDLE)) {
+    if (!existsSync(BUNDLE) || !existsSync(LOADER)) {
       if (!existsSync(SOURCE_ENTRY)) this.skip(); // the product entry does not exist yet: nothing to package
       const bundle = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
       assert.equal(bundle.status, 0, `bundle.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
     }
     outDir = mkdtempSync(join(tmpdir(), 'pat-lifecycle-vsix-'));
+    // A compile cache as a local run of the task leaves it (private folder, as the loader makes it).
+    mkdirSync(join(TASK_DIR, 'dist', '.compile-cache'), { recursive: true, mode: 0o700 });
+    writeFileSync(PLANTED_CACHE, 'not code');
     prod = pack([]);
     dev = pack(['--dev', '--version', '1.0.7']);
     custom = pack(['--publisher', 'contoso', '--extension-id', 'pat-lifecycle-test', '--version', '2.3.4']);
@@ -126,6 +132,7 @@ describe('packaging: the .vsix', function () {
 
   after(() => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
+    rmSync(PLANTED_CACHE, { force: true });
   });
 
   it('is named <publisher>.<id>-<version>.vsix', () => {
@@ -144,10 +151,11 @@ describe('packaging: the .vsix', function () {
       'images/icon.png',
       'overview.md',
       'tasks/PatLifecycleV1/dist/main.js',
+      'tasks/PatLifecycleV1/dist/task.js',
       'tasks/PatLifecycleV1/icon.png',
       'tasks/PatLifecycleV1/task.json',
     ];
-    const licence = 'tasks/PatLifecycleV1/dist/main.js.LEGAL.txt';
+    const licence = 'tasks/PatLifecycleV1/dist/task.js.LEGAL.txt';
     const actual = files(prod).filter((f) => f !== licence);
     assert.deepEqual(actual, expected.sort());
     for (const f of files(prod)) {
@@ -155,7 +163,14 @@ describe('packaging: the .vsix', function () {
     }
     // The task folder, which the agent downloads, ships only the task itself.
     const taskFolder = files(prod).filter((f) => f.startsWith('tasks/') && f !== licence);
-    assert.deepEqual(taskFolder, ['tasks/PatLifecycleV1/dist/main.js', 'tasks/PatLifecycleV1/icon.png', 'tasks/PatLifecycleV1/task.json']);
+    assert.deepEqual(taskFolder, ['tasks/PatLifecycleV1/dist/main.js', 'tasks/PatLifecycleV1/dist/task.js', 'tasks/PatLifecycleV1/icon.png', 'tasks/PatLifecycleV1/task.json']);
+  });
+
+  it('never ships a compile cache, even when one lies beside the bundle', () => {
+    assert.ok(existsSync(PLANTED_CACHE), 'the planted cache file is gone before the check');
+    for (const b of [prod, dev, custom]) {
+      assert.deepEqual(files(b).filter((f) => /compile-cache|\.bin$/.test(f)), [], b.file);
+    }
   });
 
   it('ships every image overview.md shows, addressable, so the Marketplace page can load it', () => {
@@ -169,9 +184,9 @@ describe('packaging: the .vsix', function () {
     }
   });
 
-  it('stays small (bundled, no node_modules)', () => {
-    assert.ok(prod.size < 2 * 1024 * 1024, `VSIX is ${prod.size} bytes`);
-    assert.ok(prod.entries.size <= 18, `VSIX has ${prod.entries.size} entries`);
+  it('stays within 400 KiB and 12 files (bundled, no node_modules)', () => {
+    assert.ok(prod.size <= 400 * 1024, `VSIX is ${prod.size} bytes`);
+    assert.ok(files(prod).length <= 12, `VSIX has ${files(prod).length} files`);
   });
 
   it('describes the extension in extension.vsixmanifest', () => {
@@ -213,18 +228,21 @@ describe('packaging: the .vsix', function () {
     assert.deepEqual(staged, sourceTask);
   });
 
-  it('ships the built bundle as the execution target, and it compiles', () => {
+  it('ships the built loader as the execution target and the bundle beside it, and both compile', () => {
     for (const handler of Object.values(sourceTask.execution)) {
       const shipped = prod.entries.get(`tasks/PatLifecycleV1/${handler.target}`);
       assert.ok(shipped, handler.target);
       assert.deepEqual(shipped, readFileSync(join(TASK_DIR, handler.target)));
     }
-    const js = text(prod, 'tasks/PatLifecycleV1/dist/main.js');
-    assert.doesNotThrow(() => new Script(js, { filename: 'main.js' }));
-    // No require() of packages that are not in the VSIX (everything is bundled; node: built-ins only).
-    const required = [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
-    const external = required.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r));
-    assert.deepEqual([...new Set(external)], []);
+    assert.deepEqual(prod.entries.get('tasks/PatLifecycleV1/dist/task.js'), readFileSync(BUNDLE));
+    for (const name of ['main.js', 'task.js']) {
+      const js = text(prod, `tasks/PatLifecycleV1/dist/${name}`);
+      assert.doesNotThrow(() => new Script(js, { filename: name }));
+      // No require() of packages that are not in the VSIX (everything is bundled; node: built-ins only).
+      const required = [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+      const external = required.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r));
+      assert.deepEqual([...new Set(external)], [], name);
+    }
   });
 
   it('ships the icons', () => {

@@ -1,0 +1,85 @@
+// The esbuild options of everything that ships or runs bundled, in one place: scripts/bundle.mjs builds with them,
+// and the benchmark's analysis (scripts/bench/analysis.ts) rebuilds the task bundle with them plus a sourcemap, so
+// what it profiles is what ships.
+//
+//   tasks/PatLifecycleV1/src/loader.ts  ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes: a small loader
+//                                                                              that runs task.js with a V8 code cache
+//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/task.js   the task, task-lib and the SDKs in one file
+//   cli/pat-lifecycle.ts                ->  cli/dist/pat-lifecycle.js           package.json "bin"
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const TASK_DIR = 'tasks/PatLifecycleV1';
+
+/**
+ * name: the report and metafile name (dist/bundle-report.<name>.json); loader: built alone, node built-ins only,
+ * not minified (it is the code that decides to run a cached file: keep it readable in the VSIX).
+ */
+export const ENTRIES = [
+  { name: 'task', entry: `${TASK_DIR}/src/main.ts`, outfile: `${TASK_DIR}/dist/task.js` },
+  { name: 'loader', entry: `${TASK_DIR}/src/loader.ts`, outfile: `${TASK_DIR}/dist/main.js`, loader: true },
+  { name: 'cli', entry: 'cli/pat-lifecycle.ts', outfile: 'cli/dist/pat-lifecycle.js', shebang: true },
+];
+
+export const entry = (name) => {
+  const spec = ENTRIES.find((e) => e.name === name);
+  if (!spec) throw new Error(`no bundle entry named ${name}`);
+  return spec;
+};
+
+/** The module msal-node's `import jwt from 'jsonwebtoken'` resolves to in the bundles (see its comment for why). */
+export const JSONWEBTOKEN_SHIM = join(ROOT, 'src', 'entra', 'jsonwebtoken-on-demand.ts');
+
+const MSAL_NODE = /[\\/]node_modules[\\/]@azure[\\/]msal-node[\\/]/;
+
+/**
+ * Redirects msal-node's import of jsonwebtoken to src/entra/jsonwebtoken-on-demand.ts, which require()s the real
+ * package on the first sign() call: esbuild then wraps jsonwebtoken in a lazy initialiser that only a certificate
+ * client assertion runs. Other importers (the shim itself) get the real package.
+ */
+export const jsonwebtokenOnDemand = {
+  name: 'jsonwebtoken-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^jsonwebtoken$/ }, (args) => (MSAL_NODE.test(args.importer) ? { path: JSONWEBTOKEN_SHIM } : undefined));
+  },
+};
+
+/**
+ * esbuild options for one entry of ENTRIES.
+ *   minify     default true (the loader is never minified)
+ *   sourcemap  false | 'external' (local debugging and the benchmark's analysis only; never staged)
+ *   outfile    another output file (the analysis builds into .tmp/)
+ */
+export function esbuildOptions(spec, { minify = true, sourcemap = false, outfile } = {}) {
+  const common = {
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, spec.entry)],
+    outfile: outfile ?? join(ROOT, spec.outfile),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    metafile: true,
+    logLevel: 'silent',
+  };
+  if (spec.loader) return { ...common, minify: false, legalComments: 'none', sourcemap: false };
+  return {
+    ...common,
+    minify,
+    keepNames: false,
+    // Third-party licence comments stay, at the end of the file.
+    legalComments: 'eof',
+    sourcemap,
+    plugins: [jsonwebtokenOnDemand],
+    banner: shebangBanner(spec),
+  };
+}
+
+/** esbuild keeps an entry's own hashbang; a `shebang` entry without one gets it as a banner. */
+function shebangBanner(spec) {
+  const file = join(ROOT, spec.entry);
+  if (!spec.shebang || !existsSync(file) || readFileSync(file, 'utf8').startsWith('#!')) return undefined;
+  return { js: '#!/usr/bin/env node' };
+}
