@@ -13,6 +13,6 @@ export const ROOT: string;
 export const TASK_DIR: string;
 export const ENTRIES: BundleEntry[];
 export function entry(name: string): BundleEntry;
-export const JSONWEBTOKEN_SHIM: string;
-export const jsonwebtokenOnDemand: Plugin;
+export const ON_DEMAND: Array<{ package: string; importer: RegExp; shim: string; entry: string }>;
+export const onDemandPackages: Plugin;
 export function esbuildOptions(spec: BundleEntry, options?: { minify?: boolean; sourcemap?: false | 'external'; outfile?: string }): BuildOptions & { metafile: true };

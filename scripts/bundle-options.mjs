@@ -29,20 +29,36 @@ export const entry = (name) => {
   return spec;
 };
 
-/** The module msal-node's `import jwt from 'jsonwebtoken'` resolves to in the bundles (see its comment for why). */
-export const JSONWEBTOKEN_SHIM = join(ROOT, 'src', 'entra', 'jsonwebtoken-on-demand.ts');
-
-const MSAL_NODE = /[\\/]node_modules[\\/]@azure[\\/]msal-node[\\/]/;
-
 /**
- * Redirects msal-node's import of jsonwebtoken to src/entra/jsonwebtoken-on-demand.ts, which require()s the real
- * package on the first sign() call: esbuild then wraps jsonwebtoken in a lazy initialiser that only a certificate
- * client assertion runs. Other importers (the shim itself) get the real package.
+ * Packages a dependency loads when it loads but uses only on a path this product rarely or never takes. Each is
+ * redirected, for that importer only, to a shim that require()s the real package on first use: esbuild then wraps the
+ * package in a lazy initialiser nothing runs until then. Other importers (the shim itself) get the real package.
+ *   jsonwebtoken  msal-node imports it at the top of its client-assertion module; it signs only certificate assertions
+ *   q             task-lib's tool runner imports it; it runs only tools, which the task never does
+ * (each shim's comment says more). `entry` is the package's own file in the metafile, for the bundle report.
  */
-export const jsonwebtokenOnDemand = {
-  name: 'jsonwebtoken-on-demand',
+export const ON_DEMAND = [
+  {
+    package: 'jsonwebtoken',
+    importer: /[\\/]node_modules[\\/]@azure[\\/]msal-node[\\/]/,
+    shim: join(ROOT, 'src', 'entra', 'jsonwebtoken-on-demand.ts'),
+    entry: 'node_modules/jsonwebtoken/index.js',
+  },
+  {
+    package: 'q',
+    importer: /[\\/]node_modules[\\/]azure-pipelines-task-lib[\\/]/,
+    shim: join(ROOT, TASK_DIR, 'src', 'q-on-demand.ts'),
+    entry: 'node_modules/q/q.js',
+  },
+];
+
+export const onDemandPackages = {
+  name: 'on-demand-packages',
   setup(build) {
-    build.onResolve({ filter: /^jsonwebtoken$/ }, (args) => (MSAL_NODE.test(args.importer) ? { path: JSONWEBTOKEN_SHIM } : undefined));
+    for (const d of ON_DEMAND) {
+      const filter = new RegExp(`^${d.package}$`);
+      build.onResolve({ filter }, (args) => (d.importer.test(args.importer) ? { path: d.shim } : undefined));
+    }
   },
 };
 
@@ -72,7 +88,7 @@ export function esbuildOptions(spec, { minify = true, sourcemap = false, outfile
     // Third-party licence comments stay, at the end of the file.
     legalComments: 'eof',
     sourcemap,
-    plugins: [jsonwebtokenOnDemand],
+    plugins: [onDemandPackages],
     banner: shebangBanner(spec),
   };
 }

@@ -23,7 +23,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync, statSync } from 'node:
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ENTRIES, esbuildOptions, JSONWEBTOKEN_SHIM, ROOT as root } from './bundle-options.mjs';
+import { ENTRIES, esbuildOptions, ON_DEMAND, ROOT as root } from './bundle-options.mjs';
 
 const args = new Set(process.argv.slice(2));
 const minify = !args.has('--no-minify');
@@ -176,21 +176,24 @@ function reportLazyLoading(metafile, entry) {
  * jsonwebtoken: who imports it, and how. 'on-demand' when its only importer is src/entra/jsonwebtoken-on-demand.ts
  * through require() (inside sign(), so evaluated on the first certificate assertion only); 'eager' otherwise.
  */
+/** For each package of ON_DEMAND: absent, loaded only through its shim's require() (on-demand), or eager. */
 function reportOnDemand(metafile) {
-  const shim = relative(root, JSONWEBTOKEN_SHIM).split('\\').join('/');
-  const importers = [];
-  for (const [file, info] of Object.entries(metafile.inputs)) {
-    for (const imp of info.imports) {
-      if (!imp.external && /^node_modules\/jsonwebtoken\/index\.js$/.test(imp.path)) importers.push({ file, kind: imp.kind });
+  const verdicts = {};
+  for (const d of ON_DEMAND) {
+    const shim = relative(root, d.shim).split('\\').join('/');
+    const importers = [];
+    for (const [file, info] of Object.entries(metafile.inputs)) {
+      for (const imp of info.imports) if (!imp.external && imp.path === d.entry) importers.push({ file, kind: imp.kind });
     }
+    let verdict;
+    if (importers.length === 0) verdict = 'absent';
+    else if (importers.every((i) => i.file === shim && i.kind === 'require-call')) verdict = 'on-demand';
+    else verdict = 'eager';
+    if (verdict === 'eager') console.warn(`  warning: ${d.package} is imported by ${importers.map((i) => `${i.file} (${i.kind})`).join(', ')}; only ${shim} may load it`);
+    else if (verdict === 'on-demand') console.log(`  ${d.package}: bundled, loaded on first use (${shim})`);
+    verdicts[d.package] = verdict;
   }
-  let verdict;
-  if (importers.length === 0) verdict = 'absent';
-  else if (importers.every((i) => i.file === shim && i.kind === 'require-call')) verdict = 'on-demand';
-  else verdict = 'eager';
-  if (verdict === 'eager') console.warn(`  warning: jsonwebtoken is imported by ${importers.map((i) => `${i.file} (${i.kind})`).join(', ')}; only ${shim} may load it`);
-  else console.log(`  jsonwebtoken: ${verdict === 'absent' ? 'not in the bundle' : `bundled, loaded on the first certificate assertion (${shim})`}`);
-  return { jsonwebtoken: verdict };
+  return verdicts;
 }
 
 function reach(inputs, start, follow) {
