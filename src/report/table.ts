@@ -1,16 +1,24 @@
-/** A plain-text table for the log (the list action), aligned in a monospaced console. */
+/**
+ * A plain-text table for the log (the list action), aligned in a monospaced console. Lines are made one at a time as
+ * they are printed: with ten thousand PATs, holding every row and every formatted line at once would add megabytes to
+ * the run's peak memory for nothing.
+ */
 import type { PatOutcome } from '../operations/types';
+import type { PatToken } from '../devops/types';
 import { daysLeft, day, wholeDays } from '../operations/pat-facts';
 
-export function patTable(outcomes: readonly PatOutcome[], now: Date): string[] {
-  const rows = outcomes
-    .filter((o) => o.pat)
-    .map((o) => {
-      const pat = o.pat!;
-      return [pat.displayName, pat.scope, day(pat.validTo), String(Math.max(0, wholeDays(daysLeft(pat, now)))), pat.authorizationId];
-    });
-  const header = ['Name', 'Scopes', 'Expires', 'Days left', 'Authorization ID'];
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i].length))));
+const HEADER = ['Name', 'Scopes', 'Expires', 'Days left', 'Authorization ID'];
+const MAX_WIDTH = 60;
+
+export function* patTable(outcomes: readonly PatOutcome[], now: Date): Generator<string> {
+  const cells = (pat: PatToken) => [pat.displayName, pat.scope, day(pat.validTo), String(Math.max(0, wholeDays(daysLeft(pat, now)))), pat.authorizationId];
+  const widths = HEADER.map((h) => h.length);
+  for (const o of outcomes) {
+    if (!o.pat) continue;
+    cells(o.pat).forEach((c, i) => (widths[i] = Math.min(MAX_WIDTH, Math.max(widths[i], c.length))));
+  }
   const fmt = (r: string[]) => r.map((c, i) => (c.length > widths[i] ? c.slice(0, widths[i] - 1) + '…' : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+  yield fmt(HEADER);
+  yield fmt(widths.map((w) => '-'.repeat(w)));
+  for (const o of outcomes) if (o.pat) yield fmt(cells(o.pat));
 }

@@ -59,7 +59,7 @@ describe('report', () => {
   });
 
   it('prints an aligned table for the log', () => {
-    const lines = patTable([outcome({ name: 'feed', action: 'listed', pat: pat('feed', 3) })], NOW);
+    const lines = [...patTable([outcome({ name: 'feed', action: 'listed', pat: pat('feed', 3) })], NOW)];
     assert.match(lines[0], /^Name\s+Scopes\s+Expires\s+Days left\s+Authorization ID$/);
     assert.match(lines[2], /^feed\s+vso\.code vso\.packaging\s+2026-12-03\s+3\s+3d3aca0c/);
   });
