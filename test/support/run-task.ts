@@ -9,7 +9,7 @@
  * exact request, hold that request with an emulator delay fault and kill when the request log shows it, e.g.
  * `killAfterRequests: { n: 1, count: () => emu.log.count({ route: 'pats.create' }) }`.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,20 @@ export interface SystemSpec {
   /** Where the access token appears; default both. */
   accessTokenVia?: Array<'endpoint' | 'secretVariable'>;
   oidcRequestUri?: string;
+}
+
+/**
+ * The Node.js that runs the task, as the agent's handler would: this process's Node (task.json's Node20_1) unless
+ * PAT_TASK_NODE names another binary (`npm run test:node24` sets it to a Node 24 for the Node24 handler).
+ */
+export const TASK_NODE = process.env['PAT_TASK_NODE'] || process.execPath;
+
+let taskNodeVersions: NodeJS.ProcessVersions | undefined;
+/** process.version / process.versions / process.arch as the task's Node sees them. */
+export function taskNode(): { version: string; versions: NodeJS.ProcessVersions; arch: string } {
+  if (TASK_NODE === process.execPath) return { version: process.version, versions: process.versions, arch: process.arch };
+  taskNodeVersions ??= JSON.parse(execFileSync(TASK_NODE, ['-p', 'JSON.stringify(process.versions)'], { encoding: 'utf8' })) as NodeJS.ProcessVersions;
+  return { version: `v${taskNodeVersions.node}`, versions: taskNodeVersions, arch: process.arch };
 }
 
 export interface RunTaskOptions {
@@ -121,7 +135,7 @@ export async function runTask(options: RunTaskOptions = {}): Promise<TaskRun> {
   const tempDir = mkdtempSync(join(tmpdir(), 'pat-task-'));
   const env = buildEnv(options, tempDir);
   const started = Date.now();
-  const child = spawn(process.execPath, [entry], { cwd: tempDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TASK_NODE, [entry], { cwd: tempDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -8,11 +8,12 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TaskRun } from '../support/run-task';
+import { TASK_NODE, taskNode, type TaskRun } from '../support/run-task';
 import { TASK_DIR } from '../support/task-json';
 import { TaskFixture } from './task-fixture';
 
-const CACHE_NAME = new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{24}\\.bin$`);
+const NODE = taskNode();
+const CACHE_NAME = new RegExp(`^${NODE.version.replace(/\./g, '\\.')}-${NODE.arch}-[0-9a-f]{24}\\.bin$`);
 const posixRoot = process.platform !== 'win32' && process.getuid?.() === 0;
 
 /** A task folder as the agent lays it out, with its own (empty) cache. */
@@ -76,7 +77,7 @@ describe('PatLifecycle@1 compile cache (loader, black box)', function () {
     assert.equal(first.result, 'Succeeded', `${first.message}\n${first.stderr}`);
     const [name] = cacheFiles(task.cacheDir);
     assert.match(name ?? '(none)', CACHE_NAME);
-    assert.deepEqual(cacheLines(first), ['compile cache: none yet', `compile cache: wrote ${name} (${statSync(join(task.cacheDir, name)).size - 41 - process.versions.v8.length} bytes)`]);
+    assert.deepEqual(cacheLines(first), ['compile cache: none yet', `compile cache: wrote ${name} (${statSync(join(task.cacheDir, name)).size - 41 - NODE.versions.v8.length} bytes)`]);
     if (process.platform !== 'win32') {
       assert.equal(statSync(task.cacheDir).mode & 0o777, 0o700, 'the cache folder is private');
       assert.equal(statSync(join(task.cacheDir, name)).mode & 0o777, 0o600, 'the cache file is private');
@@ -208,7 +209,7 @@ describe('the task loader runs task.js as node runs a main module', function () 
     writeFileSync(task.bundle, source);
     const { spawn } = await import('node:child_process');
     const ids = o.uid !== undefined ? { uid: o.uid, gid: o.uid } : {};
-    const child = spawn(process.execPath, [task.entry], { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
+    const child = spawn(TASK_NODE, [task.entry], { cwd: tmpdir(), env: { PATH: process.env.PATH ?? '', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -260,7 +261,7 @@ describe('the task loader runs task.js as node runs a main module', function () 
     try {
       cpSync(task.dir, moved, { recursive: true });
       const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(process.execPath, [join(moved, 'dist', 'main.js')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', SYSTEM_DEBUG: 'true', FAIL: '1' } });
+      const r = spawnSync(TASK_NODE, [join(moved, 'dist', 'main.js')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', SYSTEM_DEBUG: 'true', FAIL: '1' } });
       assert.equal(r.status, 1);
       assert.match(r.stdout, /^##vso\[task\.debug\]compile cache: none yet$/m);
       const escaped = join(moved, 'dist', 'task.js').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
