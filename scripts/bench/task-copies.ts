@@ -6,38 +6,25 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './unbundled';
+import { copyTaskFolder, taskFolderAt, type TaskFolder } from '../../test/support/task-folder';
+import { TASK_DIR } from '../../test/support/task-json';
 
-const TASK_DIR = join(ROOT, 'tasks', 'PatLifecycleV1');
-
-export interface TaskCopy {
-  dir: string;
-  /** dist/main.js: what task.json executes. */
-  entry: string;
-  cacheDir: string;
+export interface TaskCopy extends TaskFolder {
   clearCache(): void;
   cacheFiles(): string[];
 }
 
-function copyOf(dir: string): TaskCopy {
-  const cacheDir = join(dir, 'dist', '.compile-cache');
+function withCache(folder: TaskFolder): TaskCopy {
   return {
-    dir,
-    entry: join(dir, 'dist', 'main.js'),
-    cacheDir,
-    clearCache: () => rmSync(cacheDir, { recursive: true, force: true }),
-    cacheFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []),
+    ...folder,
+    clearCache: () => rmSync(folder.cacheDir, { recursive: true, force: true }),
+    cacheFiles: () => (existsSync(folder.cacheDir) ? readdirSync(folder.cacheDir) : []),
   };
 }
 
 /** A copy of the built task folder under `into`, without a compile cache. */
 export function copyTask(into: string, name: string): TaskCopy {
-  const dir = join(into, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'dist'), { recursive: true });
-  copyFileSync(join(TASK_DIR, 'task.json'), join(dir, 'task.json'));
-  for (const f of ['main.js', 'task.js']) copyFileSync(join(TASK_DIR, 'dist', f), join(dir, 'dist', f));
-  return copyOf(dir);
+  return withCache(copyTaskFolder(join(into, name)));
 }
 
 /**
@@ -53,5 +40,5 @@ export async function buildFloor(into: string, name: string): Promise<TaskCopy> 
   const spec = { ...entry('task'), name: 'floor', entry: 'scripts/bench/floor-entry.ts' };
   await esbuild.build(esbuildOptions(spec, { outfile: join(dir, 'dist', 'task.js') }));
   copyFileSync(join(TASK_DIR, 'dist', 'main.js'), join(dir, 'dist', 'main.js'));
-  return copyOf(dir);
+  return withCache(taskFolderAt(dir));
 }

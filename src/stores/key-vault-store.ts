@@ -108,8 +108,7 @@ export class KeyVaultStore implements SecretStore {
       this.createCredential = () => createAzureCredential(credential, authorityHost, o.network);
       this.identity = o.identityDescription ?? serviceConnectionIdentity(credential);
       // Hashed: the credential holds the service connection's secret, which has no business in a map key.
-      const key = createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex');
-      if (o.clients) this.shared = { clients: o.clients, key };
+      if (o.clients) this.shared = { clients: o.clients, key: createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex') };
     }
     this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
     this.secretName = o.secretName;

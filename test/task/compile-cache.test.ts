@@ -5,11 +5,11 @@
  * <file>` is printed only when V8 accepted the cache (script.cachedDataRejected === false).
  */
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TASK_NODE, taskNode, type TaskRun } from '../support/run-task';
-import { TASK_DIR } from '../support/task-json';
+import { copyTaskFolder } from '../support/task-folder';
 import { TaskFixture } from './task-fixture';
 
 const NODE = taskNode();
@@ -17,13 +17,7 @@ const CACHE_NAME = new RegExp(`^${NODE.version.replace(/\./g, '\\.')}-${NODE.arc
 const posixRoot = process.platform !== 'win32' && process.getuid?.() === 0;
 
 /** A task folder as the agent lays it out, with its own (empty) cache. */
-function copyTask(): { dir: string; entry: string; bundle: string; cacheDir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'pat-task-folder-'));
-  mkdirSync(join(dir, 'dist'));
-  copyFileSync(join(TASK_DIR, 'task.json'), join(dir, 'task.json'));
-  for (const f of ['main.js', 'task.js']) copyFileSync(join(TASK_DIR, 'dist', f), join(dir, 'dist', f));
-  return { dir, entry: join(dir, 'dist', 'main.js'), bundle: join(dir, 'dist', 'task.js'), cacheDir: join(dir, 'dist', '.compile-cache') };
-}
+const copyTask = () => copyTaskFolder(mkdtempSync(join(tmpdir(), 'pat-task-folder-')));
 
 const cacheLines = (run: TaskRun) => run.debug.filter((d) => d.startsWith('compile cache:'));
 const cacheFiles = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir) : []);
