@@ -33,9 +33,11 @@ export const entry = (name) => {
  * Packages a dependency loads when it loads but uses only on a path this product rarely or never takes. Each is
  * redirected, for that importer only, to a shim that require()s the real package on first use: esbuild then wraps the
  * package in a lazy initialiser nothing runs until then. Other importers (the shim itself) get the real package.
- *   jsonwebtoken  msal-node imports it at the top of its client-assertion module; it signs only certificate assertions
- *   q             task-lib's tool runner imports it; it runs only tools, which the task never does
- * (each shim's comment says more). `entry` is the package's own file in the metafile, for the bundle report.
+ *   jsonwebtoken   msal-node imports it at the top of its client-assertion module; it signs only certificate assertions
+ *   q              task-lib's tool runner imports it; it runs only tools, which the task never does
+ *   child_process  a node built-in task-lib requires as it loads; it too serves only tools (and a Windows rmRF)
+ * (each shim's comment says more). `entry` is the package's own file in the metafile, for the bundle report; a
+ * built-in has none (`builtin: true`): the report checks that no importer of `importer` requires it directly.
  */
 export const ON_DEMAND = [
   {
@@ -50,13 +52,19 @@ export const ON_DEMAND = [
     shim: join(ROOT, TASK_DIR, 'src', 'q-on-demand.ts'),
     entry: 'node_modules/q/q.js',
   },
+  {
+    package: 'child_process',
+    builtin: true,
+    importer: /[\\/]node_modules[\\/]azure-pipelines-task-lib[\\/]/,
+    shim: join(ROOT, TASK_DIR, 'src', 'child-process-on-demand.ts'),
+  },
 ];
 
 export const onDemandPackages = {
   name: 'on-demand-packages',
   setup(build) {
     for (const d of ON_DEMAND) {
-      const filter = new RegExp(`^${d.package}$`);
+      const filter = new RegExp(d.builtin ? `^(node:)?${d.package}$` : `^${d.package}$`);
       build.onResolve({ filter }, (args) => (d.importer.test(args.importer) ? { path: d.shim } : undefined));
     }
   },

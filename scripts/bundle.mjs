@@ -172,10 +172,6 @@ function reportLazyLoading(metafile, entry) {
   return verdicts;
 }
 
-/**
- * jsonwebtoken: who imports it, and how. 'on-demand' when its only importer is src/entra/jsonwebtoken-on-demand.ts
- * through require() (inside sign(), so evaluated on the first certificate assertion only); 'eager' otherwise.
- */
 /** For each package of ON_DEMAND: absent, loaded only through its shim's require() (on-demand), or eager. */
 function reportOnDemand(metafile) {
   const verdicts = {};
@@ -183,14 +179,18 @@ function reportOnDemand(metafile) {
     const shim = relative(root, d.shim).split('\\').join('/');
     const importers = [];
     for (const [file, info] of Object.entries(metafile.inputs)) {
-      for (const imp of info.imports) if (!imp.external && imp.path === d.entry) importers.push({ file, kind: imp.kind });
+      for (const imp of info.imports) {
+        // A built-in stays external: what matters is that the importers it is deferred for never require it themselves.
+        const direct = d.builtin ? imp.external && imp.path.replace(/^node:/, '') === d.package && (file === shim || d.importer.test(`/${file}`)) : !imp.external && imp.path === d.entry;
+        if (direct) importers.push({ file, kind: imp.kind });
+      }
     }
     let verdict;
     if (importers.length === 0) verdict = 'absent';
     else if (importers.every((i) => i.file === shim && i.kind === 'require-call')) verdict = 'on-demand';
     else verdict = 'eager';
     if (verdict === 'eager') console.warn(`  warning: ${d.package} is imported by ${importers.map((i) => `${i.file} (${i.kind})`).join(', ')}; only ${shim} may load it`);
-    else if (verdict === 'on-demand') console.log(`  ${d.package}: bundled, loaded on first use (${shim})`);
+    else if (verdict === 'on-demand') console.log(`  ${d.package}: ${d.builtin ? 'node built-in, required' : 'bundled, loaded'} on first use (${shim})`);
     verdicts[d.package] = verdict;
   }
   return verdicts;

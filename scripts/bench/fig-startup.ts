@@ -20,6 +20,7 @@ import { createWorld, failureOf, ORG, PROJECT, RT_VARIABLE, patToGroup, rtToGrou
 export const COLD_START_MAX_RATIO = 1.5;
 export const ROTATE_MAX_RATIO = 2.5;
 const PLAIN_ROTATE = resolve(__dirname, 'plain-rotate.mjs');
+const HTTPS_FLOOR = resolve(__dirname, 'https-floor.cjs');
 
 export interface StartupResult {
   rows: Row[];
@@ -146,8 +147,8 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
       const floorSays = await loaderSays(floorWarm.entry);
       if (!floorSays.startsWith('used ')) errors.push(`floor: the compile cache is not used (${floorSays})`);
     }
-    const t = { bare: [] as number[], first: [] as number[], later: [] as number[], unbundled: [] as number[], floorFirst: [] as number[], floorLater: [] as number[] };
-    const toConnect = async (key: 'first' | 'later' | 'unbundled', entry: string) => {
+    const t = { bare: [] as number[], first: [] as number[], later: [] as number[], unbundled: [] as number[], floorFirst: [] as number[], floorLater: [] as number[], platform: [] as number[] };
+    const toConnect = async (key: 'first' | 'later' | 'unbundled' | 'platform', entry: string) => {
       const r = await timeToFirstConnection([entry], coldEnv, listener);
       if (r.ms !== undefined) t[key].push(r.ms);
       else errors.push(`${key}: no request (${oneLine(r.stderr || 'exited')})`);
@@ -160,6 +161,7 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
         // Killed at its first connection, a run never writes a cache: the later-runs copy keeps the warm-up's.
         await toConnect('later', later.entry);
         if (o.unbundled) await toConnect('unbundled', o.unbundled.entry);
+        await toConnect('platform', HTTPS_FLOOR);
         if (floorFresh && floorWarm) {
           const ff = await runTimed([floorFresh.entry], { env: coldEnv });
           if (ff.code === 0) t.floorFirst.push(ff.ms);
@@ -194,8 +196,9 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
       const mFF = t.floorFirst.length > 0 ? median(t.floorFirst) : undefined;
       const mFL = t.floorLater.length > 0 ? median(t.floorLater) : undefined;
       const floorText = (m: number | undefined, label: string) => (m !== undefined ? `libraries alone ${label}: ${ms(m)} (${x(m / mBare)} bare)` : `libraries alone: n/a (${errors.find((e) => e.startsWith('floor')) ?? 'failed'})`);
-      const medians = { bare: mBare, firstRun: median(t.first), laterRuns: median(t.later), unbundled: mU, floorFirstRun: mFF, floorLaterRuns: mFL };
-      const details = { loaderSays: { firstRun: firstSays, laterRuns: laterSays }, runs: o.runs, bareMs: t.bare, firstRunMs: t.first, laterRunsMs: t.later, unbundledMs: t.unbundled, floorFirstRunMs: t.floorFirst, floorLaterRunsMs: t.floorLater, medians, phases, errors, laterRunsCache: laterCache, bareIncludes: 'spawn to exit, same env (CA + emulator preload)', measuredAs: 'spawn to the first TCP connection on a stand-in authority host (the token POST); the libraries alone: spawn to exit' };
+      const mP = t.platform.length > 0 ? median(t.platform) : undefined;
+      const medians = { bare: mBare, firstRun: median(t.first), laterRuns: median(t.later), unbundled: mU, floorFirstRun: mFF, floorLaterRuns: mFL, platform: mP };
+      const details = { loaderSays: { firstRun: firstSays, laterRuns: laterSays }, runs: o.runs, bareMs: t.bare, firstRunMs: t.first, laterRunsMs: t.later, unbundledMs: t.unbundled, floorFirstRunMs: t.floorFirst, floorLaterRunsMs: t.floorLater, platformMs: t.platform, medians, phases, errors, laterRunsCache: laterCache, bareIncludes: 'spawn to exit, same env (CA + emulator preload)', measuredAs: 'spawn to the first TCP connection on a stand-in authority host (the token POST); the libraries alone: spawn to exit; platform: node:https alone (scripts/bench/https-floor.cjs) to its first connection' };
 
       const row = (fig: { id: string; figure: string }, samples: number[], reference: string, extraRatio: string): Row => {
         const mine = errors.find((e) => e.startsWith(fig.id === 'coldStart' ? 'first' : 'later'));
@@ -227,7 +230,7 @@ export async function startupFigures(opts: StartupOptions): Promise<StartupResul
               figure: FIGURES.floor.figure,
               measured: `without cache ${ms(mFF)}, with cache ${ms(mFL)} (spawn to exit, median of ${t.floorLater.length}); bare node -e 0 ${ms(mBare)}`,
               target: '- (reference: the floor the task cannot go under)',
-              reference: `task: first run ${ms(median(t.first))}, later runs ${ms(median(t.later))}`,
+              reference: `task: first run ${ms(median(t.first))}, later runs ${ms(median(t.later))}; node's own https client alone, to its first connect: ${mP !== undefined ? `${ms(mP)} (${x(mP / mBare)} bare)` : 'n/a'}`,
               ratio: `${x(mFF / mBare)} / ${x(mFL / mBare)} bare`,
               verdict: 'info',
               details,

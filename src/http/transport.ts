@@ -11,7 +11,6 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { TextDecoder } from 'node:util';
-import * as zlib from 'node:zlib';
 import type { HttpsProxyAgent } from 'https-proxy-agent';
 import type { NetworkConfig, ProxyConfig } from '../config/types';
 import { proxyAuthorizationHeader, proxyFor, proxyUrlWithoutCredentials } from './proxy';
@@ -225,6 +224,8 @@ function decodeContent(body: Buffer, contentEncoding: string | undefined, method
   if (codings.length > MAX_CONTENT_CODINGS) throw new TransportAbort('BadContentEncoding', `${codings.length} content codings`);
   if (codings.some((c) => !['gzip', 'x-gzip', 'deflate', 'br'].includes(c))) return body;
   const limits = { maxOutputLength: MAX_RESPONSE_BYTES };
+  // Loaded here, not at the top: most answers come uncompressed, and node:zlib is about 1 ms of every cold start.
+  const zlib = require('node:zlib') as typeof import('node:zlib');
   let out = body;
   for (const coding of codings) {
     try {

@@ -83,6 +83,12 @@ describe('packaging: the task bundle', function () {
     assert.equal(cliReport()?.onDemand.q, 'absent', 'the CLI has no task-lib');
   });
 
+  it("requires node's child_process only when task-lib first uses it (to run a tool, which the task never does)", () => {
+    // task-lib requires it as it loads; child-process-on-demand.ts stands in for it, so no task-lib file requires it.
+    assert.equal(report.onDemand.child_process, 'on-demand');
+    assert.equal(cliReport()?.onDemand.child_process, 'absent', 'the CLI has no task-lib');
+  });
+
   it('has a loader of node built-ins only, which runs task.js beside it', () => {
     assert.equal(loaderReport()?.builtinsOnly, true);
     const loader = readFileSync(LOADER, 'utf8');

@@ -22,9 +22,12 @@
  */
 import crypto = require('node:crypto');
 import fs = require('node:fs');
-import Module = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
+
+// The CommonJS Module class, as require('node:module') exports it; that module also loads node's ES module loader and
+// source maps (about 0.7 ms of every start) for nothing the loader uses.
+const Module = module.constructor as typeof import('node:module');
 
 const BUNDLE = path.join(__dirname, 'task.js');
 const CACHE_DIR = path.join(__dirname, '.compile-cache');
