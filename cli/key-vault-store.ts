@@ -6,6 +6,7 @@
  * @azure/identity loads on first use, as in the core.
  */
 import type { TokenCredential } from '@azure/identity';
+import { loadAzureSdk } from '../src/azure-sdk/load-azure-sdk';
 import type { NetworkConfig } from '../src/config/types';
 import { PatLifecycleError } from '../src/errors';
 import { identityClientOptions } from '../src/stores/azure-credential';
@@ -30,7 +31,7 @@ const CREDENTIAL_WORDS: Record<KeyVaultCredentialKind, string> = {
 };
 
 export async function createDeveloperCredential(o: Pick<DeveloperKeyVaultStoreOptions, 'credential' | 'authorityHost' | 'network' | 'env'>): Promise<TokenCredential> {
-  const identity = await import('@azure/identity');
+  const { identity } = await loadAzureSdk();
   const common = identityClientOptions(o.authorityHost, o.network);
   switch (o.credential) {
     case 'env': {

@@ -4,8 +4,10 @@
 //
 //   tasks/PatLifecycleV1/src/loader.ts  ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes: a small loader
 //                                                                              that runs task.js with a V8 code cache
-//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/task.js   the task, task-lib and the SDKs in one file
-//   cli/pat-lifecycle.ts                ->  cli/dist/pat-lifecycle.js           package.json "bin"
+//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/task.js   the task, task-lib and msal-node in one file
+//   src/azure-sdk/sdk.ts                ->  tasks/PatLifecycleV1/dist/azure-sdk.js  the Key Vault SDK and @azure/identity,
+//                                                                              which task.js runs when a vault is used
+//   cli/pat-lifecycle.ts                ->  cli/dist/pat-lifecycle.js           package.json "bin" (one file, SDKs included)
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +17,12 @@ export const TASK_DIR = 'tasks/PatLifecycleV1';
 
 /**
  * name: the report and metafile name (dist/bundle-report.<name>.json); loader: built alone, node built-ins only,
- * not minified (it is the code that decides to run a cached file: keep it readable in the VSIX).
+ * not minified (it is the code that decides to run a cached file: keep it readable in the VSIX); azureSdkBeside: its
+ * Azure SDK is the file of the 'azure-sdk' entry, not part of it; shared: packages left to the bundle that loads it.
  */
 export const ENTRIES = [
-  { name: 'task', entry: `${TASK_DIR}/src/main.ts`, outfile: `${TASK_DIR}/dist/task.js` },
+  { name: 'task', entry: `${TASK_DIR}/src/main.ts`, outfile: `${TASK_DIR}/dist/task.js`, azureSdkBeside: true },
+  { name: 'azure-sdk', entry: 'src/azure-sdk/sdk.ts', outfile: `${TASK_DIR}/dist/azure-sdk.js`, shared: ['@azure/msal-node'] },
   { name: 'loader', entry: `${TASK_DIR}/src/loader.ts`, outfile: `${TASK_DIR}/dist/main.js`, loader: true },
   { name: 'cli', entry: 'cli/pat-lifecycle.ts', outfile: 'cli/dist/pat-lifecycle.js', shebang: true },
 ];
@@ -71,6 +75,18 @@ export const onDemandPackages = {
 };
 
 /**
+ * In the task bundle, src/azure-sdk/load-azure-sdk.ts (which would bundle the SDK in) becomes azure-sdk-beside.ts,
+ * which runs dist/azure-sdk.js from beside task.js (see there).
+ */
+const AZURE_SDK_BESIDE = join(ROOT, TASK_DIR, 'src', 'azure-sdk-beside.ts');
+export const azureSdkBeside = {
+  name: 'azure-sdk-beside',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]azure-sdk[\\/]load-azure-sdk$/ }, () => ({ path: AZURE_SDK_BESIDE }));
+  },
+};
+
+/**
  * esbuild options for one entry of ENTRIES.
  *   minify     default true (the loader is never minified)
  *   sourcemap  false | 'external' (local debugging and the benchmark's analysis only; never staged)
@@ -96,7 +112,8 @@ export function esbuildOptions(spec, { minify = true, sourcemap = false, outfile
     // Third-party licence comments stay, at the end of the file.
     legalComments: 'eof',
     sourcemap,
-    plugins: [onDemandPackages],
+    plugins: spec.azureSdkBeside ? [onDemandPackages, azureSdkBeside] : [onDemandPackages],
+    external: spec.shared ?? [],
     banner: shebangBanner(spec),
   };
 }

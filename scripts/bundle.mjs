@@ -82,10 +82,13 @@ async function build(spec) {
   console.log(`${spec.name}: ${spec.entry} -> ${spec.outfile} ${kib(size)} (${result.warnings.length} warning(s); metafile ${relative(root, metaPath)})`);
   const largest = reportLargestPackages(result.metafile, spec.outfile);
   const dualPackages = reportDualPackages(result.metafile);
-  const lazy = spec.name === 'task' ? reportLazyLoading(result.metafile, relative(root, entry).split('\\').join('/')) : {};
+  const lazy = spec.name === 'task' || spec.name === 'cli' ? reportLazyLoading(result.metafile, relative(root, entry).split('\\').join('/')) : {};
   const onDemand = reportOnDemand(result.metafile);
+  const bundledShared = (spec.shared ?? []).filter((pkg) => Object.keys(result.metafile.inputs).some((i) => packageOf(i) === pkg));
+  if (bundledShared.length > 0) console.warn(`  warning: ${bundledShared.join(', ')} bundled, though shared with the bundle that loads this one`);
+  else if (spec.shared) console.log(`  shared with the bundle that loads it, not bundled: ${spec.shared.join(', ')}`);
   // A small summary beside the metafile, for the packaging tests and the benchmark.
-  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy, onDemand };
+  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy, onDemand, bundledShared };
   writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
   return { size, warnings: result.warnings.length };
 }

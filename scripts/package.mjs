@@ -3,7 +3,8 @@
 //
 //   vss-extension.json, overview.md, LICENSE, images/icon.png,
 //   docs/images/run-summary.png (the screenshot overview.md shows; `npm run screenshots` makes it),
-//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js (the loader task.json runs), dist/task.js (the bundle)}
+//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js (the loader task.json runs), dist/task.js (the bundle),
+//   dist/azure-sdk.js (the Key Vault SDK, which task.js runs when a vault is used)}
 //
 // Never the loader's compile cache (tasks/PatLifecycleV1/dist/.compile-cache/, written beside the bundle when the
 // task runs locally): a cache is code V8 runs, made by one machine's Node for itself. Only the files listed here are
@@ -53,6 +54,7 @@ const SHIPPED = [
   `${TASK_DIR}/icon.png`,
   `${TASK_DIR}/dist/main.js`,
   `${TASK_DIR}/dist/task.js`,
+  `${TASK_DIR}/dist/azure-sdk.js`,
 ];
 /** Shipped when the bundler wrote one (legalComments: 'linked'/'external'). */
 const OPTIONAL = [`${TASK_DIR}/dist/task.js.LEGAL.txt`];
@@ -129,7 +131,7 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(readFileSync(join(root, 'vss-extension.json'), 'utf8'));
 
-  for (const built of ['main.js', 'task.js']) {
+  for (const built of ['main.js', 'task.js', 'azure-sdk.js']) {
     if (!existsSync(join(root, TASK_DIR, 'dist', built))) fail(`${TASK_DIR}/dist/${built} is missing: run \`npm run build\` (or \`node scripts/bundle.mjs\`) first`);
   }
   for (const f of SHIPPED) if (!existsSync(join(root, f))) fail(`${f} is missing`);

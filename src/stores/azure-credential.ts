@@ -3,6 +3,7 @@
  * here, inside the function, so a run that never uses Key Vault never loads it.
  */
 import type { TokenCredential } from '@azure/identity';
+import { loadAzureSdk } from '../azure-sdk/load-azure-sdk';
 import type { AzureCredentialConfig, NetworkConfig } from '../config/types';
 import { isMicrosoftAuthorityHost } from '../entra/authority';
 import { PatLifecycleError } from '../errors';
@@ -53,7 +54,7 @@ export function identityClientOptions(authorityHost: string, network: NetworkCon
 }
 
 export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
-  const identity = await import('@azure/identity');
+  const { identity } = await loadAzureSdk();
   const common = identityClientOptions(authorityHost, network);
 
   switch (credential.scheme) {

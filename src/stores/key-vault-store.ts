@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
+import { loadAzureSdk, type AzureSdk } from '../azure-sdk/load-azure-sdk';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
@@ -23,9 +24,8 @@ const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 /** What the service answered to each write: the version it stored, with its value and tags. */
 const answers = new WeakMap<WriteReceipt, { value: string | undefined; tags: Record<string, string> }>();
 
-const loadKeyVaultSdk = () => import('@azure/keyvault-secrets');
-/** Typed from the dynamic import itself, so the type and the loaded module are the same build of the SDK. */
-type SecretClient = InstanceType<Awaited<ReturnType<typeof loadKeyVaultSdk>>['SecretClient']>;
+/** Typed from the loaded module itself, so the type and the code are the same build of the SDK. */
+type SecretClient = InstanceType<AzureSdk['keyVaultSecrets']['SecretClient']>;
 
 /**
  * One run's Key Vault clients, one per vault and identity. Each client pays for the SDK's challenge request and a sign-in
@@ -204,7 +204,8 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private async createClient(): Promise<SecretClient> {
-    const [{ SecretClient }, credential] = await Promise.all([loadKeyVaultSdk(), this.createCredential()]);
+    const [{ keyVaultSecrets }, credential] = await Promise.all([loadAzureSdk(), this.createCredential()]);
+    const { SecretClient } = keyVaultSecrets;
     const ca = trustedCaList(this.network.caPem);
     if (ca && proxyFor(this.network, this.vaultUrl)) {
       // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.

@@ -1,5 +1,6 @@
 // The task bundle (tasks/PatLifecycleV1/dist/task.js) and its loader (dist/main.js, what task.json runs) as
-// scripts/bundle.mjs builds them: one copy of each package, the Key Vault SDKs behind a lazy import, jsonwebtoken
+// scripts/bundle.mjs builds them: one copy of each package, the Key Vault SDKs in a file of their own (dist/azure-sdk.js)
+// that shares task.js's msal-node, jsonwebtoken
 // only behind msal-node's certificate assertion, licences kept, a loader of node built-ins only, and the task starts
 // from a folder without node_modules the way the agent runs it.
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ interface BundleReport {
   dualPackages: string[];
   lazy: Record<string, 'absent' | 'static' | 'require' | 'dynamic-import'>;
   onDemand: Record<string, 'absent' | 'on-demand' | 'eager'>;
+  bundledShared: string[];
 }
 
 const SOURCE_ENTRY = join(TASK_DIR, 'src', 'main.ts');
@@ -35,6 +37,8 @@ function readReport<T extends { entry: string; bytes: number }>(name: string, en
 }
 const taskReport = () => readReport<BundleReport>('task', 'tasks/PatLifecycleV1/src/main.ts', BUNDLE);
 const loaderReport = () => readReport<{ entry: string; bytes: number; builtinsOnly: boolean }>('loader', 'tasks/PatLifecycleV1/src/loader.ts', LOADER);
+const AZURE_SDK = join(TASK_DIR, 'dist', 'azure-sdk.js');
+const azureSdkReport = () => readReport<BundleReport>('azure-sdk', 'src/azure-sdk/sdk.ts', AZURE_SDK);
 const cliReport = () => readReport<BundleReport>('cli', 'cli/pat-lifecycle.ts', join(REPO_ROOT, 'cli', 'dist', 'pat-lifecycle.js'));
 
 describe('packaging: the task bundle', function () {
@@ -45,7 +49,7 @@ describe('packaging: the task bundle', function () {
   before(function () {
     if (!existsSync(SOURCE_ENTRY)) this.skip(); // the product entry does not exist yet
     let current = taskReport();
-    if (!current || !loaderReport() || !cliReport()) {
+    if (!current || !loaderReport() || !cliReport() || !azureSdkReport()) {
       const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
       assert.equal(run.status, 0, `bundle.mjs failed:\n${run.stdout}${run.stderr}`);
       current = taskReport();
@@ -65,10 +69,16 @@ describe('packaging: the task bundle', function () {
     assert.deepEqual(report.dualPackages, []);
   });
 
-  it('loads the Key Vault SDKs only when Key Vault is used', () => {
-    for (const [pkg, how] of Object.entries(report.lazy)) {
-      assert.notEqual(how, 'static', `${pkg} is imported statically: use await import() inside the Key Vault store`);
-    }
+  it('keeps the Key Vault SDKs out of task.js, in azure-sdk.js beside it, which uses task.js\'s msal-node', () => {
+    // Runs without a vault never read them: task.js runs azure-sdk.js on the first use of a vault (azure-sdk-beside.ts).
+    assert.deepEqual(report.lazy, { '@azure/identity': 'absent', '@azure/keyvault-secrets': 'absent' });
+    const sdk = azureSdkReport();
+    assert.ok(sdk, 'bundle.mjs wrote no report for dist/azure-sdk.js');
+    assert.ok(sdk.largest['@azure/identity'] > 0 && sdk.largest['@azure/keyvault-secrets'] > 0, JSON.stringify(sdk.largest));
+    assert.deepEqual(sdk.bundledShared, [], 'msal-node is not bundled twice');
+    assert.deepEqual(sdk.dualPackages, []);
+    // In the CLI (one file), they stay behind a require() inside the function that needs them.
+    assert.deepEqual(cliReport()?.lazy, { '@azure/identity': 'require', '@azure/keyvault-secrets': 'require' });
   });
 
   it('evaluates jsonwebtoken only for a certificate assertion, in the task and in the CLI', () => {
@@ -95,7 +105,7 @@ describe('packaging: the task bundle', function () {
     const required = [...loader.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
     assert.deepEqual(required.filter((r) => !r.startsWith('node:')), []);
     assert.match(loader, /path\.join\(__dirname, "task\.js"\)/);
-    assert.match(loader, /path\.join\(__dirname, "\.compile-cache"\)/);
+    assert.match(loader, /path\.join\(path\.dirname\(file\), "\.compile-cache"\)/);
   });
 
   it('holds no dynamic import() (the loader runs it as a classic script)', () => {
@@ -107,13 +117,14 @@ describe('packaging: the task bundle', function () {
   });
 
   it('starts without node_modules, finds its task.json, and fails cleanly on missing inputs', () => {
-    // The agent's layout: <task>/task.json beside <task>/dist/{main.js,task.js}, run from an unrelated folder.
+    // The agent's layout: <task>/task.json beside <task>/dist/{main.js,task.js,azure-sdk.js}, run from an unrelated folder.
     const dir = mkdtempSync(join(tmpdir(), 'pat-lifecycle-bundle-'));
     try {
       mkdirSync(join(dir, 'task', 'dist'), { recursive: true });
       mkdirSync(join(dir, 'temp'));
       copyFileSync(LOADER, join(dir, 'task', 'dist', 'main.js'));
       copyFileSync(BUNDLE, join(dir, 'task', 'dist', 'task.js'));
+      copyFileSync(AZURE_SDK, join(dir, 'task', 'dist', 'azure-sdk.js'));
       copyFileSync(join(TASK_DIR, 'task.json'), join(dir, 'task', 'task.json'));
       const run = spawnSync(process.execPath, [join(dir, 'task', 'dist', 'main.js')], {
         cwd: dir,

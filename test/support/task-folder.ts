@@ -1,6 +1,6 @@
 /**
  * A copy of the built task folder as the agent lays it out (task.json, dist/main.js the loader, dist/task.js the
- * bundle), each copy with its own compile cache (dist/.compile-cache/). Used by the compile-cache tests and by the
+ * bundle, dist/azure-sdk.js the Key Vault SDK), each copy with its own compile cache (dist/.compile-cache/). Used by the compile-cache tests and by the
  * benchmark's cold-start figures.
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -25,6 +25,6 @@ export function copyTaskFolder(dir: string): TaskFolder {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'dist'), { recursive: true });
   copyFileSync(join(TASK_DIR, 'task.json'), join(dir, 'task.json'));
-  for (const f of ['main.js', 'task.js']) copyFileSync(join(TASK_DIR, 'dist', f), join(dir, 'dist', f));
+  for (const f of ['main.js', 'task.js', 'azure-sdk.js']) copyFileSync(join(TASK_DIR, 'dist', f), join(dir, 'dist', f));
   return taskFolderAt(dir);
 }
