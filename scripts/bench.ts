@@ -262,7 +262,7 @@ function printAnalysis(
     for (const p of b.packages.slice(0, 12)) log(`  ${p.package.padEnd(32)} ${kb(p.raw).padStart(11)} raw ${kb(p.deflated).padStart(10)} zipped  ${p.loading}`);
     log(`  dropping one direct dependency would remove: ${b.dropSavings.map((d) => (d.raw > 0 ? `${d.dependency} ${kb(d.raw)} (~${kb(d.deflated)} zipped)` : `${d.dependency} nothing (also reached through other packages)`)).join('; ')}`);
     log(`  largest own files: ${b.ownFiles.map((f) => `${f.file} ${kb(f.raw)}`).join(', ')}`);
-    log(`  Key Vault SDKs: ${Object.entries(b.lazyVerdicts).map(([k, v]) => `${k} ${v}`).join('; ')}`);
+    log(`  Key Vault SDKs in task.js: ${Object.entries(b.lazyVerdicts).map(([k, v]) => `${k} ${v}`).join('; ')} (they ship in dist/azure-sdk.js, which task.js runs when a vault is used)`);
   } else log('  n/a');
   log('\nWhere cold-start time goes:');
   const ph = a.phases;
