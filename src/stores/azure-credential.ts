@@ -1,6 +1,6 @@
 /**
- * The credential of an Azure Resource Manager service connection, for Key Vault. `@azure/identity` is imported
- * here, inside the function, so a run that never uses Key Vault never loads it.
+ * The credential of an Azure Resource Manager service connection, for Key Vault. `@azure/identity` comes through
+ * loadAzureSdk() inside the function, so a run that never uses Key Vault never loads it.
  */
 import type { TokenCredential } from '@azure/identity';
 import { loadAzureSdk } from '../azure-sdk/load-azure-sdk';
