@@ -1,7 +1,7 @@
 /**
  * A Key Vault secret: each write is a new version with the metadata as tags, verified against the service's answer
  * to the write (that version, its value and tags, as a GET of it would show them one round trip later).
- * The Azure SDKs load on first use (dynamic import), so a run without Key Vault never evaluates them.
+ * The Azure SDKs load on first use (loadAzureSdk), so a run without Key Vault never reads or evaluates them.
  *
  * The task signs in with the vault's service connection; the CLI passes its own `credential` (the developer's
  * sign-in, cli/key-vault-store.ts) and says in `identityDescription` how errors name it.
