@@ -4,9 +4,9 @@
  * of its own like task.js.
  *
  * Why: the Key Vault SDK and @azure/identity are about a third of the task's code. Inside task.js, every run would
- * read them and V8 would scan them on each first run on an agent (each job's first step on a Microsoft-hosted one) and carry
- * them in the compile cache of later runs: about 20 ms of a first run and 5 ms of a later one, for runs that use no
- * vault. The SDK file shares task.js's @azure/msal-node (@azure/identity signs in with it) rather than carry a copy.
+ * read them, V8 would scan them on each first run on an agent (each job's first step on a Microsoft-hosted one) and
+ * the compile cache of later runs would carry them: about 20 ms of a first run and 5 ms of a later one, for runs that
+ * use no vault. The SDK file shares task.js's @azure/msal-node (@azure/identity signs in with it) rather than carry a copy.
  */
 import * as msal from '@azure/msal-node';
 import path = require('node:path');
