@@ -17,19 +17,13 @@ describe('PatLifecycle@1 contract coverage (black box)', function () {
     await f.close();
   });
 
-  const connectionData = () => f.keyVaultConnectionData();
 
   /** A confidential app as a service principal secret connection, and a vault it may write. */
   const spConnection = (vaultName: string) => {
     const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
     f.extraSecrets.push(sp.secret!);
     const vault = f.emu.control.keyVault.addVault({ name: vaultName, access: { [sp.objectId]: 'officer' } });
-    const endpoint = {
-      url: 'https://management.azure.com/',
-      scheme: 'ServicePrincipal',
-      parameters: { serviceprincipalid: sp.clientId, tenantid: f.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret! },
-      data: connectionData(),
-    };
+    const endpoint = f.servicePrincipalEndpoint(sp);
     return { sp, vault, endpoint };
   };
 

@@ -36,16 +36,7 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
         refreshTokenStore: 'keyVault',
         refreshTokenSecretName: 'PatLifecycle-RefreshToken',
       },
-      {
-        endpoints: {
-          'arm-connection-id': {
-            url: 'https://management.azure.com/',
-            scheme: 'ServicePrincipal',
-            parameters: { serviceprincipalid: sp.clientId, tenantid: f.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret! },
-            data: connectionData(),
-          },
-        },
-      },
+      { endpoints: { 'arm-connection-id': f.servicePrincipalEndpoint(sp) } },
     );
     assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
     f.assertNoSecrets(run);
@@ -92,14 +83,7 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
           { action: 'create', displayName: name, scopes: 'vso.code', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: name },
           {
             entry: task.entry,
-            endpoints: {
-              arm: {
-                url: 'https://management.azure.com/',
-                scheme: 'ServicePrincipal',
-                parameters: { serviceprincipalid: sp.clientId, tenantid: f.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: sp.secret! },
-                data: connectionData(),
-              },
-            },
+            endpoints: { arm: f.servicePrincipalEndpoint(sp) },
           },
         );
       const cacheLines = (run: Awaited<ReturnType<typeof create>>) => run.debug.filter((d) => d.startsWith('compile cache:'));

@@ -94,6 +94,16 @@ export class TaskFixture {
     return { activeDirectoryAuthority: `${this.emu.urls.authorityHost}/`, AzureKeyVaultDnsSuffix: this.emu.urls.vaultDnsSuffix, environment: 'AzureCloud' };
   }
 
+  /** An Azure Resource Manager service connection signing in as this app with its client secret. */
+  servicePrincipalEndpoint(app: { clientId: string; secret?: string }) {
+    return {
+      url: 'https://management.azure.com/',
+      scheme: 'ServicePrincipal',
+      parameters: { serviceprincipalid: app.clientId, tenantid: this.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: app.secret! },
+      data: this.keyVaultConnectionData(),
+    };
+  }
+
   /** A variable group in the project that the signed-in user administers. */
   addGroup(name: string, variables: Record<string, string | { value: string; isSecret?: boolean }> = {}): number {
     return this.emu.control.variableGroups.add(ORG, PROJECT, { name, variables: { Unrelated: 'keep me', ...variables }, administrators: [this.user.userId] });
