@@ -9,11 +9,13 @@ import type { HttpClient, HttpClientOptions } from './http/http-client';
 import type { NetworkConfig } from './config/types';
 import type { SecretStore } from './stores/secret-store';
 import type { EntraSession, RedeemOptions } from './entra/redeem-refresh-token';
-import type { PatApi, PatOutcome } from './operations/types';
+import type { OperationContext, PatApi, PatOutcome } from './operations/types';
 import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
-import { openSecretStore, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
+import { openSecretStore, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
+import { RecordFinder } from './stores/record-finder';
+import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { VaultClients } from './stores/key-vault-store';
 import { now as clockNow } from './clock';
@@ -41,6 +43,8 @@ export interface RunDeps {
   redeemRefreshToken?: (options: RedeemOptions) => Promise<EntraSession>;
   createPatApi?: (options: { http: HttpClient; vsspsUrl: string; organization: string; accessToken: string; registerSecret: (value: string) => void }) => PatApi;
   openSecretStore?: (destination: StoreDestination, options: OpenStoreDeps) => Promise<SecretStore>;
+  /** Where else a PAT is recorded (operations/types.ts findHolders); default: the variable groups of the run's projects. */
+  findHolders?: OperationContext['findHolders'];
 }
 
 export async function run(config: Config, host: Host, deps: RunDeps = {}): Promise<RunResult> {
@@ -99,9 +103,16 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       accessToken: session.accessToken,
       registerSecret: (v) => host.setSecret(v),
     });
+    const finder = new RecordFinder(
+      [config.destinations, config.refreshTokenStore]
+        .flat()
+        .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, storeOptions('pat')), project: d.group.project }] : [])),
+    );
     const result = await executeOperation({
       config,
       pats,
+      runId: randomUUID().slice(0, 8),
+      findHolders: deps.findHolders ?? ((id, own) => finder.holdersOf(id, own)),
       openStore: (d) => openStore(d, storeOptions('pat')),
       log: {
         info: (m) => host.info(m),

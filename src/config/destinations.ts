@@ -2,7 +2,7 @@
  * Where the new PAT goes and where the rolled refresh token goes, and the checks that keep the two apart:
  * a PAT written over the refresh token would end the sign-in chain for good.
  */
-import type { KeyVaultRef, RefreshTokenStoreConfig, SecretDestination, VariableGroupRef } from './types';
+import type { KeyVaultRef, RefreshTokenStoreConfig, StoreTarget, VariableGroupRef } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { choice, expanded, keyVaultSecretName, required, text, variableName } from './fields';
@@ -61,31 +61,66 @@ export interface PatNames {
   bulk: boolean;
 }
 
-export function parsePatDestination(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames): SecretDestination | undefined {
-  const target = choice(p, 'target', text(raw.input('target')), TARGETS, 'variableGroup');
-  const why = `when target is '${target}'`;
-  if (target === 'outputOnly') {
+/**
+ * `target` names one kind or several (comma- or newline-separated): each gets the same new PAT. `outputOnly` stands
+ * alone: it means no destination at all besides the secret output variable.
+ */
+export function parsePatDestinations(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames): StoreTarget[] | undefined {
+  const kinds = parseTargetKinds(p, text(raw.input('target')));
+  if (!kinds) return undefined;
+  if (kinds.length === 1 && kinds[0] === 'outputOnly') {
     if (names.bulk) {
       return p.add('target', "is 'outputOnly', but several PATs are selected and the output variable token holds one value", "store them in a variable group or Key Vault with '{name}' in variableName or secretName");
     }
-    return { kind: 'outputOnly' };
+    return [];
   }
-  if (target === 'variableGroup') {
-    const group = shared.variableGroup('variableGroup', why);
-    const name = variableName(p, 'variableName', required(p, 'variableName', expanded(p, 'variableName', text(raw.input('variableName'))), why, 'give the variable that receives the PAT, e.g. FeedPat'));
-    const auth = shared.variableGroupAuth();
-    if (name !== undefined) checkTemplate(p, 'variableName', name, names, (n) => variableNameFor(name, n));
-    if (!group || name === undefined || !auth) return undefined;
-    return { kind: 'variableGroup', group, variableName: name, auth };
+  const out: StoreTarget[] = [];
+  let complete = true;
+  for (const kind of kinds) {
+    const dest = kind === 'variableGroup' ? parseVariableGroupTarget(p, raw, shared, names, kinds) : parseKeyVaultTarget(p, raw, shared, names, kinds);
+    if (dest) out.push(dest);
+    else complete = false;
   }
-  if (target === 'keyVault') {
-    const vault = shared.keyVault(why);
-    const name = keyVaultSecretName(p, 'secretName', required(p, 'secretName', expanded(p, 'secretName', text(raw.input('secretName'))), why, 'give the Key Vault secret that receives the PAT, e.g. FeedPat'));
-    if (name !== undefined) checkTemplate(p, 'secretName', name, names, (n) => secretNameFor(name, n));
-    if (!vault || name === undefined) return undefined;
-    return { kind: 'keyVault', vault, secretName: name };
+  return complete ? out : undefined;
+}
+
+function parseTargetKinds(p: Problems, value: string | undefined): Array<(typeof TARGETS)[number]> | undefined {
+  const list = (value ?? 'variableGroup').split(/[,;\n]/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const hint = `give one of ${TARGETS.join(', ')}, or several of variableGroup and keyVault separated by commas`;
+  const kinds: Array<(typeof TARGETS)[number]> = [];
+  for (const item of list.length > 0 ? list : ['variableGroup']) {
+    const kind = TARGETS.find((t) => t.toLowerCase() === item.toLowerCase());
+    if (!kind) return p.add('target', `'${item}' is not a destination kind`, hint);
+    if (kinds.includes(kind)) return p.add('target', `names '${kind}' twice`, 'name each kind once; one step writes one variable group variable and one Key Vault secret at most');
+    kinds.push(kind);
   }
-  return undefined;
+  if (kinds.includes('outputOnly') && kinds.length > 1) {
+    return p.add('target', "lists 'outputOnly' with other kinds", "leave outputOnly out: the secret output variable token is set whatever the target");
+  }
+  return kinds;
+}
+
+function parseVariableGroupTarget(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames, kinds: readonly string[]): StoreTarget | undefined {
+  const why = whenTarget(kinds, 'variableGroup');
+  const group = shared.variableGroup('variableGroup', why);
+  const name = variableName(p, 'variableName', required(p, 'variableName', expanded(p, 'variableName', text(raw.input('variableName'))), why, 'give the variable that receives the PAT, e.g. FeedPat'));
+  const auth = shared.variableGroupAuth();
+  if (name !== undefined) checkTemplate(p, 'variableName', name, names, (n) => variableNameFor(name, n));
+  if (!group || name === undefined || !auth) return undefined;
+  return { kind: 'variableGroup', group, variableName: name, auth };
+}
+
+function parseKeyVaultTarget(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames, kinds: readonly string[]): StoreTarget | undefined {
+  const why = whenTarget(kinds, 'keyVault');
+  const vault = shared.keyVault(why);
+  const name = keyVaultSecretName(p, 'secretName', required(p, 'secretName', expanded(p, 'secretName', text(raw.input('secretName'))), why, 'give the Key Vault secret that receives the PAT, e.g. FeedPat'));
+  if (name !== undefined) checkTemplate(p, 'secretName', name, names, (n) => secretNameFor(name, n));
+  if (!vault || name === undefined) return undefined;
+  return { kind: 'keyVault', vault, secretName: name };
+}
+
+function whenTarget(kinds: readonly string[], kind: string): string {
+  return kinds.length === 1 ? `when target is '${kind}'` : `when target includes '${kind}'`;
 }
 
 /** Several PATs into one store need `{name}`, and their names must not collapse onto one variable or secret. */
@@ -94,15 +129,25 @@ function checkTemplate(p: Problems, input: string, template: string, names: PatN
     if (names.bulk) p.add(input, `'${template}' would receive every selected PAT, one overwriting the other`, `put {name} in it (e.g. ${input === 'secretName' ? 'Pat-{name}' : 'Pat.{name}'}); it becomes each PAT's display name`);
     return;
   }
+  for (const problem of templateProblems(input as 'variableName' | 'secretName', names.displayNames, expand)) p.add(input, problem.message, problem.hint);
+}
+
+/**
+ * What goes wrong when names expand `{name}`: two PATs onto one variable or secret, or a name the store refuses. Run
+ * again at run time over the names a displayNamePattern matched (operations/execute.ts).
+ */
+export function templateProblems(input: 'variableName' | 'secretName', displayNames: readonly string[], expand: (displayName: string) => string): Array<{ message: string; hint: string }> {
+  const problems: Array<{ message: string; hint: string }> = [];
   const seen = new Map<string, string>();
-  for (const displayName of names.displayNames) {
+  for (const displayName of displayNames) {
     const expanded = expand(displayName);
     const other = seen.get(expanded.toLowerCase());
-    if (other !== undefined) p.add(input, `the PATs '${other}' and '${displayName}' would both be written to '${expanded}'`, 'rename one of the PATs, or store them separately');
+    if (other !== undefined) problems.push({ message: `the PATs '${other}' and '${displayName}' would both be written to '${expanded}'`, hint: 'rename one of the PATs, or store them separately' });
     seen.set(expanded.toLowerCase(), displayName);
     const valid = input === 'secretName' ? /^[0-9a-zA-Z-]{1,127}$/ : /^[A-Za-z0-9._-]{1,256}$/;
-    if (!valid.test(expanded)) p.add(input, `'${expanded}' (for PAT '${displayName}') is not a valid name`, 'shorten the template or the display name');
+    if (!valid.test(expanded)) problems.push({ message: `'${expanded}' (for PAT '${displayName}') is not a valid name`, hint: 'shorten the template or the display name' });
   }
+  return problems;
 }
 
 export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: DestinationInputs): RefreshTokenStoreConfig | undefined {
@@ -136,27 +181,38 @@ export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: Dest
 }
 
 /** Refuses a PAT destination that is, or whose companions are, the refresh token's variable or secret. */
-export function checkNoCollision(p: Problems, pat: SecretDestination, rt: RefreshTokenStoreConfig, displayNames: string[]): void {
+export function checkNoCollision(p: Problems, pat: StoreTarget, rt: RefreshTokenStoreConfig, displayNames: readonly string[]): void {
+  for (const c of refreshTokenCollisions(pat, rt, displayNames)) p.add(c.input, c.message, c.hint);
+}
+
+/** Also run at run time over the names a displayNamePattern matched: a PAT must never land on the refresh token. */
+export function refreshTokenCollisions(pat: StoreTarget, rt: RefreshTokenStoreConfig, displayNames: readonly string[]): Array<{ input: string; message: string; hint: string }> {
+  const out: Array<{ input: string; message: string; hint: string }> = [];
   if (pat.kind === 'variableGroup' && rt.kind === 'variableGroup') {
-    if (!sameGroup(pat.group, rt.group)) return;
+    if (!sameGroup(pat.group, rt.group)) return out;
     const rtNames = companions(rt.variableName, REFRESH_TOKEN_METADATA_KEYS);
     const candidates = hasNamePlaceholder(pat.variableName) ? displayNames.map((n) => variableNameFor(pat.variableName, n)) : [pat.variableName];
     for (const name of candidates) {
       const clash = companions(name, PAT_METADATA_KEYS).find((n) => rtNames.includes(n));
       if (clash !== undefined) {
-        p.add('variableName', `'${name}' in the same variable group would overwrite the refresh token's variable '${rt.variableName}' (or its companion '${clash}')`, 'give the PAT its own variable name; the refresh token must stay where the refreshToken input reads it');
+        out.push({
+          input: 'variableName',
+          message: `'${name}' in the same variable group would overwrite the refresh token's variable '${rt.variableName}' (or its companion '${clash}')`,
+          hint: 'give the PAT its own variable name; the refresh token must stay where the refreshToken input reads it',
+        });
       }
     }
   }
   if (pat.kind === 'keyVault' && rt.kind === 'keyVault') {
-    if (pat.vault.vaultUrl !== rt.vault.vaultUrl) return;
+    if (pat.vault.vaultUrl !== rt.vault.vaultUrl) return out;
     const candidates = hasNamePlaceholder(pat.secretName) ? displayNames.map((n) => secretNameFor(pat.secretName, n)) : [pat.secretName];
     for (const name of candidates) {
       if (name.toLowerCase() === rt.secretName.toLowerCase()) {
-        p.add('secretName', `'${name}' is the secret that holds the refresh token`, 'give the PAT its own secret name; the refresh token must stay where the refreshToken input reads it');
+        out.push({ input: 'secretName', message: `'${name}' is the secret that holds the refresh token`, hint: 'give the PAT its own secret name; the refresh token must stay where the refreshToken input reads it' });
       }
     }
   }
+  return out;
 }
 
 function sameGroup(a: VariableGroupRef, b: VariableGroupRef): boolean {

@@ -2,7 +2,7 @@
  * Bulk runs send each PAT to its own variable or secret: `{name}` in variableName/secretName stands for the PAT's
  * display name, made safe for that store's naming rules.
  */
-import type { SecretDestination } from './types';
+import type { StoreTarget } from './types';
 
 export const NAME_PLACEHOLDER = '{name}';
 
@@ -21,32 +21,16 @@ export function secretNameFor(template: string, displayName: string): string {
 }
 
 /** The destination of one PAT, with `{name}` filled in. */
-export function destinationFor(dest: SecretDestination, displayName: string): SecretDestination {
+export function destinationFor(dest: StoreTarget, displayName: string): StoreTarget {
   switch (dest.kind) {
     case 'variableGroup':
       return { ...dest, variableName: variableNameFor(dest.variableName, displayName) };
     case 'keyVault':
       return { ...dest, secretName: secretNameFor(dest.secretName, displayName) };
-    case 'outputOnly':
-      return dest;
   }
 }
 
-/** The variable or secret name a destination writes, for collision checks and messages. */
-export function destinationKey(dest: SecretDestination): string | undefined {
-  switch (dest.kind) {
-    case 'variableGroup':
-      return `vg:${dest.group.id ?? dest.group.name ?? ''}:${dest.variableName}`.toLowerCase();
-    case 'keyVault':
-      return `kv:${dest.vault.vaultUrl}:${dest.secretName}`.toLowerCase();
-    case 'outputOnly':
-      return undefined;
-  }
-}
-
-/** Whether each PAT gets its own variable or secret (so the store cannot be opened before the PAT's name is known). */
-export function destinationUsesName(dest: SecretDestination): boolean {
-  if (dest.kind === 'variableGroup') return hasNamePlaceholder(dest.variableName);
-  if (dest.kind === 'keyVault') return hasNamePlaceholder(dest.secretName);
-  return false;
+/** Whether each PAT gets its own variable or secret (so the stores cannot be opened before the PAT's name is known). */
+export function destinationUsesName(dests: readonly StoreTarget[]): boolean {
+  return dests.some((d) => hasNamePlaceholder(d.kind === 'variableGroup' ? d.variableName : d.secretName));
 }

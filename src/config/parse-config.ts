@@ -10,7 +10,7 @@ import { parseOrganization, parseServiceUrls } from './organization';
 import { parseEntraClient } from './entra-client';
 import { parseNetwork } from './network';
 import { parseSelector } from './selector';
-import { checkNoCollision, DestinationInputs, parsePatDestination, parseRefreshTokenStore } from './destinations';
+import { checkNoCollision, DestinationInputs, parsePatDestinations, parseRefreshTokenStore } from './destinations';
 import { FULL_ACCESS_SCOPE, hasFullAccess, normalizeScopes } from './scopes';
 import { now as clockNow } from '../clock';
 
@@ -49,9 +49,10 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   const shared = new DestinationInputs(p, raw, job);
   const stores = action === 'create' || action === 'rotate';
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
-  const destination = stores ? parsePatDestination(p, raw, shared, names) : { kind: 'outputOnly' as const };
+  const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
   const refreshTokenStore = parseRefreshTokenStore(p, raw, shared);
-  if (destination && refreshTokenStore) checkNoCollision(p, destination, refreshTokenStore, selector.displayNames);
+  if (destinations && refreshTokenStore) for (const d of destinations) checkNoCollision(p, d, refreshTokenStore, selector.displayNames);
+  const revokeUntracked = boolean(p, 'revokeUntracked', text(raw.input('revokeUntracked')), false);
 
   p.throwIfAny();
   // Every field below was checked: Problems throws when any of them is missing.
@@ -69,7 +70,8 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     rotateWhenExpiresWithinDays: rotateWhenExpiresWithinDays!,
     revokeOld,
     allowFullAccess,
-    destination: destination!,
+    revokeUntracked,
+    destinations: destinations!,
     dryRun,
     concurrency: concurrency!,
     network,

@@ -8,7 +8,7 @@ export function secretsOf(config: Config): string[] {
     config.entra.clientCertificate?.privateKeyPem,
     config.systemAccessToken,
     config.network.proxy?.password,
-    ...vaultSecrets(config.destination.kind === 'keyVault' ? config.destination.vault : undefined),
+    ...config.destinations.flatMap((d) => vaultSecrets(d.kind === 'keyVault' ? d.vault : undefined)),
     ...vaultSecrets(config.refreshTokenStore.kind === 'keyVault' ? config.refreshTokenStore.vault : undefined),
   ];
   return [...new Set(out.filter((s): s is string => typeof s === 'string' && s.length > 0))];

@@ -56,6 +56,9 @@ export type SecretDestination =
   | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string }
   | { kind: 'outputOnly' };
 
+/** A destination that keeps the value between runs, with its ownership record. */
+export type StoreTarget = Exclude<SecretDestination, { kind: 'outputOnly' }>;
+
 /** Where the refresh token Entra rolled is written back. */
 export type RefreshTokenStoreConfig =
   | { kind: 'none' }
@@ -107,8 +110,14 @@ export interface Config {
   lifetimeDays: number;
   rotateWhenExpiresWithinDays: number;
   revokeOld: boolean;
+  /**
+   * Also revoke, once the new PAT is stored, an old PAT that no destination recorded (the PAT rotated to outputOnly, or
+   * one a destination was filled instead of). Off: the task never revokes what it cannot prove it made or stored.
+   */
+  revokeUntracked: boolean;
   allowFullAccess: boolean;
-  destination: SecretDestination;
+  /** Where each new PAT goes besides the token output; empty for outputOnly. One of each kind at most. */
+  destinations: StoreTarget[];
   dryRun: boolean;
   concurrency: number;
   network: NetworkConfig;

@@ -84,6 +84,26 @@ export class VariableGroupClient {
     return found;
   }
 
+  /** Every group of the project the identity can see (secrets masked), for finding records of a PAT elsewhere. */
+  async listAll(project: string): Promise<VariableGroup[]> {
+    const ctx = this.ctx('list variable groups', project, '*');
+    const found: VariableGroup[] = [];
+    let continuationToken: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const query = `api-version=${VARIABLE_GROUP_API_VERSION}${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`;
+      const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?${query}`, operation: ctx.operation });
+      if (res.status === 404) this.throwIfProjectMissing(res, project);
+      if (res.status !== 200) throw devOpsResponseError(res, ctx);
+      const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
+      const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
+      if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
+      for (const item of items) found.push(checkGroup(item, res, ctx));
+      continuationToken = res.headers['x-ms-continuationtoken'] || undefined;
+      if (!continuationToken) break;
+    }
+    return found;
+  }
+
   /**
    * Replaces the group's variables. The org-level PUT (7.1) needs every project the group is shared with, taken from
    * the GET; when the GET had none, the project-level PUT of 5.0 (which needs none) is used with `project`.

@@ -1,19 +1,83 @@
-/** The store one PAT is written to (undefined for outputOnly), and what it says is stored there now. */
-import type { SecretStore } from '../stores/secret-store';
+/**
+ * The destinations of one PAT (none for outputOnly) and their ownership records: opening them, settling what an
+ * earlier run of ours left in them, and announcing this run's own intent before it creates a PAT.
+ */
+import type { PatToken } from '../devops/types';
 import { destinationFor } from '../config/name-template';
-import type { OperationRun } from './types';
+import { asPatLifecycleError, PatLifecycleError } from '../errors';
+import { REMOVE } from '../stores/secret-store';
+import { busyError, destinationOf, formatIntent, INTENT_STALE_MS, matchesIntent, sameId, type Destination } from './ownership';
+import { describePat, type OperationRun, type PatOutcome } from './types';
 
-export interface OpenedDestination {
-  store?: SecretStore;
-  /** The authorization ID the store's metadata names, if any. */
-  storedId?: string;
+export async function openDestinations(run: OperationRun, displayName: string): Promise<Destination[]> {
+  return Promise.all(
+    run.config.destinations.map(async (d) => {
+      const store = await run.openStore(destinationFor(d, displayName));
+      return destinationOf(store, await store.read({ recent: true }));
+    }),
+  );
 }
 
-export async function openDestination(run: OperationRun, displayName: string): Promise<OpenedDestination> {
-  const destination = destinationFor(run.config.destination, displayName);
-  if (destination.kind === 'outputOnly') return {};
-  const store = await run.openStore(destination);
-  const info = await store.read({ recent: true });
-  const storedId = info.exists ? info.metadata.authorizationId || undefined : undefined;
-  return { store, ...(storedId ? { storedId } : {}) };
+/**
+ * Rule (b): an intent older than INTENT_STALE_MS whose run never stored its PAT. The PATs it made that no destination
+ * of the step holds have lost values: they are revoked (unless dry run), then the intent is removed. A younger intent
+ * belongs to a run that may still be working: this run stops here, having changed nothing.
+ * Returns the PATs revoked, so the caller no longer counts them as active.
+ */
+export async function settleIntents(run: OperationRun, dests: Destination[], name: string, active: readonly PatToken[], out: PatOutcome): Promise<Set<string>> {
+  const revoked = new Set<string>();
+  const now = run.now();
+  for (const d of dests) {
+    if (!d.pending) continue;
+    if (d.intent && now.getTime() - d.intent.at.getTime() < INTENT_STALE_MS) throw busyError(d, now);
+    const intent = d.intent;
+    const orphans = intent ? active.filter((t) => matchesIntent(intent, t, name) && !dests.some((x) => sameId(x.held, t.authorizationId))) : [];
+    for (const pat of orphans) {
+      if (revoked.has(pat.authorizationId.toLowerCase())) continue;
+      const why = `created by a run of this task at ${intent!.at.toISOString()} that stopped before storing it in ${d.store.label()}; its value is lost`;
+      if (run.config.dryRun) {
+        out.plan.push(`revoke PAT ${describePat(pat)}: ${why}`);
+        continue;
+      }
+      try {
+        await run.pats.revoke(pat.authorizationId);
+      } catch (err) {
+        // Keep the intent: it is the only proof, and the next run needs it to try again.
+        throw new PatLifecycleError('service', asPatLifecycleError(err).code, `PAT ${describePat(pat)} (${why}) could not be revoked: ${asPatLifecycleError(err).message}. Nothing else was changed.`, {
+          hint: 'Run again; or revoke it under User settings > Personal access tokens.',
+          cause: err,
+        });
+      }
+      revoked.add(pat.authorizationId.toLowerCase());
+      out.warnings.push(`Revoked PAT ${describePat(pat)}: ${why}.`);
+    }
+    if (!run.config.dryRun) {
+      await d.store.mark({ pending: REMOVE }, { storedId: d.held ?? '', pending: d.pending });
+      d.pending = '';
+      delete d.intent;
+    }
+  }
+  return revoked;
+}
+
+/** This run's intent, in every destination, before it creates the PAT: what lets a later run clean up after a crash. */
+export async function announceIntent(run: OperationRun, dests: Destination[], validTo: string): Promise<string> {
+  const intent = formatIntent(run.now(), validTo, run.runId);
+  for (const d of dests) {
+    await d.store.mark({ pending: intent }, { storedId: d.held ?? '', pending: d.pending });
+    d.pending = intent;
+  }
+  return intent;
+}
+
+/** After a rollback: the intent goes, so no later run looks for a PAT that was revoked already. Best effort. */
+export async function withdrawIntent(run: OperationRun, dests: Destination[], intent: string): Promise<void> {
+  for (const d of dests) {
+    try {
+      await d.store.mark({ pending: REMOVE }, { storedId: d.held ?? '', pending: intent });
+      d.pending = '';
+    } catch (err) {
+      run.log.debug(`The intent in ${d.store.describe()} could not be removed (${asPatLifecycleError(err).code}); the next run removes it.`);
+    }
+  }
 }

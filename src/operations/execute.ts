@@ -1,6 +1,8 @@
 /** Runs the configured action over every selected PAT and reports each one's outcome as it finishes. */
 import { patternToRegExp } from '../config/selector';
-import { PatLifecycleError } from '../errors';
+import { InputError, InputErrors, PatLifecycleError } from '../errors';
+import { refreshTokenCollisions, templateProblems } from '../config/destinations';
+import { hasNamePlaceholder, secretNameFor, variableNameFor } from '../config/name-template';
 import { forEachPat } from './bulk';
 import { createOne } from './create';
 import { listPats } from './list';
@@ -64,9 +66,31 @@ async function targetsOf(run: OperationRun): Promise<Target[]> {
       });
     }
     run.log.info(`'${selector.displayNamePattern}' matches ${names.length} PAT name(s): ${names.join(', ')}`);
+    checkExpandedNames(run, names);
     return names.map((displayName) => ({ displayName }));
   }
   return selector.displayNames.map((displayName) => ({ displayName }));
+}
+
+/**
+ * The names a pattern matched get the checks that names given in the inputs got before the run: no two PATs onto one
+ * variable or secret, valid names, and never the refresh token's place. All before the first change.
+ */
+function checkExpandedNames(run: OperationRun, names: readonly string[]): void {
+  const { config } = run;
+  if (config.action !== 'create' && config.action !== 'rotate') return;
+  const problems: Array<{ input: string; message: string; hint: string }> = [];
+  for (const dest of config.destinations) {
+    if (dest.kind === 'variableGroup' && hasNamePlaceholder(dest.variableName)) {
+      problems.push(...templateProblems('variableName', names, (n) => variableNameFor(dest.variableName, n)).map((x) => ({ input: 'variableName', ...x })));
+    }
+    if (dest.kind === 'keyVault' && hasNamePlaceholder(dest.secretName)) {
+      problems.push(...templateProblems('secretName', names, (n) => secretNameFor(dest.secretName, n)).map((x) => ({ input: 'secretName', ...x })));
+    }
+    problems.push(...refreshTokenCollisions(dest, config.refreshTokenStore, names));
+  }
+  if (problems.length === 0) return;
+  throw new InputErrors(problems.map((x) => new InputError(x.input, `${x.message} (names matched by displayNamePattern '${config.selector.displayNamePattern}'); nothing was changed`, x.hint)));
 }
 
 function logOutcome(run: OperationRun, o: PatOutcome): void {

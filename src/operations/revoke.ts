@@ -1,5 +1,5 @@
 /** revoke: by authorization ID or exact name. A PAT that is already gone is what the user wanted: success, with a note. */
-import { select } from './select';
+import { selectActive } from './select';
 import { day } from './pat-facts';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
@@ -14,8 +14,7 @@ export function revokeOne(run: OperationRun, target: RevokeTarget): Promise<PatO
 
 async function revoke(run: OperationRun, target: RevokeTarget, out: PatOutcome): Promise<PatOutcome> {
   const active = await run.directory.active();
-  const id = target.authorizationId?.toLowerCase();
-  const pat = id ? active.find((t) => t.authorizationId.toLowerCase() === id) : select(active, { ...target, takeNewest: run.config.selector.takeNewest }, undefined).current;
+  const pat = selectActive(active, { ...target, takeNewest: run.config.selector.takeNewest });
   if (pat) out.name = pat.displayName;
   const authorizationId = pat?.authorizationId ?? target.authorizationId;
   if (!authorizationId) return alreadyGone(out, `no active PAT is named '${target.displayName}'`);

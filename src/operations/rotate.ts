@@ -1,22 +1,25 @@
 /**
- * Rotation, the rules of design.md in order:
- *  1 select the PAT (authorizationId, or the exact name among active PATs; several -> error unless takeNewest)
- *  7 the store names the PAT in use: leftovers of an interrupted run are revoked (never the stored one)
- *  2 skip while it is valid for longer than rotateWhenExpiresWithinDays (0 = always rotate)
+ * Rotation, the rules of docs/design.md in order:
+ *  b settle what an earlier run of ours left: a PAT its intent proves it made and never stored is revoked
+ *  1 which PAT: the one the destinations record; else (adoption) the one active PAT of the name, or authorizationId
+ *  2 skip while it is valid for longer than rotateWhenExpiresWithinDays and every destination holds it; a destination
+ *    with a value but no record adopts it (the record is written, the value is untouched)
  *  3 create a new PAT with the old name and scopes, allOrgs false, validTo now + lifetimeDays; warn when shortened
- *  4 write it to the store (if it still names the PAT this run started from) and check what the service stored
- *  6 on failure in 3-4: revoke the new PAT (unless the store holds it), leave the old one, fail with the cause
- *  5 revoke the old PAT unless revokeOld is false; a failure there is an issue, not a failure
+ *  4 write it to every destination (while each still names what it named) and check what each service stored
+ *  6 on failure in 3-4: put back what can be put back, revoke the new PAT unless a destination holds it
+ *  5 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one
+ * Same-name PATs that no record proves ours are never revoked (unless revokeUntracked), only named in a warning.
  */
 import { PatLifecycleError } from '../errors';
 import { hasFullAccess, splitScopeString } from '../config/scopes';
 import { destinationUsesName } from '../config/name-template';
 import type { PatToken } from '../devops/types';
+import { REMOVE } from '../stores/secret-store';
 import { createPat, newPatRequest } from './create-pat';
-import { openDestination } from './destination';
-import { day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
-import { cleanUpLeftovers, revokeOld } from './revoke-pats';
-import { select } from './select';
+import { announceIntent, openDestinations, settleIntents } from './destination';
+import { ambiguousName, sameId, unrecorded, type Destination } from './ownership';
+import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
+import { revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
@@ -31,26 +34,61 @@ export function rotateOne(run: OperationRun, target: RotateTarget): Promise<PatO
 
 async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
-  const active = await run.directory.active();
-  const named = target.displayName ?? active.find((t) => t.authorizationId.toLowerCase() === target.authorizationId?.toLowerCase())?.displayName;
-  const { store, storedId } = named !== undefined || !destinationUsesName(config.destination) ? await openDestination(run, named ?? '') : {};
+  let active = await run.directory.active();
+  const byId = target.authorizationId ? active.find((t) => sameId(t.authorizationId, target.authorizationId)) : undefined;
+  const known = target.displayName ?? byId?.displayName;
+  const dests = known !== undefined || !destinationUsesName(config.destinations) ? await openDestinations(run, known ?? '') : [];
+  const heldActive = (list: readonly PatToken[]) => newestFirst(list.filter((t) => dests.some((d) => sameId(d.held, t.authorizationId))));
+  // Selected by an id that was rotated away already: the destinations name its successor.
+  const name = known ?? heldActive(active)[0]?.displayName;
+  if (name === undefined) throw notFoundById(target.authorizationId ?? '');
+  out.name = name;
 
-  // Rules 1 and 7.
-  const selection = select(active, { ...target, takeNewest: config.selector.takeNewest, nextScopes: config.scopes }, storedId);
-  await cleanUpLeftovers(run, selection, out);
+  // Rule b.
+  const revoked = await settleIntents(run, dests, name, active, out);
+  active = active.filter((t) => !revoked.has(t.authorizationId.toLowerCase()));
+  const family = active.filter((t) => t.displayName === name);
+
+  // Rule 1.
+  const held = heldActive(active);
+  let current: PatToken | undefined = held[0];
+  const adopt: Destination[] = [];
+  if (!current) {
+    const candidates = byId ? [byId] : family;
+    if (candidates.length > 1 && !config.selector.takeNewest) throw ambiguousName(name, candidates);
+    current = newestFirst(candidates)[0];
+    if (current) adopt.push(...dests.filter(unrecorded));
+  }
+  const holdsCurrent = (d: Destination) => sameId(d.held, current?.authorizationId) || adopt.includes(d);
+  const pending = dests.filter((d) => !holdsCurrent(d));
+  await completeEarlierRotation(run, dests, active, current, out);
+  const twins = family.filter((t) => t !== current && !dests.some((d) => sameId(d.held, t.authorizationId) || sameId(d.replaced, t.authorizationId)));
+  nameTwins(twins, current, adopt.length > 0 || pending.length > 0, out);
+
+  // Adoption: the destination is assumed to hold the one active PAT of its name; only the record is written.
+  for (const d of adopt) {
+    out.plan.push(`adopt ${describePat(current!)} in ${d.store.describe()}: it holds a value without a record, and this is the only active PAT of that name`);
+  }
   announcePlan(run, out);
-  const old = selection.current ?? (await lastExpired(run, named, target));
-  out.name = old.displayName;
-  out.previous = old;
-  const expired = selection.current === undefined;
+  if (!config.dryRun) {
+    for (const d of adopt) {
+      await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: '', pending: d.pending });
+      d.held = current!.authorizationId.toLowerCase();
+      d.pending = '';
+      out.warnings.push(`Adopted ${describePat(current!)} in ${d.store.label()}: the destination held a value with no record, so the task now records it as holding this PAT (the value was not changed).`);
+    }
+  }
 
-  // Rule 2. A store that does not hold the current PAT yet is filled by rotating now.
-  const holdsCurrent = store === undefined || selection.stored;
-  if (!expired && holdsCurrent && !isDue(old, run.now(), config.rotateWhenExpiresWithinDays)) {
-    out.action = 'notDue';
+  const old = current ?? (await lastExpired(run, name));
+  out.previous = old;
+  const expired = current === undefined;
+
+  // Rule 2.
+  if (!expired && pending.length === 0 && !isDue(old, run.now(), config.rotateWhenExpiresWithinDays)) {
+    out.action = adopt.length > 0 ? 'adopted' : 'notDue';
     out.pat = old;
-    out.detail = `not due: valid until ${day(old.validTo)} (${wholeDays(daysLeft(old, run.now()))} days), more than ${config.rotateWhenExpiresWithinDays}`;
-    if (store) out.storedIn = store.label();
+    out.detail = `${adopt.length > 0 ? 'adopted; ' : ''}not due: valid until ${day(old.validTo)} (${wholeDays(daysLeft(old, run.now()))} days), more than ${config.rotateWhenExpiresWithinDays}`;
+    if (dests.length > 0) out.storedIn = dests.map((d) => d.store.label()).join('; ');
     return out;
   }
 
@@ -58,10 +96,16 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
   const request = newPatRequest(run, old.displayName, scopes);
-  const why = expired ? `it expired on ${day(old.validTo)}` : !holdsCurrent ? 'its destination does not hold it yet' : `it expires on ${day(old.validTo)}`;
+  const why = expired
+    ? `it expired on ${day(old.validTo)}`
+    : pending.length > 0
+      ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
+      : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
-  if (store) out.plan.push(`write it to ${store.describe()} and check what was stored`);
-  if (!expired) out.plan.push(config.revokeOld ? `revoke old PAT ${describePat(old)}` : `keep old PAT ${describePat(old)} (revokeOld: false)`);
+  for (const d of dests) out.plan.push(`write it to ${d.store.describe()} and check what was stored`);
+  const toRevoke = expired ? [] : revocable(run, held, old, adopt);
+  for (const t of toRevoke) out.plan.push(config.revokeOld ? `revoke old PAT ${describePat(t)} (a destination held it)` : `keep old PAT ${describePat(t)} (revokeOld: false)`);
+  if (!expired && !toRevoke.includes(old)) out.plan.push(`keep PAT ${describePat(old)}: no destination recorded it, so it may be used elsewhere (revokeUntracked: true would revoke it)`);
   announcePlan(run, out);
   if (config.dryRun) {
     out.action = 'planned';
@@ -69,29 +113,67 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
     out.detail = `would rotate: ${why}`;
     return out;
   }
+  const intent = await announceIntent(run, dests, request.validTo);
   const created = await createPat(run, request, out);
   out.newToken = created.token;
   out.pat = { ...created, token: null };
 
-  // Rules 4 and 6; never over, nor under, another run rotating the same PAT at the same time.
-  await storeNewPat(run, store, created, out, { storedId });
+  // Rules 4 and 6.
+  await storeNewPat(run, dests, created, out, { intent, ...(config.revokeOld && toRevoke.includes(old) ? { replaces: old } : {}) });
   out.rotated = true;
   out.action = 'rotated';
   out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
 
   // Rule 5.
-  if (!expired) await revokeOld(run, old, out);
+  for (const t of toRevoke) await revokeReplaced(run, t, dests, out);
   if (expired) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${config.lifetimeDays - config.rotateWhenExpiresWithinDays} days.`);
   return out;
 }
 
+/** The PATs this rotation may revoke once its PAT is stored: those a destination held (or adopted), or explicitly untracked ones. */
+function revocable(run: OperationRun, held: readonly PatToken[], old: PatToken, adopted: readonly Destination[]): PatToken[] {
+  const out = [...held];
+  if (!out.includes(old) && (adopted.length > 0 || run.config.revokeUntracked)) out.push(old);
+  return out;
+}
+
+/** A run that stored its PAT and stopped before revoking the one it replaced: the record's `replaced` finishes the job. */
+async function completeEarlierRotation(run: OperationRun, dests: readonly Destination[], active: readonly PatToken[], current: PatToken | undefined, out: PatOutcome): Promise<void> {
+  const seen = new Set<string>();
+  for (const d of dests) {
+    if (!d.replaced || seen.has(d.replaced) || sameId(d.replaced, current?.authorizationId) || !sameId(d.held, current?.authorizationId)) continue;
+    seen.add(d.replaced);
+    const pat = active.find((t) => sameId(t.authorizationId, d.replaced));
+    if (!pat || dests.some((x) => sameId(x.held, pat.authorizationId))) continue;
+    if (await revokeReplaced(run, pat, dests, out, 'left by an earlier run')) {
+      out.warnings.push(`Revoked PAT ${describePat(pat)}: ${d.store.label()} records that an earlier run replaced it with ${describePat(current!)} and stopped before revoking it.`);
+    }
+  }
+}
+
+/** Same-name PATs no record proves ours: left alone. New ones (or any, when this run changes a destination) are a warning. */
+function nameTwins(twins: readonly PatToken[], current: PatToken | undefined, changing: boolean, out: PatOutcome): void {
+  for (const t of twins) {
+    const fresh = !current || createdAt(t) > createdAt(current);
+    const text = `PAT ${describePat(t)} (created ${day(t.validFrom)}, expires ${day(t.validTo)}) has the same name but no destination records it: it was left alone.`;
+    if (fresh || changing) out.warnings.push(text);
+  }
+}
+
 /** No active PAT: an expired one of that name can still be replaced (its name and scopes are known). */
-async function lastExpired(run: OperationRun, name: string | undefined, target: RotateTarget): Promise<PatToken> {
-  const expired = name !== undefined ? newestFirst((await run.directory.expired()).filter((t) => t.displayName === name)) : [];
+async function lastExpired(run: OperationRun, name: string): Promise<PatToken> {
+  const expired = newestFirst((await run.directory.expired()).filter((t) => t.displayName === name));
   if (expired.length > 0) return expired[0];
-  throw new PatLifecycleError('notFound', 'PatNotFound', `No active or expired PAT is named '${target.displayName ?? name ?? target.authorizationId}'`, {
+  throw new PatLifecycleError('notFound', 'PatNotFound', `No active or expired PAT is named '${name}'`, {
     input: 'displayName',
     hint: 'check the name (it must match exactly, case included; the list action shows them), or use the create action for a new PAT',
+  });
+}
+
+function notFoundById(id: string): PatLifecycleError {
+  return new PatLifecycleError('notFound', 'PatNotFound', `No active PAT has the authorization ID ${id}`, {
+    input: 'authorizationId',
+    hint: 'it was revoked, has expired, or belongs to another user; run the list action to see the active PATs, or select by displayName',
   });
 }
 

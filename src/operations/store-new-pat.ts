@@ -1,96 +1,106 @@
 /**
- * Rules 4 and 6: write the new value, check what the service stored, and on failure undo what can be undone without ever revoking a
- * PAT that a store holds. When it cannot be known whether the write landed, both PATs are kept: the next run's rule 7
- * keeps the stored one and revokes the other.
+ * Rules 4 and 6 over every destination of the step: write the new value, check what each service stored, and on a
+ * failure undo what can be undone without ever revoking a PAT that a destination holds.
+ *
+ * Destinations that can put their previous value back (Key Vault keeps versions) are written first; one that cannot
+ * (a variable group never returns a secret) last. So a failure in a later destination restores the earlier ones and
+ * revokes the new PAT; only when an earlier destination cannot be restored are both PATs kept, each held somewhere,
+ * and the next run brings every destination to one PAT.
  */
 import type { PatToken } from '../devops/types';
-import { STORE_CHANGED, type SecretMetadata, type SecretStore, type WriteReceipt } from '../stores/secret-store';
+import { REMOVE, STORE_CHANGED, type SecretMetadata, type SecretStore, type WriteReceipt } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
+import { INTENT_DEADLINE_MS, parseIntent, sameId, type Destination } from './ownership';
+import { withdrawIntent } from './destination';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
-/** What the store named when the run opened it: the write goes ahead only while it still names that. */
-export interface StoreExpectation {
-  /** The authorization ID the store's metadata named (undefined: none). */
-  storedId?: string;
+export interface StoreOptions {
+  /** This run's intent, as announced in every destination. */
+  intent: string;
+  /** The PAT the new one replaces in the destinations that held it (recorded as `replaced` until it is revoked). */
+  replaces?: PatToken;
 }
 
-export async function storeNewPat(
-  run: OperationRun,
-  store: SecretStore | undefined,
-  created: PatToken & { token: string },
-  out: PatOutcome,
-  expected?: StoreExpectation,
-): Promise<void> {
-  if (!store) return;
-  // Key Vault keeps all of it as tags (values of at most 256 characters); a variable group only the companions
-  // authorizationId and validTo, which is what a later run needs to recognise its own PAT.
-  const metadata = {
+export async function storeNewPat(run: OperationRun, dests: Destination[], created: PatToken & { token: string }, out: PatOutcome, options: StoreOptions): Promise<void> {
+  if (dests.length === 0) return;
+  const started = parseIntent(options.intent)?.at.getTime() ?? run.now().getTime();
+  if (run.now().getTime() - started > INTENT_DEADLINE_MS) {
+    // Past this, another run may take our intent for a crashed one and revoke the new PAT: storing it now could
+    // leave a destination holding a revoked PAT.
+    await revokeUnstored(run, created);
+    await withdrawIntent(run, dests, options.intent);
+    throw new PatLifecycleError('network', 'TooSlow', `Creating PAT ${describePat(created)} took longer than ${INTENT_DEADLINE_MS / 60_000} minutes, so it was revoked instead of stored; every destination still holds what it held.`, {
+      hint: 'Run again; if Azure DevOps is that slow often, raise nothing: the next run will usually be fast.',
+    });
+  }
+  const metadata: SecretMetadata = {
     authorizationId: created.authorizationId,
     validTo: created.validTo,
+    replaced: options.replaces?.authorizationId ?? REMOVE,
+    pending: REMOVE,
     displayName: created.displayName.slice(0, 256),
     scopes: created.scope.slice(0, 256),
     rotatedAt: run.now().toISOString(),
   };
-  try {
-    const receipt = await writeUnlessRotatedMeanwhile(run, store, created, metadata, expected);
-    await store.verify(receipt, created.token);
-    out.storedIn = store.label();
-  } catch (err) {
-    if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) throw err;
-    await recover(run, store, created, asPatLifecycleError(err), out);
+  const ordered = [...dests].sort((a, b) => Number(!a.store.restore) - Number(!b.store.restore));
+  const done: Array<{ dest: Destination; receipt: WriteReceipt | undefined }> = [];
+  for (const dest of ordered) {
+    try {
+      const receipt = await writeUnlessRotatedMeanwhile(run, dest, created, metadata, options.intent);
+      await dest.store.verify(receipt, created.token);
+      done.push({ dest, receipt });
+    } catch (err) {
+      if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) throw err;
+      const landed = await recover(dest.store, created, asPatLifecycleError(err), out);
+      if (landed) {
+        done.push({ dest, receipt: undefined });
+        continue;
+      }
+      await rollBack(run, done, dests, created, options.intent, dest, asPatLifecycleError(err));
+    }
   }
+  out.storedIn = ordered.map((d) => d.store.label()).join('; ');
 }
 
 /**
- * Compare-and-write: the store checks, on the very read its write starts from, that it still names the PAT it named
- * when the run opened it. When it does not, the slower check below decides whether to back off.
+ * Compare-and-write: the store checks, on the read its write starts from, that it still names the PAT it named when the
+ * run opened it and still carries this run's intent. When it does not, the slower check below decides whether to back off.
  */
-async function writeUnlessRotatedMeanwhile(
-  run: OperationRun,
-  store: SecretStore,
-  created: PatToken & { token: string },
-  metadata: SecretMetadata,
-  expected: StoreExpectation | undefined,
-): Promise<WriteReceipt> {
-  if (!expected) return store.write(created.token, metadata);
+async function writeUnlessRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken & { token: string }, metadata: SecretMetadata, intent: string): Promise<WriteReceipt> {
   try {
-    return await store.write(created.token, metadata, { storedId: expected.storedId ?? '' });
+    return await dest.store.write(created.token, metadata, { storedId: dest.held ?? '', pending: intent });
   } catch (err) {
     if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
-    await refuseIfRotatedMeanwhile(run, store, created, expected);
-    // What the store names now is not an active PAT: nothing works with it, so writing over it loses nothing.
-    return store.write(created.token, metadata);
+    await refuseIfRotatedMeanwhile(run, dest, created);
+    // What the destination names now is not an active PAT and our PAT is still active: writing loses nothing.
+    return dest.store.write(created.token, metadata);
   }
 }
 
 export const CONCURRENT_ROTATION = 'ConcurrentRotation';
 const ONE_AT_A_TIME =
-  'Let one rotation of a PAT run at a time: `lockBehavior: sequential` with an Exclusive Lock check on a resource every rotation of it uses (see the README). Nothing needs repairing: run again if the store should hold a newer PAT.';
+  'Let one rotation of a PAT run at a time: `lockBehavior: sequential` with an Exclusive Lock check on a resource every rotation of it uses (see the README). Nothing needs repairing: run again if the destination should hold a newer PAT.';
 
 /**
- * Compare before write. Another run that rotated the same PAT while this one ran has put its own PAT in the store;
- * writing over it would orphan that PAT, or (when that run's clean-up revoked this run's new PAT as a leftover) put a
- * revoked PAT in the store: a lockout. So when the store names a different PAT than at the start and that PAT is
- * active, this run backs off: its new PAT, never written anywhere, is revoked. A store that names a PAT that is no
- * longer active is written over: whatever it holds does not work anyway.
+ * Another run changed the destination while this one worked. When it holds another active PAT now, or this run's new
+ * PAT is no longer active (another run took it for a crashed run's), this run backs off: its new PAT, stored nowhere,
+ * is revoked. A destination naming a PAT that is no longer active is written over: whatever it holds does not work.
  */
-async function refuseIfRotatedMeanwhile(run: OperationRun, store: SecretStore, created: PatToken, expected: StoreExpectation): Promise<void> {
-  const now = await store.read();
+async function refuseIfRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken): Promise<void> {
+  const now = await dest.store.read();
   const nowId = (now.exists ? now.metadata.authorizationId : undefined) || undefined;
-  if (sameId(nowId, expected.storedId)) return;
-  const other = nowId ? (await run.directory.fresh('active')).find((t) => sameId(t.authorizationId, nowId)) : undefined;
-  if (!other) return;
-  await revokeQuietly(run, created);
-  throw new PatLifecycleError(
-    'service',
-    CONCURRENT_ROTATION,
-    `Another run rotated PAT '${created.displayName}' while this one ran: ${store.describe()} now holds ${describePat(other)}. This run's new PAT ${describePat(created)} was not stored and was revoked; nothing else was changed.`,
-    { hint: ONE_AT_A_TIME },
-  );
+  const active = await run.directory.fresh('active');
+  const ours = active.some((t) => sameId(t.authorizationId, created.authorizationId));
+  const other = nowId && !sameId(nowId, dest.held) ? active.find((t) => sameId(t.authorizationId, nowId)) : undefined;
+  if (ours && !other) return;
+  await revokeUnstored(run, created);
+  const what = other ? `${dest.store.describe()} now holds ${describePat(other)}` : `this run's new PAT was revoked by another run`;
+  throw new PatLifecycleError('service', CONCURRENT_ROTATION, `Another run rotated PAT '${created.displayName}' while this one ran: ${what}. This run's new PAT ${describePat(created)} was not stored and was revoked; nothing else was changed.`, {
+    hint: ONE_AT_A_TIME,
+  });
 }
 
-
-async function revokeQuietly(run: OperationRun, pat: PatToken): Promise<void> {
+async function revokeUnstored(run: OperationRun, pat: PatToken): Promise<void> {
   try {
     await run.pats.revoke(pat.authorizationId);
   } catch (err) {
@@ -98,44 +108,63 @@ async function revokeQuietly(run: OperationRun, pat: PatToken): Promise<void> {
   }
 }
 
-function sameId(a: string | undefined, b: string | undefined): boolean {
-  return (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-}
-
-async function recover(run: OperationRun, store: SecretStore, created: PatToken, cause: PatLifecycleError, out: PatOutcome): Promise<void> {
-  const where = store.describe();
+/** Whether a write that reported a failure landed all the same (true), did not (false); throws when it cannot be known. */
+async function recover(store: SecretStore, created: PatToken, cause: PatLifecycleError, out: PatOutcome): Promise<boolean> {
   let holdsNew: boolean | undefined;
   try {
-    holdsNew = (await store.read()).metadata.authorizationId?.toLowerCase() === created.authorizationId.toLowerCase();
+    holdsNew = sameId((await store.read()).metadata.authorizationId, created.authorizationId);
   } catch {
     holdsNew = undefined;
   }
-
   if (holdsNew === true && cause.kind !== 'verification') {
-    out.warnings.push(`Writing to ${where} reported ${cause.code}, but the store now names the new PAT ${describePat(created)}: the write went through.`);
-    out.storedIn = store.label();
-    return;
+    out.warnings.push(`Writing to ${store.describe()} reported ${cause.code}, but it now names the new PAT ${describePat(created)}: the write went through.`);
+    return true;
   }
+  if (holdsNew === false) return false;
+  const doubt = holdsNew === undefined ? 'it could not be read back either' : 'it names the new PAT, but its value did not read back as written';
+  throw new PatLifecycleError(cause.kind, cause.code, `Storing the new PAT ${describePat(created)} in ${store.describe()} could not be confirmed (${cause.message}); ${doubt}. Both PATs were kept; the next run keeps the one each destination names and revokes the other.`, {
+    hint: cause.hint ?? `check ${store.describe()}, then run again`,
+    requestId: cause.requestId,
+    status: cause.status,
+    cause,
+  });
+}
 
-  if (holdsNew === false) {
-    let undo = 'The new PAT was revoked; the old PAT and the store are as they were.';
+/** Rule 6 across destinations: put back what was written, revoke the new PAT when nothing holds it any more. */
+async function rollBack(
+  run: OperationRun,
+  done: Array<{ dest: Destination; receipt: WriteReceipt | undefined }>,
+  dests: Destination[],
+  created: PatToken,
+  intent: string,
+  failed: Destination,
+  cause: PatLifecycleError,
+): Promise<never> {
+  const kept: string[] = [];
+  for (const { dest, receipt } of done.reverse()) {
+    let restored = false;
+    try {
+      restored = receipt !== undefined && dest.store.restore !== undefined && (await dest.store.restore(receipt));
+    } catch (err) {
+      run.log.warn(`Putting back the previous value of ${dest.store.describe()} failed (${asPatLifecycleError(err).code}).`);
+    }
+    if (!restored) kept.push(dest.store.label());
+  }
+  const where = failed.store.describe();
+  let undo: string;
+  if (kept.length === 0) {
     try {
       await run.pats.revoke(created.authorizationId);
+      undo = done.length > 0 ? 'The destinations written before it were put back and the new PAT was revoked; the old PAT works as before.' : 'The new PAT was revoked; the old PAT and the destinations are as they were.';
     } catch (revokeErr) {
-      const e = asPatLifecycleError(revokeErr);
-      undo = `Revoking the new PAT ${describePat(created)} failed too (${e.code}); the next run revokes it. The old PAT and the store are as they were.`;
+      undo = `Revoking the new PAT ${describePat(created)} failed too (${asPatLifecycleError(revokeErr).code}); the next run revokes it. The old PAT and the destinations are as they were.`;
     }
-    throw new PatLifecycleError(cause.kind, cause.code, `Storing the new PAT in ${where} failed: ${cause.message}. ${undo}`, {
-      hint: cause.hint,
-      requestId: cause.requestId,
-      status: cause.status,
-      cause,
-    });
+    await withdrawIntent(run, dests, intent);
+  } else {
+    undo = `${kept.join(' and ')} already hold${kept.length === 1 ? 's' : ''} the new PAT ${describePat(created)} and cannot be put back, so both PATs were kept: each destination holds a working PAT. The next run brings them all to one PAT.`;
   }
-
-  const doubt = holdsNew === undefined ? 'it could not be read back either' : 'it names the new PAT, but its value did not read back as written';
-  throw new PatLifecycleError(cause.kind, cause.code, `Storing the new PAT ${describePat(created)} in ${where} could not be confirmed (${cause.message}); ${doubt}. Both PATs were kept; the next run keeps the one the store names and revokes the other.`, {
-    hint: cause.hint ?? `check ${where}, then run again`,
+  throw new PatLifecycleError(cause.kind, cause.code, `Storing the new PAT in ${where} failed: ${cause.message}. ${undo}`, {
+    hint: cause.hint,
     requestId: cause.requestId,
     status: cause.status,
     cause,

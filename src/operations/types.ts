@@ -1,5 +1,5 @@
 /** What the operations need from the rest of the run, and what they hand back. */
-import type { Config, SecretDestination } from '../config/types';
+import type { Config, StoreTarget } from '../config/types';
 import type { PatDisplayFilter, PatToken, PatTokenCreateRequest, PatTokenUpdateRequest } from '../devops/types';
 import type { SecretStore } from '../stores/secret-store';
 import type { Host } from '../host';
@@ -20,8 +20,8 @@ export type OperationLog = Pick<Host, 'info' | 'warn' | 'debug' | 'progress'>;
 export interface OperationContext {
   config: Config;
   pats: PatApi;
-  /** Opens the store of one PAT; the destination is already expanded (`{name}` filled in) and never outputOnly. */
-  openStore(destination: Exclude<SecretDestination, { kind: 'outputOnly' }>): Promise<SecretStore>;
+  /** Opens the store of one PAT; the destination is already expanded (`{name}` filled in). */
+  openStore(destination: StoreTarget): Promise<SecretStore>;
   log: OperationLog;
   /** Registers a new secret with the log masker the moment it is known. */
   registerSecret(value: string): void;
@@ -29,12 +29,20 @@ export interface OperationContext {
   now(): Date;
   /** When this run began: a PAT created after it with our name and an unknown id is ours. */
   runStartedAt: Date;
+  /** Names this run in the intents it writes (operations/ownership.ts). */
+  runId: string;
+  /**
+   * Other destinations the run can see (beyond `own`) whose records name this PAT: such a PAT is not revoked. Without
+   * it, only the step's own destinations count.
+   */
+  findHolders?(authorizationId: string, own: readonly SecretStore[]): Promise<string[]>;
 }
 
 export type OutcomeAction =
   | 'created'
   | 'rotated'
   | 'notDue'
+  | 'adopted'
   | 'exists'
   | 'updated'
   | 'revoked'

@@ -4,7 +4,7 @@ import { hasFullAccess, splitScopeString } from '../config/scopes';
 import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
 import { fullAccessRefused } from './rotate';
-import { select } from './select';
+import { selectActive } from './select';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface UpdateTarget {
@@ -18,8 +18,7 @@ export function updateOne(run: OperationRun, target: UpdateTarget): Promise<PatO
 
 async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
-  const selection = select(await run.directory.active(), { ...target, takeNewest: config.selector.takeNewest }, undefined);
-  const pat = selection.current;
+  const pat = selectActive(await run.directory.active(), { ...target, takeNewest: config.selector.takeNewest });
   if (!pat) {
     const expired = (await run.directory.expired()).some((t) => t.displayName === target.displayName);
     throw new PatLifecycleError('notFound', 'PatNotFound', `No active PAT is named '${target.displayName}'${expired ? ' (one has expired, and an expired PAT cannot be extended)' : ''}`, {

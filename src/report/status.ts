@@ -14,6 +14,7 @@ const WORDS: Record<OutcomeAction, string> = {
   created: 'created',
   rotated: 'rotated',
   notDue: 'not due',
+  adopted: 'adopted',
   exists: 'already there',
   updated: 'updated',
   revoked: 'revoked',

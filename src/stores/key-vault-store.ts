@@ -15,14 +15,22 @@ import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
 import { trustedCaList } from '../http/tls-trust';
 import { createAzureCredential, retryLogPolicy, SDK_RETRY_OPTIONS } from './azure-credential';
 import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
-import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
+import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
 export const REFRESH_TOKEN_CONTENT_TYPE = 'text/plain';
+/**
+ * A version that carries only an ownership record: a run's intent written before the first PAT of an empty secret
+ * exists (tags need a version to live on). It holds no credential, and read() reports no value.
+ */
+export const RECORD_ONLY_CONTENT_TYPE = 'application/vnd.pat-lifecycle.record-only';
+const RECORD_ONLY_VALUE = 'no PAT stored yet: PAT Lifecycle is creating one';
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
 /** What the service answered to each write: the version it stored, with its value and tags. */
 const answers = new WeakMap<WriteReceipt, { value: string | undefined; tags: Record<string, string> }>();
+/** The version each write replaced (undefined: none, or only a record), for restore(). */
+const replacedVersions = new WeakMap<WriteReceipt, string | undefined>();
 
 /** Typed from the loaded module itself, so the type and the code are the same build of the SDK. */
 type SecretClient = InstanceType<AzureSdk['keyVaultSecrets']['SecretClient']>;
@@ -89,6 +97,8 @@ export class KeyVaultStore implements SecretStore {
   private readonly secretNameInput: string;
   private readonly log: (message: string) => void;
   private client: Promise<SecretClient> | undefined;
+  /** The latest version holding a value, as this store last read it: what a write replaces. */
+  private lastRead: string | undefined;
   private readonly shared: { clients: VaultClients; key: string } | undefined;
 
   constructor(o: KeyVaultStoreOptions) {
@@ -126,14 +136,67 @@ export class KeyVaultStore implements SecretStore {
   }
 
   async read(): Promise<StoredSecretInfo> {
+    const latest = await this.latest();
+    if (!latest) return { exists: false, metadata: {} };
+    return { exists: !latest.recordOnly, metadata: { ...latest.tags } };
+  }
+
+  /** The latest version: its id, tags, and whether it only carries a record. Its value is read (the SDK has no metadata-only get) but never kept. */
+  private async latest(): Promise<{ version: string | undefined; tags: Record<string, string>; recordOnly: boolean } | undefined> {
     const client = await this.secretClient();
     try {
-      // Latest version; its value is read (the SDK has no metadata-only get) but never kept.
       const secret = await client.getSecret(this.secretName, this.requestOptions());
-      return { exists: true, metadata: { ...(secret.properties.tags ?? {}) } };
+      const recordOnly = secret.properties.contentType === RECORD_ONLY_CONTENT_TYPE;
+      this.lastRead = recordOnly ? undefined : secret.properties.version;
+      return { version: secret.properties.version, tags: { ...(secret.properties.tags ?? {}) }, recordOnly };
     } catch (err) {
-      if (isSecretNotFound(err)) return { exists: false, metadata: {} };
+      if (isSecretNotFound(err)) {
+        this.lastRead = undefined;
+        return undefined;
+      }
       throw translateKeyVaultError(err, this.errorContext('get secret'));
+    }
+  }
+
+  /**
+   * Tags of the latest version change in place (no new version, the value untouched); an empty secret gets a version
+   * that carries only the record, which read() reports as no value.
+   */
+  async mark(metadata: SecretMetadata, condition?: WriteCondition): Promise<void> {
+    const latest = await this.latest();
+    const current = latest?.tags ?? {};
+    if (condition && !meetsCondition(current, latest !== undefined && !latest.recordOnly, condition)) throw storeChanged(this.describe(), current.authorizationId);
+    const tags: Record<string, string> = { ...current };
+    for (const [key, value] of Object.entries(metadata)) {
+      if (value === REMOVE) delete tags[key];
+      else tags[key] = value;
+    }
+    const client = await this.secretClient();
+    try {
+      if (latest?.version) await client.updateSecretProperties(this.secretName, latest.version, { tags, ...this.requestOptions() });
+      else await client.setSecret(this.secretName, RECORD_ONLY_VALUE, { contentType: RECORD_ONLY_CONTENT_TYPE, tags, ...this.requestOptions() });
+    } catch (err) {
+      throw translateKeyVaultError(err, this.errorContext('update secret tags'));
+    }
+  }
+
+  /** Writes the replaced version's value and tags back as the latest version; false when there was none. */
+  async restore(receipt: WriteReceipt): Promise<boolean> {
+    const version = replacedVersions.get(receipt);
+    if (!version) return false;
+    const client = await this.secretClient();
+    try {
+      const old = await client.getSecret(this.secretName, { version, ...this.requestOptions() });
+      if (old.value === undefined) return false;
+      await client.setSecret(this.secretName, old.value, {
+        ...(old.properties.contentType ? { contentType: old.properties.contentType } : {}),
+        tags: { ...(old.properties.tags ?? {}) },
+        ...(old.properties.expiresOn ? { expiresOn: old.properties.expiresOn } : {}),
+        ...this.requestOptions(),
+      });
+      return true;
+    } catch (err) {
+      throw translateKeyVaultError(err, this.errorContext('restore the previous secret version'));
     }
   }
 
@@ -142,17 +205,20 @@ export class KeyVaultStore implements SecretStore {
       const now = await this.read();
       if (!meetsCondition(now.metadata, now.exists, condition)) throw storeChanged(this.describe(), now.metadata.authorizationId);
     }
+    const before = this.lastRead;
     const client = await this.secretClient();
     const expiresOn = metadata.validTo !== undefined && !Number.isNaN(Date.parse(metadata.validTo)) ? new Date(metadata.validTo) : undefined;
     try {
+      const tags = Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== REMOVE));
       const secret = await client.setSecret(this.secretName, value, {
         contentType: this.contentType,
-        tags: { ...metadata },
+        tags,
         ...(expiresOn ? { expiresOn } : {}),
         ...this.requestOptions(),
       });
       const receipt: WriteReceipt = { version: secret.properties.version, metadata: { ...metadata } };
       answers.set(receipt, { value: secret.value, tags: { ...(secret.properties.tags ?? {}) } });
+      replacedVersions.set(receipt, before);
       return receipt;
     } catch (err) {
       throw translateKeyVaultError(err, this.errorContext('set secret'));
@@ -163,7 +229,7 @@ export class KeyVaultStore implements SecretStore {
     const stored = answers.get(receipt) ?? (await this.readVersion(receipt));
     if (stored.value !== value) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) does not hold the value just written.`);
     for (const [key, expected] of Object.entries(receipt.metadata)) {
-      if (stored.tags[key] !== expected) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
+      if ((stored.tags[key] ?? REMOVE) !== expected) throw this.verificationError(`${this.describe()} (version ${receipt.version ?? 'latest'}) has tag '${key}' different from what was written.`);
     }
   }
 

@@ -28,24 +28,29 @@ export interface OpenStoreDeps {
   vaultClients?: VaultClients;
 }
 
+/** The client a variable-group destination is read and written with: the user's token, or the job's. */
+export function variableGroupClientFor(dest: Extract<StoreDestination, { kind: 'variableGroup' }>, deps: OpenStoreDeps): VariableGroupClient {
+  const token = dest.auth === 'job' ? deps.systemAccessToken : deps.userAccessToken;
+  if (!token) {
+    throw new PatLifecycleError('input', 'MissingSystemAccessToken', "The job's access token (System.AccessToken) is not available to the task.", {
+      input: 'variableGroupAuth',
+      hint: "Map it into the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) or allow scripts to access the OAuth token, or set 'variableGroupAuth' to 'user'.",
+    });
+  }
+  return new VariableGroupClient({
+    http: deps.http,
+    devopsUrl: deps.devopsUrl,
+    organization: deps.organization,
+    authorization: `Bearer ${token}`,
+    authKind: dest.auth,
+  });
+}
+
 export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDeps): Promise<SecretStore> {
   const forRefreshToken = deps.purpose === 'refreshToken';
   switch (dest.kind) {
     case 'variableGroup': {
-      const token = dest.auth === 'job' ? deps.systemAccessToken : deps.userAccessToken;
-      if (!token) {
-        throw new PatLifecycleError('input', 'MissingSystemAccessToken', "The job's access token (System.AccessToken) is not available to the task.", {
-          input: 'variableGroupAuth',
-          hint: "Map it into the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)) or allow scripts to access the OAuth token, or set 'variableGroupAuth' to 'user'.",
-        });
-      }
-      const client = new VariableGroupClient({
-        http: deps.http,
-        devopsUrl: deps.devopsUrl,
-        organization: deps.organization,
-        authorization: `Bearer ${token}`,
-        authKind: dest.auth,
-      });
+      const client = variableGroupClientFor(dest, deps);
       return new VariableGroupStore({
         client,
         group: dest.group,

@@ -27,6 +27,9 @@ export class OutputVariableStore implements SecretStore {
     return { metadata: { ...metadata } };
   }
 
+  /** An output variable outlives no run: there is no record to keep. */
+  async mark(): Promise<void> {}
+
   async verify(): Promise<void> {
     // An output variable is handed to the agent; there is nothing to read back.
   }

@@ -9,15 +9,19 @@ import { PatLifecycleError } from '../errors';
 /** Non-secret facts stored beside the value. Keys are fixed per use: see PAT_METADATA_KEYS and REFRESH_TOKEN_METADATA_KEYS. */
 export type SecretMetadata = Record<string, string>;
 
-/** Beside a PAT: which PAT it is and until when it works. */
-export const PAT_METADATA_KEYS = ['authorizationId', 'validTo'] as const;
+/**
+ * Beside a PAT, the ownership record (docs/design.md, "Ownership"): which PAT the value is and until when it works, the
+ * PAT it replaced (still to be revoked when a run stopped before revoking it), and the intent of a run that is
+ * creating a PAT for this destination right now (`pending`, see operations/ownership.ts).
+ */
+export const PAT_METADATA_KEYS = ['authorizationId', 'validTo', 'replaced', 'pending'] as const;
 /** Beside a refresh token: when Entra issued it and for which app, so age warnings work. */
 export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId'] as const;
 
 export interface StoredSecretInfo {
   /** The metadata stored beside the current value (empty when none). */
   metadata: SecretMetadata;
-  /** Whether a value exists at all. */
+  /** Whether a value exists at all (a placeholder that only carries a record is no value). */
   exists: boolean;
 }
 
@@ -29,6 +33,8 @@ export interface WriteReceipt {
 
 export interface WriteCondition {
   storedId: string;
+  /** When given, the record's `pending` intent must also be this ('' = none). */
+  pending?: string;
 }
 
 export const STORE_CHANGED = 'StoreChanged';
@@ -42,8 +48,12 @@ export function storeChanged(where: string, storedId: string | undefined): PatLi
 /** Whether the stored metadata names the PAT a condition expects. */
 export function meetsCondition(metadata: SecretMetadata, exists: boolean, condition: WriteCondition): boolean {
   const stored = (exists ? metadata.authorizationId : undefined) ?? '';
+  if (condition.pending !== undefined && (metadata.pending ?? '') !== condition.pending) return false;
   return stored.toLowerCase() === condition.storedId.toLowerCase();
 }
+
+/** A metadata value of '' removes that key (a companion variable, a tag): how a record's `pending` is cleared. */
+export const REMOVE = '';
 
 export interface SecretStore {
   /** For messages and the run summary, e.g. `variable group 'Tokens' (id 12), variable 'FeedPat'`. Never a value. */
@@ -69,4 +79,14 @@ export interface SecretStore {
    * service's answer to the write (the stored state, as a GET right after would show it); a store without one reads.
    */
   verify(receipt: WriteReceipt, value: string): Promise<void>;
+  /**
+   * Writes record metadata only (adoption, a run's intent, clearing it): the value stays exactly as it is. Keys given
+   * replace theirs, a value of REMOVE deletes the key, other keys stay. Conditional like `write`.
+   */
+  mark(metadata: SecretMetadata, condition?: WriteCondition): Promise<void>;
+  /**
+   * Puts back the value the store held before `receipt`'s write, when the store can (Key Vault keeps every version; a
+   * variable group never returns a secret's value, so it cannot). Returns false when it cannot.
+   */
+  restore?(receipt: WriteReceipt): Promise<boolean>;
 }

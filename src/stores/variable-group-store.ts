@@ -9,7 +9,7 @@ import type { VariableGroup, VariableValue } from '../devops/types';
 import { PatLifecycleError } from '../errors';
 import { GroupViews } from './group-views';
 import { KeyedLock } from './keyed-lock';
-import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
+import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 /** One per process: every store writing to the same group takes turns (see KeyedLock). */
 const groupWrites = new KeyedLock();
@@ -18,7 +18,8 @@ const answers = new WeakMap<WriteReceipt, VariableGroup>();
 
 interface PendingWrite {
   store: VariableGroupStore;
-  value: string;
+  /** undefined: a record-only write (mark), the secret keeps its value. */
+  value: string | undefined;
   metadata: SecretMetadata;
   condition?: WriteCondition;
   resolve(receipt: WriteReceipt): void;
@@ -112,6 +113,11 @@ export class VariableGroupStore implements SecretStore {
     return `variable group ${group} in project '${this.ref.project}', variable '${this.variableName}' (written with ${who})`;
   }
 
+  /** Whether this store writes that variable of that group (the group as the run found it). */
+  isVariable(groupId: number, variable: string): boolean {
+    return this.resolvedId === groupId && this.variableName.toLowerCase() === variable.toLowerCase();
+  }
+
   label(): string {
     return `variable group '${this.ref.name ?? this.resolvedId}', variable '${this.variableName}'`;
   }
@@ -131,6 +137,14 @@ export class VariableGroupStore implements SecretStore {
    * in one read-modify-write (bulk mode writes many PATs into one group; one PUT each would take turns one by one).
    */
   write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
+    return this.enqueue(value, metadata, condition);
+  }
+
+  async mark(metadata: SecretMetadata, condition?: WriteCondition): Promise<void> {
+    await this.enqueue(undefined, metadata, condition);
+  }
+
+  private enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
     const key = this.lockKey();
     return new Promise<WriteReceipt>((resolve, reject) => {
       const queue = pendingWrites.get(key) ?? [];
@@ -164,7 +178,7 @@ export class VariableGroupStore implements SecretStore {
   }
 
   /** Checks this write against the group as read and puts its variable and companions into `next`. */
-  apply(group: VariableGroup, next: Record<string, VariableValue>, value: string, allMetadata: SecretMetadata, condition: WriteCondition | undefined): WriteReceipt {
+  apply(group: VariableGroup, next: Record<string, VariableValue>, value: string | undefined, allMetadata: SecretMetadata, condition: WriteCondition | undefined): WriteReceipt {
     this.resolvedId = group.id;
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
@@ -187,9 +201,13 @@ export class VariableGroupStore implements SecretStore {
         },
       );
     }
-    next[key] = { value, isSecret: true, ...(existing?.isReadOnly ? { isReadOnly: true } : {}) };
+    if (value !== undefined) next[key] = { value, isSecret: true, ...(existing?.isReadOnly ? { isReadOnly: true } : {}) };
     for (const [metaKey, metaValue] of Object.entries(metadata)) {
       const companion = findVariableKey(next, `${key}.${metaKey}`) ?? `${key}.${metaKey}`;
+      if (metaValue === REMOVE) {
+        delete next[companion];
+        continue;
+      }
       const readOnly = group.variables[companion]?.isReadOnly;
       next[companion] = { value: metaValue, isSecret: false, ...(readOnly ? { isReadOnly: true } : {}) };
     }
@@ -221,7 +239,7 @@ export class VariableGroupStore implements SecretStore {
     if (!group.variables[key].isSecret) throw verificationError(`Variable '${key}' in ${where} is not secret after writing it as a secret.`);
     const stored = this.companions(group.variables, key);
     for (const [metaKey, expected] of Object.entries(receipt.metadata)) {
-      if (stored[metaKey] !== expected) {
+      if ((stored[metaKey] ?? REMOVE) !== expected) {
         throw verificationError(`Variable '${key}.${metaKey}' in ${where} does not hold the value just written; another run may have changed the group at the same time.`);
       }
     }

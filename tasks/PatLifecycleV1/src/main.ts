@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
 /** @azure/identity's AzurePipelinesCredential reads the OIDC endpoint from the environment only. */
 function exportOidcRequestUri(config: Config): void {
-  for (const target of [config.destination, config.refreshTokenStore]) {
+  for (const target of [...config.destinations, config.refreshTokenStore]) {
     if (target.kind === 'keyVault' && target.vault.credential.scheme === 'WorkloadIdentityFederation') {
       process.env['SYSTEM_OIDCREQUESTURI'] ??= target.vault.credential.oidcRequestUri;
     }

@@ -35,21 +35,21 @@ describe('parseConfig: Key Vault and certificates', () => {
   describe('keyVault', () => {
     it('turns a vault name into its URL under the connection DNS suffix', () => {
       const c = parse(kv(), endpoint('ServicePrincipal', { serviceprincipalid: SP, tenantid: TENANT, authenticationType: 'spnKey', serviceprincipalkey: 'sp-secret-value' }));
-      assert.equal(c.destination.kind, 'keyVault');
-      if (c.destination.kind !== 'keyVault') return;
-      assert.deepEqual(c.destination.vault, {
+      assert.equal(c.destinations[0]!.kind, 'keyVault');
+      if (c.destinations[0]!.kind !== 'keyVault') return;
+      assert.deepEqual(c.destinations[0]!.vault, {
         vaultUrl: 'https://contoso-secrets.vault.azure.net',
         authorityHost: 'https://login.microsoftonline.com',
         dnsSuffix: 'vault.azure.net',
         credential: { scheme: 'ServicePrincipal', tenantId: TENANT, clientId: SP, clientSecret: 'sp-secret-value' },
       });
-      assert.equal(c.destination.secretName, 'FeedPat');
+      assert.equal(c.destinations[0]!.secretName, 'FeedPat');
     });
     it('accepts a full URL (port included) under the suffix and refuses one outside it', () => {
       const e = endpoint('ManagedServiceIdentity', {}, { AzureKeyVaultDnsSuffix: 'vault.emulator.test', activeDirectoryAuthority: 'https://127.0.0.1:8443/' });
       const c = parse(kv({ keyVault: 'https://myvault.vault.emulator.test:8443/' }), e);
-      assert.equal(c.destination.kind === 'keyVault' && c.destination.vault.vaultUrl, 'https://myvault.vault.emulator.test:8443');
-      assert.equal(c.destination.kind === 'keyVault' && c.destination.vault.authorityHost, 'https://127.0.0.1:8443');
+      assert.equal(c.destinations[0]!.kind === 'keyVault' && c.destinations[0]!.vault.vaultUrl, 'https://myvault.vault.emulator.test:8443');
+      assert.equal(c.destinations[0]!.kind === 'keyVault' && c.destinations[0]!.vault.authorityHost, 'https://127.0.0.1:8443');
       has(problems(kv({ keyVault: 'https://myvault.vault.azure.net' }), e), 'keyVault', "not under 'vault.emulator.test'");
       has(problems(kv({ keyVault: 'http://myvault.vault.emulator.test' }), e), 'keyVault', 'not an https URL');
       has(problems(kv({ keyVault: 'https://myvault.vault.emulator.test/secrets/x' }), e), 'keyVault', 'path');
@@ -71,19 +71,19 @@ describe('parseConfig: Key Vault and certificates', () => {
       has(list, 'azureSubscription', 'System.AccessToken');
       has(list, 'azureSubscription', 'System.OidcRequestUri');
       const c = parse(kv(), { ...wif, variables: { 'System.AccessToken': 'job-token-abcdef', 'System.OidcRequestUri': 'https://oidc.example/x' } });
-      assert.deepEqual(c.destination.kind === 'keyVault' && c.destination.vault.credential, {
+      assert.deepEqual(c.destinations[0]!.kind === 'keyVault' && c.destinations[0]!.vault.credential, {
         scheme: 'WorkloadIdentityFederation', tenantId: TENANT, clientId: SP, serviceConnectionId: 'arm-conn', systemAccessToken: 'job-token-abcdef', oidcRequestUri: 'https://oidc.example/x',
       });
     });
     it('reads a managed identity with an optional client id, and refuses other schemes', () => {
       const c = parse(kv(), endpoint('ManagedServiceIdentity', {}, { msiclientId: 'abc' }));
-      assert.deepEqual(c.destination.kind === 'keyVault' && c.destination.vault.credential, { scheme: 'ManagedServiceIdentity', clientId: 'abc' });
+      assert.deepEqual(c.destinations[0]!.kind === 'keyVault' && c.destinations[0]!.vault.credential, { scheme: 'ManagedServiceIdentity', clientId: 'abc' });
       has(problems(kv(), endpoint('PublishProfile', {})), 'azureSubscription', "scheme 'PublishProfile'");
       has(problems(kv(), endpoint('ServicePrincipal', { serviceprincipalid: SP, tenantid: TENANT })), 'azureSubscription', 'no service principal key');
     });
     it('reads a service principal certificate (PEM with key)', () => {
       const c = parse(kv(), endpoint('ServicePrincipal', { serviceprincipalid: SP, tenantid: TENANT, authenticationType: 'spnCertificate', servicePrincipalCertificate: certPem + keyPem }));
-      const cred = c.destination.kind === 'keyVault' ? c.destination.vault.credential : undefined;
+      const cred = c.destinations[0]!.kind === 'keyVault' ? c.destinations[0]!.vault.credential : undefined;
       assert.ok(cred && cred.scheme === 'ServicePrincipal' && cred.certificatePem?.includes('BEGIN CERTIFICATE') && cred.certificatePem.includes('BEGIN PRIVATE KEY'));
     });
   });

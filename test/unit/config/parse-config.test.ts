@@ -17,7 +17,7 @@ describe('parseConfig', () => {
     assert.equal(c.organization, 'contoso');
     assert.deepEqual(c.urls, { authorityHost: 'https://login.microsoftonline.com', vsspsUrl: 'https://vssps.dev.azure.com', devopsUrl: 'https://dev.azure.com' });
     assert.deepEqual(c.entra, { tenantId: TENANT, clientId: CLIENT, refreshToken: REFRESH_TOKEN });
-    assert.deepEqual(c.destination, { kind: 'variableGroup', group: { project: 'Proj', name: 'Tokens' }, variableName: 'FeedPat', auth: 'user' });
+    assert.deepEqual(c.destinations[0]!, { kind: 'variableGroup', group: { project: 'Proj', name: 'Tokens' }, variableName: 'FeedPat', auth: 'user' });
     assert.deepEqual(c.refreshTokenStore, { kind: 'none' });
     assert.deepEqual(c.selector, { displayNames: ['feed-reader'], takeNewest: false });
     assert.equal(c.lifetimeDays, 30);
@@ -186,7 +186,7 @@ describe('parseConfig', () => {
       has(problems({ displayName: 'a\nb' }), 'variableName', 'put {name} in it');
       const c = parse({ displayName: 'feed reader\r\n\n build-bot \nfeed reader', variableName: 'Pat.{name}' });
       assert.deepEqual(c.selector.displayNames, ['feed reader', 'build-bot']);
-      assert.equal(c.destination.kind === 'variableGroup' && c.destination.variableName, 'Pat.{name}');
+      assert.equal(c.destinations[0]!.kind === 'variableGroup' && c.destinations[0]!.variableName, 'Pat.{name}');
     });
     it('refuses names that collapse onto one variable', () => {
       has(problems({ displayName: 'a b\na_b', variableName: 'Pat.{name}' }), 'variableName', "would both be written to 'Pat.a_b'");
@@ -202,7 +202,7 @@ describe('parseConfig', () => {
   describe('variable groups', () => {
     it('takes a numeric group as an id', () => {
       const c = parse({ variableGroup: '12' });
-      assert.deepEqual(c.destination.kind === 'variableGroup' && c.destination.group, { project: 'Proj', id: 12 });
+      assert.deepEqual(c.destinations[0]!.kind === 'variableGroup' && c.destinations[0]!.group, { project: 'Proj', id: 12 });
     });
     it('refuses reserved prefixes in variable names', () => has(problems({ variableName: 'secret.pat' }), 'variableName', 'reserves'));
     it('needs System.AccessToken for variableGroupAuth job, from the variable or the SYSTEMVSSCONNECTION endpoint', () => {

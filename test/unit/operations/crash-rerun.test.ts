@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { executeOperation } from '../../../src/operations/execute';
 import { testConfig, world, type Fault, type World } from './fakes';
 import type { Config } from '../../../src/config/types';
+import { INTENT_STALE_MS } from '../../../src/operations/ownership';
 
 /** Starts a run and returns once it finished or "crashed" (a call that never returns, as when the process is killed). */
 async function runUntilCrash(w: World, config: Config): Promise<'finished' | 'crashed'> {
@@ -40,6 +41,8 @@ describe('a re-run after a crash at any step converges to one valid, stored PAT'
       const config = testConfig();
       assert.equal(await runUntilCrash(w, config), 'crashed');
       w.service.faults.crashed = false;
+      // The next scheduled run: the crashed run's intent is stale by then (a younger one may belong to a live run).
+      w.clock.t += INTENT_STALE_MS + 60_000;
       assert.equal(await runUntilCrash(w, config), 'finished');
       assertConverged(w, 'feed');
       // And it stays put: a third run changes nothing.
@@ -49,17 +52,20 @@ describe('a re-run after a crash at any step converges to one valid, stored PAT'
     });
   }
 
-  it('crash right after a create for a PAT whose store was empty: a takeNewest re-run converges within two runs', async () => {
+  it('crash right after a create for an empty destination: the intent in it proves the orphan; the hand-made PAT is kept', async () => {
     const w = world();
-    w.service.seed('feed', { daysLeft: 25 });
+    const manual = w.service.seed('feed', { daysLeft: 25 });
     w.service.faults.add({ op: 'create', when: 'after', error: 'crash' });
     assert.equal(await runUntilCrash(w, testConfig()), 'crashed');
     w.service.faults.crashed = false;
-    const ambiguous = await executeOperation(w.context(testConfig()));
-    assert.equal(ambiguous.outcomes[0].error?.code, 'AmbiguousDisplayName', 'without a store record the two cannot be told apart');
-    const config = testConfig({ selector: { displayNames: ['feed'], takeNewest: true } });
-    await executeOperation(w.context(config));
-    await executeOperation(w.context(config));
-    assertConverged(w, 'feed');
+    const orphan = w.service.active('feed').find((p) => p.authorizationId !== manual.authorizationId)!;
+    w.clock.t += INTENT_STALE_MS + 60_000;
+    const rerun = await executeOperation(w.context(testConfig()));
+    assert.equal(rerun.outcomes[0].action, 'rotated', JSON.stringify(rerun.outcomes[0].error?.message));
+    assert.equal(w.service.byId(orphan.authorizationId)?.revoked, true);
+    assert.equal(w.service.byId(manual.authorizationId)?.revoked, false, 'never recorded anywhere: left alone');
+    const stored = w.service.byId(w.store().metadata.authorizationId!)!;
+    assert.equal(stored.revoked, false);
+    assert.equal(w.store().value, stored.value);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { PatDisplayFilter, PatToken, PatTokenCreateRequest, PatTokenUpdateRequest } from '../../../src/devops/types';
-import type { SecretMetadata, SecretStore, StoredSecretInfo, WriteReceipt } from '../../../src/stores/secret-store';
+import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from '../../../src/stores/secret-store';
 import type { Config } from '../../../src/config/types';
 import type { Host } from '../../../src/host';
 import { PatLifecycleError } from '../../../src/errors';
@@ -21,7 +21,7 @@ export class Clock {
 
 /** A failure injected at one call: before the effect (nothing happened) or after it (it happened, the answer was lost). */
 export interface Fault {
-  op: 'create' | 'update' | 'revoke' | 'list' | 'write' | 'verify' | 'read';
+  op: 'create' | 'update' | 'revoke' | 'list' | 'write' | 'verify' | 'read' | 'mark';
   when?: 'before' | 'after';
   /** Which call of that op (1-based, counted from when the fault was added); default 1. */
   nth?: number;
@@ -206,13 +206,28 @@ export class FakeStore implements SecretStore {
     return this.faults.around('read', () => ({ exists: this.value !== undefined, metadata: { ...this.metadata } }));
   }
 
-  write(value: string, metadata: SecretMetadata): Promise<WriteReceipt> {
+  write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
     return this.faults.around('write', () => {
+      this.check(condition);
       this.value = value;
-      this.metadata = { ...metadata };
+      this.metadata = Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== REMOVE));
       this.writes++;
       return { version: String(this.writes), metadata: { ...metadata } };
     });
+  }
+
+  mark(metadata: SecretMetadata, condition?: WriteCondition): Promise<void> {
+    return this.faults.around('mark', () => {
+      this.check(condition);
+      for (const [k, v] of Object.entries(metadata)) {
+        if (v === REMOVE) delete this.metadata[k];
+        else this.metadata[k] = v;
+      }
+    });
+  }
+
+  private check(condition: WriteCondition | undefined): void {
+    if (condition && !meetsCondition(this.metadata, this.value !== undefined, condition)) throw storeChanged(this.describe(), this.metadata.authorizationId);
   }
 
   verify(receipt: WriteReceipt, value: string): Promise<void> {
@@ -284,8 +299,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     lifetimeDays: 30,
     rotateWhenExpiresWithinDays: 7,
     revokeOld: true,
+    revokeUntracked: false,
     allowFullAccess: false,
-    destination: { kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'FeedPat', auth: 'user' },
+    destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'FeedPat', auth: 'user' }],
     dryRun: false,
     concurrency: 4,
     network: { timeoutMs: 30_000 },
@@ -326,6 +342,7 @@ export function world(): World {
       registerSecret: (v) => host.setSecret(v),
       now: clock.now,
       runStartedAt: clock.now(),
+      runId: 'unit',
     }),
   };
 }

@@ -26,21 +26,33 @@ describe('create', () => {
     assert.equal(w.service.active('feed').length, 1);
   });
 
-  it('replaces an unstored twin (same name and scopes) left by an interrupted run, after the new one is stored', async () => {
+  it('never revokes a same-name PAT that no record proves ours (a hand-made twin, same scopes or not); names it', async () => {
     const w = world();
     const twin = w.service.seed('feed', { scope: 'vso.code', ageDays: 0, daysLeft: 30 });
     const other = w.service.seed('feed', { scope: 'vso.work', ageDays: 0, daysLeft: 30 });
     const [o] = (await executeOperation(w.context(create()))).outcomes;
     assert.equal(o.action, 'created');
-    assert.equal(w.service.byId(twin.authorizationId)?.revoked, true);
-    assert.equal(w.service.byId(other.authorizationId)?.revoked, false);
-    assert.ok(o.warnings.some((x) => x.includes(other.authorizationId) && /left alone/.test(x)));
+    for (const t of [twin, other]) {
+      assert.equal(w.service.byId(t.authorizationId)?.revoked, false);
+      assert.ok(o.warnings.some((x) => x.includes(t.authorizationId) && /left alone/.test(x)));
+    }
+  });
+
+  it('adopts: a value without a record and one active PAT of the name is recorded, nothing created', async () => {
+    const w = world();
+    const manual = w.service.seed('feed', { scope: 'vso.code', daysLeft: 60 });
+    w.store().value = 'pasted';
+    const [o] = (await executeOperation(w.context(create()))).outcomes;
+    assert.equal(o.action, 'adopted');
+    assert.equal(w.store().value, 'pasted');
+    assert.equal(w.store().metadata.authorizationId, manual.authorizationId);
+    assert.equal(w.service.pats.length, 1);
   });
 
   it('without a store it never touches other PATs of the name', async () => {
     const w = world();
     const twin = w.service.seed('feed', { scope: 'vso.code' });
-    const config = { ...create(), destination: { kind: 'outputOnly' as const } };
+    const config = { ...create(), destinations: [] };
     const [o] = (await executeOperation(w.context(config))).outcomes;
     assert.equal(o.action, 'created');
     assert.equal(w.service.byId(twin.authorizationId)?.revoked, false);
@@ -65,7 +77,7 @@ describe('create', () => {
 });
 
 describe('update', () => {
-  const update = (overrides = {}) => testConfig({ action: 'update', destination: { kind: 'outputOnly' }, ...overrides });
+  const update = (overrides = {}) => testConfig({ action: 'update', destinations: [], ...overrides });
 
   it('extends a PAT to now + lifetimeDays, keeping its value', async () => {
     const w = world();
@@ -110,7 +122,7 @@ describe('update', () => {
 });
 
 describe('revoke', () => {
-  const revoke = (overrides = {}) => testConfig({ action: 'revoke', destination: { kind: 'outputOnly' }, ...overrides });
+  const revoke = (overrides = {}) => testConfig({ action: 'revoke', destinations: [], ...overrides });
 
   it('revokes by name and by id; an absent PAT is success with a note', async () => {
     const w = world();
@@ -149,7 +161,7 @@ describe('list', () => {
     w.service.seed('soon', { daysLeft: 3 });
     w.service.seed('gone', { daysLeft: -3 });
     w.service.seed('revoked', { revoked: true });
-    const config = testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destination: { kind: 'outputOnly' } });
+    const config = testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destinations: [] });
     const { outcomes } = await executeOperation(w.context(config));
     assert.deepEqual(outcomes.map((o) => o.name), ['soon', 'late']);
     assert.equal(outcomes[0].issues.length, 1);
@@ -164,10 +176,10 @@ describe('bulk', () => {
   it('rotates several PATs, each to its own variable, bounded in concurrency; one failure does not stop the others', async () => {
     const w = world();
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    for (const n of names) w.service.seed(n, { daysLeft: 2 });
+    for (const n of names) w.store(`Pat.${n}`).hold(w.service.seed(n, { daysLeft: 2 }));
     const config = testConfig({
       selector: { displayNames: [...names, 'missing'], takeNewest: false },
-      destination: { kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' },
+      destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' }],
       concurrency: 2,
     });
     const { outcomes } = await executeOperation(w.context(config));
@@ -185,7 +197,7 @@ describe('bulk', () => {
     w.service.seed('deploy', { daysLeft: 2 });
     const config = testConfig({
       selector: { displayNames: [], displayNamePattern: 'build-*', takeNewest: false },
-      destination: { kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' },
+      destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' }],
     });
     const { outcomes } = await executeOperation(w.context(config));
     assert.deepEqual(outcomes.map((o) => `${o.name}:${o.action}`), ['build-a:rotated', 'build-b:rotated']);

@@ -42,7 +42,7 @@ describe('rotate (rotation rules)', () => {
     assert.ok(Math.abs(Date.parse(fresh.validTo) - (Date.parse(fresh.validFrom) + 30 * DAY_MS)) < 5000, 'validTo = now + lifetimeDays');
     assert.equal(w.store().value, fresh.value);
     const { rotatedAt, ...facts } = w.store().metadata;
-    assert.deepEqual(facts, { authorizationId: fresh.authorizationId, validTo: fresh.validTo, displayName: 'feed', scopes: 'vso.code vso.packaging' });
+    assert.deepEqual(facts, { authorizationId: fresh.authorizationId, validTo: fresh.validTo, replaced: old.authorizationId, displayName: 'feed', scopes: 'vso.code vso.packaging' });
     assert.ok(!Number.isNaN(Date.parse(rotatedAt)), 'rotatedAt is a timestamp');
     assert.equal(w.service.byId(old.authorizationId)?.revoked, true);
     assert.equal(o.newToken, fresh.value);
@@ -68,49 +68,110 @@ describe('rotate (rotation rules)', () => {
     const newest = w.service.seed('feed', { daysLeft: 3 });
     const o = await rotate(w);
     assert.equal(o.error?.code, 'AmbiguousDisplayName');
-    assert.equal(o.error?.input, 'displayName');
+    assert.equal(o.error?.input, 'authorizationId');
     assert.match(o.error!.hint!, /takeNewest/);
+    assert.equal(w.store().writes, 0, 'nothing changed before the error');
     const o2 = await rotate(w, { selector: { displayNames: ['feed'], takeNewest: true } });
     assert.equal(o2.action, 'rotated');
     assert.equal(o2.previous?.authorizationId, newest.authorizationId);
     assert.ok(o2.warnings.some((x) => /same name/.test(x)), 'the other one is named in a warning');
   });
 
-  it('rule 1: selects by authorizationId', async () => {
+  it('rule 1: selects by authorizationId; an empty destination is filled and the PAT it never held is kept', async () => {
     const w = world();
     const a = w.service.seed('feed', { daysLeft: 3 });
     w.service.seed('feed', { daysLeft: 3 });
     const o = await rotate(w, { selector: { displayNames: [], authorizationId: a.authorizationId, takeNewest: false } });
     assert.equal(o.action, 'rotated');
-    assert.equal(w.service.byId(a.authorizationId)?.revoked, true);
+    assert.equal(w.service.byId(a.authorizationId)?.revoked, false, 'no destination recorded it');
+    assert.ok(o.plan.some((p) => /keep PAT/.test(p) && p.includes(a.authorizationId)));
+    const withRevokeUntracked = world();
+    const b = withRevokeUntracked.service.seed('feed', { daysLeft: 3 });
+    await rotate(withRevokeUntracked, { revokeUntracked: true });
+    assert.equal(withRevokeUntracked.service.byId(b.authorizationId)?.revoked, true, 'revokeUntracked: true revokes it');
   });
 
-  it('rotates at once when the store does not hold the current PAT yet', async () => {
+  it('fills an empty destination at once, even when the PAT is not due; the PAT stays until it expires', async () => {
     const w = world();
-    w.service.seed('feed', { daysLeft: 25 });
+    const old = w.service.seed('feed', { daysLeft: 25 });
     const o = await rotate(w);
     assert.equal(o.action, 'rotated');
-    assert.match(o.plan[0], /does not hold it yet/);
+    assert.match(o.plan[0], /does not hold it/);
+    assert.equal(w.service.byId(old.authorizationId)?.revoked, false);
   });
 
-  it('rule 7: revokes a newer same-name PAT the store does not hold (an interrupted create), never the stored one', async () => {
+  it('adoption: a value without a record and one active PAT of the name is recorded, not rotated, while not due', async () => {
     const w = world();
-    const stored = w.service.seed('feed', { daysLeft: 20 });
-    const orphan = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
-    w.store().hold(stored);
+    const manual = w.service.seed('feed', { daysLeft: 80 });
+    w.store().value = 'pasted-by-hand';
     const o = await rotate(w);
+    assert.equal(o.action, 'adopted');
+    assert.equal(o.rotated, false);
+    assert.equal(w.store().value, 'pasted-by-hand', 'the value is untouched');
+    assert.equal(w.store().metadata.authorizationId, manual.authorizationId);
+    assert.ok(o.warnings.some((x) => /Adopted/.test(x)));
+    assert.ok(!w.service.calls.some((c) => c.startsWith('create') || c.startsWith('revoke')));
+    // Due later: rotated as usual, and the adopted PAT (now recorded) is revoked.
+    w.clock.advanceDays(75);
+    const later = await rotate(w);
+    assert.equal(later.action, 'rotated');
+    assert.equal(w.service.byId(manual.authorizationId)?.revoked, true);
+  });
+
+  it('adoption: several active PATs of the name and no record is an error naming them; nothing changes', async () => {
+    const w = world();
+    const a = w.service.seed('feed', { daysLeft: 80 });
+    const b = w.service.seed('feed', { daysLeft: 40 });
+    w.store().value = 'pasted-by-hand';
+    const o = await rotate(w);
+    assert.equal(o.error?.code, 'AmbiguousDisplayName');
+    assert.ok(o.error!.message.includes(a.authorizationId) && o.error!.message.includes(b.authorizationId));
+    assert.deepEqual(w.store().metadata, {});
+  });
+
+  it('a hand-made twin (same name and scopes, newer than the stored PAT) is left alone with a warning, not due or due', async () => {
+    for (const daysLeft of [20, 3]) {
+      const w = world();
+      const stored = w.service.seed('feed', { daysLeft });
+      const twin = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
+      w.store().hold(stored);
+      const o = await rotate(w);
+      assert.equal(o.action, daysLeft > 7 ? 'notDue' : 'rotated');
+      assert.equal(w.service.byId(twin.authorizationId)?.revoked, false);
+      assert.ok(o.warnings.some((x) => x.includes(twin.authorizationId) && /left alone/.test(x)));
+    }
+  });
+
+  it('rule b: a PAT that a stale intent proves a crashed run made is revoked, never the stored one', async () => {
+    // A run wrote its intent, created its PAT and died before storing it.
+    const w2 = world();
+    const held = w2.service.seed('feed', { daysLeft: 20 });
+    w2.store().hold(held);
+    w2.service.faults.add({ op: 'write', error: 'crash' });
+    void rotate(w2, { rotateWhenExpiresWithinDays: 0 });
+    await new Promise((r) => setTimeout(r, 20));
+    const orphan = w2.service.active('feed').find((p) => p.authorizationId !== held.authorizationId)!;
+    assert.ok(orphan, 'the crashed run made a PAT');
+    assert.match(w2.store().metadata.pending ?? '', /^v1 /);
+    w2.service.faults.crashed = false;
+    // Too early: the run may still be working.
+    assert.equal((await rotate(w2)).error?.code, 'RotationInProgress');
+    w2.clock.t += 16 * 60_000;
+    const o = await rotate(w2);
     assert.equal(o.action, 'notDue');
-    assert.equal(w.service.byId(orphan.authorizationId)?.revoked, true);
-    assert.equal(w.service.byId(stored.authorizationId)?.revoked, false);
+    assert.equal(w2.service.byId(orphan.authorizationId)?.revoked, true);
+    assert.equal(w2.service.byId(held.authorizationId)?.revoked, false);
+    assert.equal(w2.store().metadata.pending, undefined, 'the intent is gone');
     assert.ok(o.warnings.some((x) => x.includes(orphan.authorizationId) && /stopped before storing/.test(x)));
   });
 
-  it('rule 7: revokes an older same-name PAT the store replaced (an interrupted revoke), unless revokeOld is false', async () => {
+  it('rule a: the PAT a record says was replaced (an interrupted revoke) is revoked on the next run, unless revokeOld is false', async () => {
     for (const revokeOld of [true, false]) {
       const w = world();
       const older = w.service.seed('feed', { daysLeft: 2, ageDays: 28 });
       const stored = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
       w.store().hold(stored);
+      w.store().metadata.replaced = older.authorizationId;
       const o = await rotate(w, { revokeOld });
       assert.equal(o.action, 'notDue');
       assert.equal(w.service.byId(older.authorizationId)?.revoked, revokeOld);
@@ -149,7 +210,7 @@ describe('rotate (rotation rules)', () => {
     w.service.faults.add({ op: 'write', error: new PatLifecycleError('permission', 'HTTP 403', 'You lack the Administrator role on the variable group', { hint: 'grant it' }) });
     const o = await rotate(w);
     assert.equal(o.error?.code, 'HTTP 403');
-    assert.match(o.error!.message, /new PAT was revoked; the old PAT and the store are as they were/);
+    assert.match(o.error!.message, /new PAT was revoked; the old PAT and the destinations are as they were/);
     assert.equal(o.error?.hint, 'grant it');
     assert.deepEqual(w.service.active('feed').map((p) => p.authorizationId), [old.authorizationId]);
     assert.equal(w.store().value, 'old-value');
@@ -254,10 +315,10 @@ describe('rotate (rotation rules)', () => {
     assert.equal(w.store().metadata.authorizationId, old.authorizationId);
   });
 
-  it('dry run: the plan only; nothing created, written or revoked', async () => {
+  it('dry run: the plan only; nothing created, written or revoked, twins not even planned for revocation', async () => {
     const w = world();
     const stored = w.service.seed('feed', { daysLeft: 3 });
-    const orphan = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
+    const twin = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
     w.store().hold(stored);
     const before = JSON.stringify(w.service.pats);
     const o = await rotate(w, { dryRun: true });
@@ -265,7 +326,8 @@ describe('rotate (rotation rules)', () => {
     assert.equal(o.rotated, false);
     assert.equal(JSON.stringify(w.service.pats), before);
     assert.equal(w.store().writes, 0);
-    assert.ok(o.plan.some((p) => p.includes(orphan.authorizationId)));
+    assert.ok(!o.plan.some((p) => p.startsWith('revoke') && p.includes(twin.authorizationId)));
+    assert.ok(o.warnings.some((x) => x.includes(twin.authorizationId)));
     assert.ok(o.plan.some((p) => /^create PAT 'feed'/.test(p)));
     assert.ok(o.plan.some((p) => p.startsWith('revoke old PAT')));
   });
@@ -298,7 +360,7 @@ describe('rotate (rotation rules)', () => {
   it('outputOnly: no store, the new value only in the outcome', async () => {
     const w = world();
     w.service.seed('feed', { daysLeft: 3 });
-    const o = await rotate(w, { destination: { kind: 'outputOnly' } });
+    const o = await rotate(w, { destinations: [] });
     assert.equal(o.action, 'rotated');
     assert.equal(o.storedIn, undefined);
     assert.ok(o.newToken);

@@ -39,6 +39,7 @@ function harness(o: { rolled?: string | null; redeemError?: PatLifecycleError } 
       return { accessToken: ACCESS_TOKEN, expiresOn: new Date(w.clock.t + 3600_000), ...(o.rolled === null ? {} : { rolledRefreshToken: o.rolled ?? ROLLED }), account: { username: 'ada@contoso.com' } };
     },
     createPatApi: () => w.service,
+    findHolders: async () => [],
     openSecretStore: async (dest, options) => {
       if (options.purpose === 'refreshToken') return rtStore;
       return w.store(dest.kind === 'variableGroup' ? dest.variableName : dest.secretName);
@@ -160,7 +161,7 @@ describe('run', () => {
     h.w.service.seed('a', { daysLeft: 3 });
     const config = testConfig({
       selector: { displayNames: ['a', 'b'], takeNewest: false },
-      destination: { kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' },
+      destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'Pat.{name}', auth: 'user' }],
     });
     const result = await run(config, h.w.host, h.deps);
     assert.equal(result.status, 'Failed');
@@ -172,7 +173,7 @@ describe('run', () => {
   it('list: a table in the log, SucceededWithIssues when one expires inside the window', async () => {
     const h = harness();
     h.w.service.seed('soon', { daysLeft: 2 });
-    const result = await run(testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destination: { kind: 'outputOnly' } }), h.w.host, h.deps);
+    const result = await run(testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destinations: [] }), h.w.host, h.deps);
     assert.equal(result.status, 'SucceededWithIssues');
     assert.ok(h.w.host.infos.some((l) => /^Name\s+Scopes\s+Expires\s+Days left/.test(l)));
     assert.ok(h.w.host.infos.some((l) => /^soon\s+vso\.packaging/.test(l)));

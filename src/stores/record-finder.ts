@@ -1,0 +1,34 @@
+/**
+ * Finds the records of a PAT outside the step's own destinations, before the PAT is revoked: two steps that rotate
+ * one PAT into two places each record it, and revoking it from one would leave the other holding a dead PAT.
+ * Looks through every variable group of the projects the run writes groups in (one list request each); Key Vault
+ * secrets and groups of other projects are not searched (docs/design.md, "Ownership").
+ */
+import type { VariableGroupClient } from '../devops/variable-group-client';
+import type { SecretStore } from './secret-store';
+import { VariableGroupStore } from './variable-group-store';
+
+const RECORD_SUFFIX = '.authorizationid';
+
+export class RecordFinder {
+  constructor(private readonly places: ReadonlyArray<{ client: VariableGroupClient; project: string }>) {}
+
+  async holdersOf(authorizationId: string, own: readonly SecretStore[]): Promise<string[]> {
+    const wanted = authorizationId.toLowerCase();
+    const holders: string[] = [];
+    const seen = new Set<string>();
+    for (const { client, project } of this.places) {
+      if (seen.has(project.toLowerCase())) continue;
+      seen.add(project.toLowerCase());
+      for (const group of await client.listAll(project)) {
+        for (const [name, v] of Object.entries(group.variables)) {
+          if (!name.toLowerCase().endsWith(RECORD_SUFFIX) || v.isSecret || (v.value ?? '').toLowerCase() !== wanted) continue;
+          const variable = name.slice(0, -RECORD_SUFFIX.length);
+          if (own.some((s) => s instanceof VariableGroupStore && s.isVariable(group.id, variable))) continue;
+          holders.push(`variable group '${group.name}' (project '${project}'), variable '${variable}'`);
+        }
+      }
+    }
+    return holders;
+  }
+}
