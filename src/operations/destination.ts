@@ -5,8 +5,8 @@
 import type { PatToken } from '../devops/types';
 import { destinationFor } from '../config/name-template';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
-import { REMOVE } from '../stores/secret-store';
-import { busyError, destinationOf, formatIntent, INTENT_STALE_MS, matchesIntent, sameId, type Destination } from './ownership';
+import { REMOVE, STORE_CHANGED } from '../stores/secret-store';
+import { busyError, CONCURRENT_ROTATION, destinationOf, formatIntent, INTENT_STALE_MS, matchesIntent, sameId, type Destination } from './ownership';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
 export async function openDestinations(run: OperationRun, displayName: string): Promise<Destination[]> {
@@ -63,9 +63,19 @@ export async function settleIntents(run: OperationRun, dests: Destination[], nam
 /** This run's intent, in every destination, before it creates the PAT: what lets a later run clean up after a crash. */
 export async function announceIntent(run: OperationRun, dests: Destination[], validTo: string): Promise<string> {
   const intent = formatIntent(run.now(), validTo, run.runId);
+  const written: Destination[] = [];
   for (const d of dests) {
-    await d.store.mark({ pending: intent }, { storedId: d.held ?? '', pending: d.pending });
+    try {
+      await d.store.mark({ pending: intent }, { storedId: d.held ?? '', pending: d.pending });
+    } catch (err) {
+      await withdrawIntent(run, written, intent);
+      if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
+      throw new PatLifecycleError('service', CONCURRENT_ROTATION, `Another run changed ${d.store.describe()} while this one prepared to rotate it (${err.message}). This run created nothing and changed nothing.`, {
+        hint: 'Let one rotation of a PAT run at a time: lockBehavior: sequential with an Exclusive Lock check (see the README). Run again if the destination should hold a newer PAT.',
+      });
+    }
     d.pending = intent;
+    written.push(d);
   }
   return intent;
 }

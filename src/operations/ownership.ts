@@ -14,6 +14,9 @@ import type { SecretStore, StoredSecretInfo } from '../stores/secret-store';
 import { createdAt, day } from './pat-facts';
 import { describePat } from './types';
 
+/** The error code of a run that backs off because another run rotated the same PAT meanwhile. */
+export const CONCURRENT_ROTATION = 'ConcurrentRotation';
+
 /** An intent younger than this may belong to a run that is still working: nobody else touches its PAT. */
 export const INTENT_STALE_MS = 15 * 60_000;
 /** A run that has not started storing its new PAT this long after its intent gives up (revokes it) instead. */

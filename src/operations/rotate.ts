@@ -126,6 +126,9 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
 
   // Rule 5.
   for (const t of toRevoke) await revokeReplaced(run, t, dests, out);
+  if (!expired && !toRevoke.includes(old)) {
+    out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
+  }
   if (expired) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${config.lifetimeDays - config.rotateWhenExpiresWithinDays} days.`);
   return out;
 }

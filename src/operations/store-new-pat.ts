@@ -10,7 +10,8 @@
 import type { PatToken } from '../devops/types';
 import { REMOVE, STORE_CHANGED, type SecretMetadata, type SecretStore, type WriteReceipt } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
-import { INTENT_DEADLINE_MS, parseIntent, sameId, type Destination } from './ownership';
+import { CONCURRENT_ROTATION, INTENT_DEADLINE_MS, parseIntent, sameId, type Destination } from './ownership';
+export { CONCURRENT_ROTATION };
 import { withdrawIntent } from './destination';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
@@ -77,7 +78,6 @@ async function writeUnlessRotatedMeanwhile(run: OperationRun, dest: Destination,
   }
 }
 
-export const CONCURRENT_ROTATION = 'ConcurrentRotation';
 const ONE_AT_A_TIME =
   'Let one rotation of a PAT run at a time: `lockBehavior: sequential` with an Exclusive Lock check on a resource every rotation of it uses (see the README). Nothing needs repairing: run again if the destination should hold a newer PAT.';
 

@@ -100,6 +100,7 @@ const OPERATION: Record<Step, RegExp> = {
   rtWrite: /refresh token could not be saved to variable group 'Auth'/,
   patList: /'list PATs'/,
   storeFind: /'find variable group 'Tokens''/,
+  intentWrite: /'update variable group 'Tokens''/,
   create: /'create PAT'/,
   storeLoad: /Storing the new PAT in variable group 'Tokens'.*failed/,
   storeWrite: /Storing the new PAT in variable group 'Tokens'.*failed/,

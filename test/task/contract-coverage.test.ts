@@ -68,9 +68,13 @@ describe('PatLifecycle@1 contract coverage (black box)', function () {
     assert.equal(f.emu.log.count({ service: 'variableGroups' }), 0, 'no variable group touched');
   });
 
-  it('rotate -> outputOnly: the token output is the new valid PAT as a secret, and the old PAT is revoked', async () => {
+  it('rotate -> outputOnly: the token output is the new valid PAT as a secret; the old PAT is kept unless revokeUntracked', async () => {
+    const kept = f.seedPat('kept-bot', { scope: 'vso.build', daysLeft: 2 });
+    const keep = await f.run({ action: 'rotate', displayName: 'kept-bot', target: 'outputOnly' });
+    assert.equal(keep.result, 'Succeeded', `${keep.message}\n${keep.stderr}`);
+    assert.equal(f.pats().find((p) => p.authorizationId === kept.authorizationId)?.state, 'active', 'no destination recorded it');
     const old = f.seedPat('out-bot', { scope: 'vso.build', daysLeft: 2 });
-    const run = await f.run({ action: 'rotate', displayName: 'out-bot', target: 'outputOnly' });
+    const run = await f.run({ action: 'rotate', displayName: 'out-bot', target: 'outputOnly', revokeUntracked: true });
     assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
     f.assertNoSecrets(run);
     const active = f.activePats('out-bot');
@@ -158,6 +162,8 @@ describe('PatLifecycle@1 contract coverage (black box)', function () {
   it('classic-style inputs: the connection through the ConnectedServiceName alias in a release works the same', async () => {
     const { vault, endpoint } = spConnection('classic-vault');
     const old = f.seedPat('classic-bot', { daysLeft: 1 });
+    // The vault holds the PAT as an earlier run left it (value and tags).
+    f.emu.control.keyVault.setSecret('classic-vault', 'ClassicPat', old.token, { tags: { authorizationId: old.authorizationId, validTo: old.validTo } });
     const run = await f.run(
       { action: 'rotate', displayName: 'classic-bot', target: 'keyVault', ConnectedServiceName: 'arm-classic', keyVault: vault.url, secretName: 'ClassicPat' },
       { endpoints: { 'arm-classic': endpoint }, system: { hostType: 'release' } },
@@ -176,7 +182,7 @@ describe('PatLifecycle@1 contract coverage (black box)', function () {
     const other = f.emu.control.devops.addProject(ORG, { name: 'Other' });
     const id = f.emu.control.variableGroups.add(ORG, PROJECT, {
       name: 'Shared',
-      variables: { Unrelated: 'keep me', OtherSecret: { value: 'shared-other-secret-value', isSecret: true } },
+      variables: { Unrelated: 'keep me', OtherSecret: { value: 'shared-other-secret-value', isSecret: true }, SharedPat: { value: 'pasted-by-hand', isSecret: true } },
       sharedWith: ['Other'],
       administrators: [f.user.userId],
     });

@@ -21,8 +21,8 @@ describe('PatLifecycle@1 killed mid-rotation, then run again (black box)', funct
 
   for (const route of ['pats.create', 'variableGroups.update', 'pats.revoke']) {
     it(`killed while ${route} is in flight`, async () => {
-      f.seedPat('feed-reader', { daysLeft: 20 });
-      const group = f.addGroup('Tokens');
+      const old = f.seedPat('feed-reader', { daysLeft: 20 });
+      const group = f.addGroup('Tokens', { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId });
       const first = await f.run(inputs);
       assert.equal(first.result, 'Succeeded', first.message);
 
@@ -33,6 +33,8 @@ describe('PatLifecycle@1 killed mid-rotation, then run again (black box)', funct
       assert.equal(killed.result, undefined, 'the task never completed');
       await new Promise((r) => setTimeout(r, 1700));
 
+      // The next scheduled run: the dead run's intent is stale by then (docs/design.md, "Ownership").
+      f.emu.clock.advance(16 * 60_000);
       const rerun = await f.run(inputs);
       assert.equal(rerun.result, 'Succeeded', rerun.message);
       const active = f.activePats('feed-reader');

@@ -25,6 +25,7 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
     const vault = f.emu.control.keyVault.addVault({ name: 'contoso-secrets', access: { [sp.objectId]: 'officer' } });
     f.emu.control.keyVault.setSecret('contoso-secrets', 'PatLifecycle-RefreshToken', f.refreshToken);
     const old = f.seedPat('feed-reader', { daysLeft: 3 });
+    f.emu.control.keyVault.setSecret('contoso-secrets', 'FeedPat', old.token, { tags: { authorizationId: old.authorizationId, validTo: old.validTo } });
     const run = await f.run(
       {
         action: 'rotate',

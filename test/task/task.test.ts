@@ -18,7 +18,8 @@ describe('PatLifecycle@1 (black box)', function () {
 
   it('rotates a PAT into a variable group with the user token, saving the rolled refresh token first', async () => {
     const old = f.seedPat('feed-reader', { scope: 'vso.packaging vso.code', daysLeft: 3 });
-    const patGroup = f.addGroup('Tokens', { Keep: { value: 'other-secret-value', isSecret: true } });
+    // The group holds the PAT, pasted by hand: the task adopts it, and rotates it since it is due.
+    const patGroup = f.addGroup('Tokens', { Keep: { value: 'other-secret-value', isSecret: true }, FeedPat: { value: old.token, isSecret: true } });
     const signinGroup = f.addGroup('signin', { 'PatLifecycle.RefreshToken': { value: f.refreshToken, isSecret: true } });
     const run = await f.run({
       action: 'rotate',
@@ -166,9 +167,14 @@ describe('PatLifecycle@1 (black box)', function () {
   });
 
   it('bulk: rotates several PATs into their own variables, one missing name failing the step', async () => {
-    f.seedPat('build-a', { daysLeft: 2 });
-    f.seedPat('build-b', { daysLeft: 2 });
-    const group = f.addGroup('Tokens');
+    const a = f.seedPat('build-a', { daysLeft: 2 });
+    const b = f.seedPat('build-b', { daysLeft: 2 });
+    const group = f.addGroup('Tokens', {
+      'Pat.build-a': { value: a.token, isSecret: true },
+      'Pat.build-a.authorizationId': a.authorizationId,
+      'Pat.build-b': { value: b.token, isSecret: true },
+      'Pat.build-b.authorizationId': b.authorizationId,
+    });
     const run = await f.run({ action: 'rotate', displayName: 'build-a\nbuild-b\nmissing', variableGroup: 'Tokens', variableName: 'Pat.{name}', concurrency: 2 });
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /rotate: 2 rotated, 1 failed/);

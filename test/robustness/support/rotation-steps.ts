@@ -14,6 +14,7 @@ export const STEPS = [
   'rtWrite',
   'patList',
   'storeFind',
+  'intentWrite',
   'create',
   'storeLoad',
   'storeWrite',
@@ -26,6 +27,7 @@ export const STEP_LABELS: Record<Step, string> = {
   rtWrite: 'refresh-token store write (PUT Auth)',
   patList: 'list PATs (GET pats)',
   storeFind: 'find PAT store (GET groups?name)',
+  intentWrite: 'intent before create (PUT group)',
   create: 'create PAT (POST pats)',
   storeLoad: 'store write: GET group',
   storeWrite: 'store write: PUT group',
@@ -35,18 +37,19 @@ export const STEP_LABELS: Record<Step, string> = {
 /** The order the steps happen in, for tables. */
 export const STEP_ORDER: readonly Step[] = STEPS;
 
-type Role = Step | 'rtFind' | 'rtLoad' | 'readAfterWrite' | 'other';
+type Role = Step | 'rtFind' | 'rtLoad' | 'intentLoad' | 'readAfterWrite' | 'other';
 
 /**
- * The role of every request of one rotation, given the two groups' ids. GETs of the PAT's group are named by their
- * place around its PUT: the last one before it is the write's own read (where the store also checks that it still
- * names the old PAT). There is no GET after a PUT: a write is checked on the service's answer to it.
+ * The role of every request of one rotation, given the two groups' ids. The PAT's group is written twice: first the
+ * run's intent (before the create), then the value. GETs of it are named by their place around the value's PUT: the
+ * last one before it is the write's own read (where the store also checks that it still names the old PAT and carries
+ * this run's intent). There is no GET after a PUT: a write is checked on the service's answer to it.
  */
 export function rolesOf(entries: ReadonlyArray<Pick<RequestLogEntry, 'route' | 'path' | 'query'>>, ids: { tokens: number; auth: number }): Role[] {
   const groupOf = (e: Pick<RequestLogEntry, 'path'>) => Number(/\/variablegroups\/(\d+)/i.exec(e.path)?.[1]);
-  const putAt = (id: number) => entries.findIndex((e) => e.route === 'variableGroups.update' && groupOf(e) === id);
-  const tokensPut = putAt(ids.tokens);
-  const authPut = putAt(ids.auth);
+  const putsOf = (id: number) => entries.map((e, i) => (e.route === 'variableGroups.update' && groupOf(e) === id ? i : -1)).filter((i) => i >= 0);
+  const [intentPut, tokensPut = -1] = putsOf(ids.tokens);
+  const [authPut = -1] = putsOf(ids.auth);
   const tokensGetsBefore = entries.map((e, i) => (e.route === 'variableGroups.get' && groupOf(e) === ids.tokens && (tokensPut < 0 || i < tokensPut) ? i : -1)).filter((i) => i >= 0);
   return entries.map((e, i): Role => {
     switch (e.route) {
@@ -63,10 +66,11 @@ export function rolesOf(entries: ReadonlyArray<Pick<RequestLogEntry, 'route' | '
         return name === AUTH_GROUP ? 'rtFind' : name === TOKENS_GROUP ? 'storeFind' : 'other';
       }
       case 'variableGroups.update':
-        return groupOf(e) === ids.auth ? 'rtWrite' : groupOf(e) === ids.tokens ? 'storeWrite' : 'other';
+        return groupOf(e) === ids.auth ? 'rtWrite' : groupOf(e) === ids.tokens ? (i === intentPut ? 'intentWrite' : 'storeWrite') : 'other';
       case 'variableGroups.get':
         if (groupOf(e) === ids.auth) return authPut >= 0 && i > authPut ? 'readAfterWrite' : 'rtLoad';
         if (groupOf(e) !== ids.tokens) return 'other';
+        if (i < intentPut) return 'intentLoad';
         if (tokensPut < 0 || i < tokensPut) return i === tokensGetsBefore[tokensGetsBefore.length - 1] ? 'storeLoad' : 'other';
         return 'readAfterWrite';
       default:
