@@ -108,7 +108,12 @@ export class VariableGroupClient {
    * Replaces the group's variables. The org-level PUT (7.1) needs every project the group is shared with, taken from
    * the GET; when the GET had none, the project-level PUT of 5.0 (which needs none) is used with `project`.
    */
-  async update(group: VariableGroup, variables: Record<string, VariableValue>, project?: string): Promise<VariableGroup> {
+  /**
+   * `recordOnly`: the PUT changes records, not values (an intent, an adoption). It is never sent again once it may
+   * have reached the service unanswered: arriving late, after the write that stores the value, it would undo that
+   * write's record (docs/design.md, "Ownership").
+   */
+  async update(group: VariableGroup, variables: Record<string, VariableValue>, project?: string, options: { recordOnly?: boolean } = {}): Promise<VariableGroup> {
     const refs = group.variableGroupProjectReferences ?? [];
     const projectName = project ?? refs[0]?.projectReference?.name ?? '';
     const ctx = this.ctx(`update variable group '${group.name}'`, projectName, group.name);
@@ -132,7 +137,7 @@ export class VariableGroupClient {
       const { variableGroupProjectReferences: _omit, ...rest } = group;
       req = { method: 'PUT', url: `${this.projectBase(project)}/${group.id}?api-version=${LEGACY_VARIABLE_GROUP_API_VERSION}`, operation: ctx.operation, body: JSON.stringify({ ...rest, variables }) };
     }
-    const res = await this.send(req);
+    const res = await this.send(options.recordOnly ? { ...req, retryUnanswered: false } : req);
     if (res.status === 404) {
       throw new PatLifecycleError('notFound', readVssError(res)?.typeKey ?? 'HTTP 404', `Variable group '${group.name}' (id ${group.id}) no longer exists in project '${projectName}'.`, {
         status: 404,

@@ -89,10 +89,11 @@ export function createHttpClient(network: NetworkConfig, options: HttpClientOpti
       }
 
       const { failure, error } = attempt;
-      const mayRetry = retryEnabled && failure.transient && (idempotent || failure.phase === 'beforeSend');
+      const resendable = idempotent && req.retryUnanswered !== false;
+      const mayRetry = retryEnabled && failure.transient && (resendable || failure.phase === 'beforeSend');
       const decision = mayRetry ? decideRetry({ retryNumber, waitedMs, policy, random: options.random }) : undefined;
       if (!decision || decision.action === 'stop') {
-        if (!idempotent && failure.phase === 'maybeSent') throw outcomeUnknownError(failure, error);
+        if (!resendable && failure.phase === 'maybeSent') throw outcomeUnknownError(failure, error);
         throw transportError(failure, error);
       }
       emitRetry(req, url, retryNumber, decision.delayMs, failure.code);

@@ -16,6 +16,12 @@ export interface HttpRequest {
   /** Default true. False sends exactly once (still with timeouts and typed errors). */
   retry?: boolean;
   /**
+   * False: once the request may have reached the server unanswered (a timeout, a reset), it is not sent again and
+   * fails as OutcomeUnknown. For writes that are harmless twice but harmful late (a variable group PUT carrying an
+   * intent would undo a later write when it lands after it). Answered refusals (429, 5xx) are still retried.
+   */
+  retryUnanswered?: boolean;
+  /**
    * Lets a caller mark an answer as transient although its status is not one the policy retries
    * (Entra reports some transient faults as a 400 with an AADSTS code). Only consulted for idempotent requests.
    */

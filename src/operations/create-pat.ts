@@ -23,6 +23,7 @@ export async function createPat(run: OperationRun, request: PatTokenCreateReques
   } catch (err) {
     if (!mayHaveCreated(err)) throw err;
     run.log.warn(`Creating PAT '${request.displayName}' may have reached Azure DevOps without an answer (${err.code}); checking the PAT list before trying again.`);
+    out.createUncertain = true;
     await revokeLostCreates(run, request.displayName, known, out);
     created = await run.pats.create(request);
   }

@@ -4,7 +4,7 @@
  * same-name PAT that nothing records is somebody else's: never touched, only named.
  */
 import { createPat, newPatRequest } from './create-pat';
-import { announceIntent, openDestinations, settleIntents } from './destination';
+import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
 import { sameId, unrecorded } from './ownership';
 import { day } from './pat-facts';
 import { storeNewPat } from './store-new-pat';
@@ -19,7 +19,7 @@ async function create(run: OperationRun, displayName: string, out: PatOutcome): 
   const { config } = run;
   const scopes = config.scopes!;
   const dests = await openDestinations(run, displayName);
-  const listed = await run.directory.active();
+  const listed = await listedSince(run, dests, await run.directory.active());
   const revoked = await settleIntents(run, dests, displayName, listed, out);
   const sameName = listed.filter((t) => t.displayName === displayName && !revoked.has(t.authorizationId.toLowerCase()));
 

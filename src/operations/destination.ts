@@ -19,6 +19,15 @@ export async function openDestinations(run: OperationRun, displayName: string): 
 }
 
 /**
+ * The PAT list, listed again when a destination records a PAT it does not show: the list of the run (shared by bulk)
+ * may be older than another run's rotation that the destination already records.
+ */
+export async function listedSince(run: OperationRun, dests: readonly Destination[], active: PatToken[]): Promise<PatToken[]> {
+  const unknown = dests.some((d) => d.held !== undefined && !active.some((t) => sameId(t.authorizationId, d.held)));
+  return unknown ? run.directory.fresh('active') : active;
+}
+
+/**
  * Rule (b): an intent older than INTENT_STALE_MS whose run never stored its PAT. The PATs it made that no destination
  * of the step holds have lost values: they are revoked (unless dry run), then the intent is removed. A younger intent
  * belongs to a run that may still be working: this run stops here, having changed nothing.
@@ -49,7 +58,7 @@ export async function settleIntents(run: OperationRun, dests: Destination[], nam
         });
       }
       revoked.add(pat.authorizationId.toLowerCase());
-      out.warnings.push(`Revoked PAT ${describePat(pat)}: ${why}.`);
+      out.warnings.push(`Revoked leftover PAT ${describePat(pat)}: ${why}.`);
     }
     if (!run.config.dryRun) {
       await d.store.mark({ pending: REMOVE }, { storedId: d.held ?? '', pending: d.pending });
@@ -69,7 +78,16 @@ export async function announceIntent(run: OperationRun, dests: Destination[], va
       await d.store.mark({ pending: intent }, { storedId: d.held ?? '', pending: d.pending });
     } catch (err) {
       await withdrawIntent(run, written, intent);
-      if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
+      if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) {
+        const e = asPatLifecycleError(err);
+        throw new PatLifecycleError(e.kind, e.code, `Could not record this run's intent in ${d.store.describe()}, which comes before creating the PAT: ${e.message} Nothing was created.`, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          ...(e.input ? { input: e.input } : {}),
+          ...(e.status ? { status: e.status } : {}),
+          ...(e.requestId ? { requestId: e.requestId } : {}),
+          cause: err,
+        });
+      }
       throw new PatLifecycleError('service', CONCURRENT_ROTATION, `Another run changed ${d.store.describe()} while this one prepared to rotate it (${err.message}). This run created nothing and changed nothing.`, {
         hint: 'Let one rotation of a PAT run at a time: lockBehavior: sequential with an Exclusive Lock check (see the README). Run again if the destination should hold a newer PAT.',
       });

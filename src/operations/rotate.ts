@@ -16,7 +16,7 @@ import { destinationUsesName } from '../config/name-template';
 import type { PatToken } from '../devops/types';
 import { REMOVE } from '../stores/secret-store';
 import { createPat, newPatRequest } from './create-pat';
-import { announceIntent, openDestinations, settleIntents } from './destination';
+import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
 import { ambiguousName, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { revokeReplaced } from './revoke-pats';
@@ -38,6 +38,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const byId = target.authorizationId ? active.find((t) => sameId(t.authorizationId, target.authorizationId)) : undefined;
   const known = target.displayName ?? byId?.displayName;
   const dests = known !== undefined || !destinationUsesName(config.destinations) ? await openDestinations(run, known ?? '') : [];
+  active = await listedSince(run, dests, active);
   const heldActive = (list: readonly PatToken[]) => newestFirst(list.filter((t) => dests.some((d) => sameId(d.held, t.authorizationId))));
   // Selected by an id that was rotated away already: the destinations name its successor.
   const name = known ?? heldActive(active)[0]?.displayName;
@@ -149,7 +150,7 @@ async function completeEarlierRotation(run: OperationRun, dests: readonly Destin
     const pat = active.find((t) => sameId(t.authorizationId, d.replaced));
     if (!pat || dests.some((x) => sameId(x.held, pat.authorizationId))) continue;
     if (await revokeReplaced(run, pat, dests, out, 'left by an earlier run')) {
-      out.warnings.push(`Revoked PAT ${describePat(pat)}: ${d.store.label()} records that an earlier run replaced it with ${describePat(current!)} and stopped before revoking it.`);
+      out.warnings.push(`Revoked leftover PAT ${describePat(pat)}: ${d.store.label()} records that an earlier run replaced it with ${describePat(current!)} and stopped before revoking it.`);
     }
   }
 }

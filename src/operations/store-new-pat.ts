@@ -38,7 +38,8 @@ export async function storeNewPat(run: OperationRun, dests: Destination[], creat
     authorizationId: created.authorizationId,
     validTo: created.validTo,
     replaced: options.replaces?.authorizationId ?? REMOVE,
-    pending: REMOVE,
+    // A create that went unanswered may still land later: its intent stays, and a later run revokes what it made.
+    pending: out.createUncertain ? options.intent : REMOVE,
     displayName: created.displayName.slice(0, 256),
     scopes: created.scope.slice(0, 256),
     rotatedAt: run.now().toISOString(),
@@ -117,7 +118,7 @@ async function recover(store: SecretStore, created: PatToken, cause: PatLifecycl
     holdsNew = undefined;
   }
   if (holdsNew === true && cause.kind !== 'verification') {
-    out.warnings.push(`Writing to ${store.describe()} reported ${cause.code}, but it now names the new PAT ${describePat(created)}: the write went through.`);
+    out.warnings.push(`Writing to ${store.describe()} reported ${cause.code}, but the store now names the new PAT ${describePat(created)}: the write went through.`);
     return true;
   }
   if (holdsNew === false) return false;

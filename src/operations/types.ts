@@ -68,6 +68,8 @@ export interface PatOutcome {
   storedIn?: string;
   /** true when rotate created a new PAT. */
   rotated: boolean;
+  /** A create went unanswered and was tried again: a PAT it made may still appear later (the intent stays as proof). */
+  createUncertain?: boolean;
   /** Steps the run would take (dry run) or took. */
   plan: string[];
   /** Shown and logged; the step still succeeds. */

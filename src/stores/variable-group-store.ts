@@ -57,7 +57,7 @@ async function writeBatch(batch: PendingWrite[]): Promise<void> {
   if (accepted.length === 0) return;
   let answer: VariableGroup;
   try {
-    answer = await batch[0].store.put(group, next);
+    answer = await batch[0].store.put(group, next, accepted.some((a) => a.write.value === undefined));
   } catch (err) {
     for (const a of accepted) a.write.reject(err);
     return;
@@ -214,9 +214,9 @@ export class VariableGroupStore implements SecretStore {
     return { version: String(group.id), metadata: { ...metadata } };
   }
 
-  async put(group: VariableGroup, next: Record<string, VariableValue>): Promise<VariableGroup> {
+  async put(group: VariableGroup, next: Record<string, VariableValue>, recordOnly = false): Promise<VariableGroup> {
     try {
-      const answer = await this.client.update(group, next, this.ref.project);
+      const answer = await this.client.update(group, next, this.ref.project, { recordOnly });
       this.views.remember(this.ref.project, answer);
       return answer;
     } catch (err) {

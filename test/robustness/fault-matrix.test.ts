@@ -14,6 +14,7 @@
  * Cells run in parallel lanes (one emulator per lane, one organization per cell); the table is printed at the end.
  */
 import { strict as assert } from 'node:assert';
+import { INTENT_STALE_MS } from '../../src/operations/ownership';
 import { startEmulator, type FaultSpec } from '../emulator';
 import type { TaskRun } from '../support/run-task';
 import { DEFAULT_LANES, inLanes } from './support/lanes';
@@ -100,7 +101,7 @@ const OPERATION: Record<Step, RegExp> = {
   rtWrite: /refresh token could not be saved to variable group 'Auth'/,
   patList: /'list PATs'/,
   storeFind: /'find variable group 'Tokens''/,
-  intentWrite: /'update variable group 'Tokens''/,
+  intentWrite: /intent in variable group 'Tokens'.*Nothing was created/,
   create: /'create PAT'/,
   storeLoad: /Storing the new PAT in variable group 'Tokens'.*failed/,
   storeWrite: /Storing the new PAT in variable group 'Tokens'.*failed/,
@@ -131,6 +132,11 @@ function expectationFor(row: Row, fault: Fault): Expectation {
   }
   if (transient) {
     if (step === 'create' && fault === 'timeout') return { ...base, result: 'Succeeded', state: 'lateOrphan', retried: true };
+    // An intent PUT that may have gone out unanswered is never sent again: arriving late, after the value's write, it
+    // would undo that write's record. The run stops before creating anything; the next scheduled run rotates.
+    if (step === 'intentWrite' && (fault === 'timeout' || fault === 'reset' || fault === 'truncated')) {
+      return { ...base, result: 'Failed', state: 'unchanged', retried: false, says: [OPERATION.intentWrite] };
+    }
     return { ...base, result: 'Succeeded', state: 'rotated', retried: true };
   }
   const cause = CAUSE[fault]!;
@@ -235,6 +241,8 @@ async function runCell(cell: Cell, emu: Awaited<ReturnType<typeof startEmulator>
     // The design leaves this to the next scheduled run (rule 7): it must revoke the extra PAT, never the stored one.
     const storedBefore = s.group(s.tokensGroupId!).variables['FeedPat'].value;
     const createsBefore = emu.log.count({ route: 'pats.create' });
+    // The next scheduled run: an intent the faulted run kept as proof is stale by then (docs/design.md, "Ownership").
+    emu.clock.advance(INTENT_STALE_MS + 60_000);
     const next = await s.run(s.rotateInputs({ requestTimeoutSeconds: TIMEOUT_SECONDS }));
     runs.push(next);
     convergedOnRerun = true;

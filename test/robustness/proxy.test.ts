@@ -63,6 +63,8 @@ describe('rotation through the agent proxy only (black box)', function () {
   function scenario(label: string) {
     const s = Sandbox.create(emu, label);
     const old = s.seedRotation();
+    // The PAT lives in Key Vault only: a group recording it too would keep it from being revoked (a second holder).
+    emu.control.variableGroups.remove(s.org, s.tokensGroupId!);
     const sp = emu.control.entra.addApp({ kind: 'confidential' });
     s.extraSecrets.push(sp.secret!, password);
     const vaultName = `kv${label.replace(/[^a-z0-9]/g, '')}${randomBytes(3).toString('hex')}`.slice(0, 24);
