@@ -173,6 +173,13 @@ function stepProblems(t: TaskJson, found: FoundStep): string[] {
       const options = Object.keys(input.options ?? {});
       if (!options.includes(value)) problems.push(`${where}: '${input.name}: ${value}' is not one of ${options.join(', ')}`);
     }
+    // `target` is editable so that YAML can list several of its options (src/config/destinations.ts).
+    if (input.name === 'target') {
+      const options = Object.keys(input.options ?? {});
+      for (const kind of value.split(/[,\n]/).map((k) => k.trim()).filter(Boolean)) {
+        if (!options.includes(kind)) problems.push(`${where}: 'target: ${value}' is not one of ${options.join(', ')} (or a comma-separated list of them)`);
+      }
+    }
     if (input.type === 'boolean' && !/^(true|false)$/i.test(value)) problems.push(`${where}: '${input.name}: ${value}' is not true or false`);
     if (input.type === 'int' && !/^-?\d+$/.test(value)) problems.push(`${where}: '${input.name}: ${value}' is not a whole number`);
   }

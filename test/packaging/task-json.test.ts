@@ -53,6 +53,7 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['concurrency', 'int', '4', 'advanced'],
   ['displayNamePattern', 'string', '', 'pat'],
   ['takeNewest', 'boolean', 'false', 'advanced'],
+  ['revokeUntracked', 'boolean', 'false', 'pat'],
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
   ['requestTimeoutSeconds', 'int', '30', 'advanced'],
 ];
@@ -306,15 +307,15 @@ describe('task.json: inputs shown per action and target', () => {
     rotate: {
       variableGroup: [
         'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'variableGroupAuth',
+        'revokeUntracked', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'variableGroupAuth',
       ],
       keyVault: [
         'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
+        'revokeUntracked', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
       ],
       outputOnly: [
         'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'allowFullAccess', 'target', 'takeNewest',
+        'revokeUntracked', 'allowFullAccess', 'target', 'takeNewest',
       ],
     },
     update: {
