@@ -7,11 +7,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { startEmulator, type Emulator } from '../emulator';
 import { emulatorEnv } from '../cli/helpers';
 import { REPO_ROOT, loadTaskJson } from '../support/task-json';
 import { expectedTaskId } from '../support/task-guid';
+import { readZip } from '../support/zip';
 
 const PUBLISHER = 'contoso-tools';
 const ORG = 'contoso';
@@ -39,25 +39,11 @@ function words(command: string): string[] {
   return [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
-/** One file of a zip (the VSIX), found through the central directory. */
+/** One file of the VSIX, as text. */
 function zipEntry(file: string, name: string): string {
-  const buf = readFileSync(file);
-  let eocd = buf.length - 22;
-  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  let p = buf.readUInt32LE(eocd + 16);
-  for (let n = buf.readUInt16LE(eocd + 10); n > 0; n--) {
-    const method = buf.readUInt16LE(p + 10);
-    const compressed = buf.readUInt32LE(p + 20);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const entryName = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    const local = buf.readUInt32LE(p + 42);
-    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
-    if (entryName !== name) continue;
-    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    const raw = buf.subarray(start, start + compressed);
-    return (method === 8 ? inflateRawSync(raw) : raw).toString('utf8');
-  }
-  throw new Error(`${name} is not in ${file}`);
+  const entry = readZip(readFileSync(file)).find((e) => e.name === name);
+  if (!entry) throw new Error(`${name} is not in ${file}`);
+  return entry.data.toString('utf8');
 }
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
