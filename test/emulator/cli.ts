@@ -1,6 +1,8 @@
 // `npm run emulator`: the emulator as a standalone process, seeded as a playground (test/emulator/playground.ts) that
 // prints what to export and what to try, and approves device code sign-ins typed at its prompt. `--empty` seeds
 // nothing, for a client that seeds through the control API in the same process.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startEmulator } from './index';
 import { describePlayground, seedPlayground } from './playground';
@@ -38,6 +40,10 @@ Ctrl-C stops it.`);
 
   const playground = seedPlayground(emu);
   console.log(describePlayground(emu, playground));
+  // The printed commands run the built CLI (package.json "bin"); say so before someone tries them without it.
+  if (!existsSync(join(__dirname, '..', '..', 'cli', 'dist', 'pat-lifecycle.js'))) {
+    console.log('Note: the CLI is not built yet. Run `npm run build` in this repository before trying the commands.');
+  }
   // The prompt: a line holding a device code approves it. Without a terminal (stdin closed) only the endpoint does.
   const prompt = createInterface({ input: process.stdin, terminal: false });
   prompt.on('line', (line) => {
