@@ -12,6 +12,7 @@ import { emulatorEnv } from '../cli/helpers';
 import { REPO_ROOT, loadTaskJson } from '../support/task-json';
 import { expectedTaskId } from '../support/task-guid';
 import { readZip } from '../support/zip';
+import { watchConformance } from '../conformance/hook';
 
 const PUBLISHER = 'contoso-tools';
 const ORG = 'contoso';
@@ -186,6 +187,7 @@ describe('README set-up, from a clean folder, with the emulator standing in for 
       assert.deepEqual(argv.filter((a) => /^<.*>$/.test(a)), [], 'every placeholder is filled');
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...process.env, ...emulatorEnv(emu) })) if (v !== undefined) env[k] = v;
+      const checkConformance = watchConformance(env);
       const child = spawn(argv[0]!, ['--offline', ...argv.slice(1), '--device-code'], { cwd: empty, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const approved = new Promise<void>((resolve) => {
@@ -205,6 +207,7 @@ describe('README set-up, from a clean folder, with the emulator standing in for 
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       await approved;
       assert.equal(code, 0, output);
+      checkConformance();
       const stored = emu.control.variableGroups.get(ORG, groupId).variables['PatLifecycle.RefreshToken'];
       assert.equal(stored?.isSecret, true);
       assert.equal(emu.control.entra.refreshTokenInfo(stored.value)?.userId, user.userId);
