@@ -53,6 +53,7 @@ interface Parameter {
   items?: { type?: string; format?: string };
   collectionFormat?: string;
   schema?: object;
+  description?: string;
 }
 
 interface Operation {
@@ -180,8 +181,8 @@ export function loadOperations(): Operation[] {
         if (!op || typeof op !== 'object' || !('responses' in op)) continue;
         const params = (op.parameters ?? []).map((p) => ('$ref' in p ? doc.parameters![p.$ref.replace('#/parameters/', '')]! : p));
         const query = new Map(params.filter((p) => p.in === 'query').map((p) => [p.name, p]));
-        const apiParam = query.get('api-version');
-        const apiVersion = isAdo ? /set to '([^']+)'/.exec(apiParam?.['description' as keyof Parameter] as string ?? '')?.[1] : doc.info.version;
+        // Azure DevOps names the value in the parameter's description; Key Vault's is the spec's own version.
+        const apiVersion = isAdo ? /set to '([^']+)'/.exec(query.get('api-version')?.description ?? '')?.[1] : doc.info.version;
         const validateQuery = new Map<string, () => ValidateFunction>();
         for (const p of query.values()) {
           if (p.name === 'api-version') continue;
