@@ -65,7 +65,7 @@ function control(input: TaskInput, value: string, shot: FormShot): string {
   }
   if (type === 'multiLine') {
     const rows = Number(input.properties?.rows ?? '2');
-    return `<div class="field">${label(input, shot)}<div class="textarea" style="min-height:${rows * 20 + 12}px">${esc(value)}${input.properties?.resizable === 'true' ? '<span class="grip"></span>' : ''}</div></div>`;
+    return `<div class="field">${label(input, shot)}<div class="textarea" style="min-height:${rows * 20 + 12}px">${esc(value)}${String(input.properties?.resizable) === 'true' ? '<span class="grip"></span>' : ''}</div></div>`;
   }
   // string, int, filePath, ...
   return `<div class="field">${label(input, shot)}<div class="textbox">${esc(value)}</div></div>`;

@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
 import type { Emulator } from '../emulator/index';
+import { watchConformance } from '../conformance/hook';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const CLI_ENTRY = resolve(REPO_ROOT, 'cli/pat-lifecycle.ts');
@@ -50,6 +51,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
   const entry = opts.bundle ? [CLI_BUNDLE] : ['--import', 'tsx', CLI_ENTRY];
+  // The CLI is a black box too: its traffic is checked against the published specs when it ends.
+  const checkConformance = watchConformance(fullEnv);
   const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end();
   let stdout = '';
@@ -80,6 +83,12 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     child.on('error', fail);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      try {
+        checkConformance();
+      } catch (e) {
+        fail(e);
+        return;
+      }
       ok({ code, stdout, stderr });
     });
   });

@@ -1,5 +1,11 @@
-// `npm run emulator`: the emulator as a standalone process, for manual runs and the demo. Seeds nothing.
+// `npm run emulator`: the emulator as a standalone process, seeded as a playground (test/emulator/playground.ts) that
+// prints what to export and what to try, and approves device code sign-ins typed at its prompt. `--empty` seeds
+// nothing, for a client that seeds through the control API in the same process.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { startEmulator } from './index';
+import { describePlayground, seedPlayground } from './playground';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -11,23 +17,6 @@ async function main() {
   const latency = option('latency');
   const emu = await startEmulator({ port: port ? Number(port) : undefined, latencyMs: latency ? Number(latency) : undefined });
   const u = emu.urls;
-  const env = emu.childEnv();
-  console.log(`PAT Lifecycle emulator listening on ${u.authorityHost}
-
-  Entra (authority host)   ${u.authorityHost}/{tenant}/oauth2/v2.0/token    default tenant ${emu.control.entra.defaultTenantId}
-  PAT Lifecycle (vssps)    ${u.vssps}/{org}/_apis/tokens/pats
-  Azure DevOps             ${u.devops}/{org}/{project}/_apis/...
-  Key Vault                https://{vault}.${u.vaultDnsSuffix}:${u.port}   (resource ${u.keyVaultResource})
-  Managed identity         IDENTITY_ENDPOINT=${u.msiEndpoint}   (IDENTITY_HEADER is in the emulator handle; not printed)
-  CA certificate           ${emu.caCertPath}
-
-Point a Node client at it:
-  export NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}
-  export NODE_OPTIONS="${env.NODE_OPTIONS}"     # maps *.emulator.test to 127.0.0.1 (Key Vault host names)
-  export PATLIFECYCLE_AUTHORITYHOST=${u.authorityHost} PATLIFECYCLE_VSSPSURL=${u.vssps} PATLIFECYCLE_DEVOPSURL=${u.devops}
-
-Nothing is seeded: tenants, users, apps and organizations are created through the control API (see test/emulator/README.md).
-Ctrl-C stops it.`);
   const stop = async () => {
     console.log('\nstopping…');
     await emu.close();
@@ -35,6 +24,33 @@ Ctrl-C stops it.`);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  if (process.argv.includes('--empty')) {
+    const env = emu.childEnv();
+    console.log(`PAT Lifecycle emulator listening on ${u.authorityHost} (nothing seeded)
+
+  export NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}
+  export NODE_OPTIONS="${env.NODE_OPTIONS}"
+  export PATLIFECYCLE_AUTHORITY_HOST=${u.authorityHost} PATLIFECYCLE_VSSPS_URL=${u.vssps} PATLIFECYCLE_DEVOPS_URL=${u.devops}
+
+Tenants, users, apps and organizations are created through the control API (see test/emulator/README.md).
+Ctrl-C stops it.`);
+    return;
+  }
+
+  const playground = seedPlayground(emu);
+  console.log(describePlayground(emu, playground));
+  // The printed commands run the built CLI (package.json "bin"); say so before someone tries them without it.
+  if (!existsSync(join(__dirname, '..', '..', 'cli', 'dist', 'pat-lifecycle.js'))) {
+    console.log('Note: the CLI is not built yet. Run `npm run build` in this repository before trying the commands.');
+  }
+  // The prompt: a line holding a device code approves it. Without a terminal (stdin closed) only the endpoint does.
+  const prompt = createInterface({ input: process.stdin, terminal: false });
+  prompt.on('line', (line) => {
+    const code = line.trim();
+    if (!code) return;
+    console.log(playground.approve(code) ? `approved ${code.toUpperCase()} as ${playground.user.upn}` : `no device code ${code} is waiting`);
+  });
 }
 
 main().catch((e) => {

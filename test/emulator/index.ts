@@ -67,6 +67,15 @@ export interface StartOptions {
 }
 
 export const VAULT_DNS_SUFFIX = 'vault.emulator.test';
+
+// Emulators of this process by CA path: a black-box harness only holds the child env (NODE_EXTRA_CA_CERTS), and
+// finds the emulator whose traffic to check from it.
+const running = new Map<string, Emulator>();
+
+/** The running emulator whose CA certificate is at `caCertPath`, if any. */
+export function emulatorForCaPath(caCertPath: string | undefined): Emulator | undefined {
+  return caCertPath ? running.get(caCertPath) : undefined;
+}
 export const CHILD_PRELOAD = resolve(__dirname, '../support/child-preload.cjs');
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
@@ -192,6 +201,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       };
     },
     async close() {
+      running.delete(tls.caCertPath);
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
@@ -199,5 +209,6 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
       tls.dispose();
     },
   };
+  running.set(tls.caCertPath, handle);
   return handle;
 }

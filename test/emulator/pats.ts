@@ -52,10 +52,22 @@ interface PatRecord {
   revokedAt?: number;
 }
 
+/**
+ * Where the spec and the official examples disagree, the emulator answers both ways, alternating (deterministic: the
+ * first answer of each kind is the example's), unless a test fixes one: revoke 204 (RevokePat example) or 200 (the
+ * spec), and a last list page with `continuationToken: ""` (ListPats example) or without the property.
+ */
+export interface AnswerVariants {
+  revoke: 204 | 200 | 'alternate';
+  lastPageToken: 'empty' | 'absent' | 'alternate';
+}
+
 class PatStore {
   readonly byId = new Map<string, PatRecord>();
   readonly byToken = new Map<string, PatRecord>();
   readonly throttle: ThrottleState = newThrottleState();
+  variants: AnswerVariants = { revoke: 'alternate', lastPageToken: 'alternate' };
+  readonly answered = { revoke: 0, lastPage: 0 };
 
   constructor(
     readonly core: EmulatorCore,
@@ -415,7 +427,9 @@ function handleRevoke(call: PatCall, req: EmuRequest): EmuResponse {
   const rec = findOwned(call, id);
   if (!rec || rec.revokedAt !== undefined) return notFound(call, id);
   rec.revokedAt = call.store.core.clock.now();
-  return call.ctx.empty(204);
+  const { variants, answered } = call.store;
+  const status = variants.revoke === 'alternate' ? (answered.revoke++ % 2 === 0 ? 204 : 200) : variants.revoke;
+  return call.ctx.empty(status);
 }
 
 function handleUpdate(call: PatCall, req: EmuRequest): EmuResponse {
@@ -581,7 +595,13 @@ function handleList(call: PatCall, req: EmuRequest): EmuResponse {
     const cursor: ListCursor = { v: 1, f: filter, s: sort, a: asc, k: last.k, id: last.id };
     continuationToken = Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
   }
-  return ctx.json(200, { continuationToken, patTokens: page.map((x) => patTokenJson(x.p, false)) });
+  const patTokens = page.map((x) => patTokenJson(x.p, false));
+  if (continuationToken === '') {
+    const { variants, answered } = store;
+    const absent = variants.lastPageToken === 'alternate' ? answered.lastPage++ % 2 === 1 : variants.lastPageToken === 'absent';
+    if (absent) return ctx.json(200, { patTokens });
+  }
+  return ctx.json(200, { continuationToken, patTokens });
 }
 
 // --- connectionData --------------------------------------------------------------------------------
@@ -742,6 +762,11 @@ function controlApi(store: PatStore) {
     findByToken(token: string): PatSideView | undefined {
       const rec = store.byToken.get(token);
       return rec ? sideView(store, rec) : undefined;
+    },
+    /** Fixes how the answers where spec and examples disagree look (see AnswerVariants); returns the settings. */
+    answerVariants(v: Partial<AnswerVariants> = {}): AnswerVariants {
+      store.variants = { ...store.variants, ...v };
+      return { ...store.variants };
     },
     /** Rate limiting on request: `delayed` answers 200 with Retry-After, `blocked` answers 429; `{}` ends it. */
     throttle(opts?: { delayed?: boolean; blocked?: boolean; retryAfterSeconds?: number }): ThrottleState {

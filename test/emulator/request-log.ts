@@ -21,6 +21,10 @@ export interface RequestLogEntry {
   aborted?: boolean;
   durationMs: number;
   remoteAddress: string;
+  /** The JSON request body, parsed, with secrets replaced by `[redacted]` (absent when empty or not JSON). */
+  requestBody?: unknown;
+  /** The JSON response body as sent, parsed and redacted the same way (absent when empty, not JSON or never sent). */
+  responseBody?: unknown;
 }
 
 export type LogFilter =
@@ -57,6 +61,36 @@ export function redactQuery(query: URLSearchParams, isSecret: (value: string) =>
     parts.push(`${encodeURIComponent(name)}=${hide ? REDACTED : encodeURIComponent(value)}`);
   }
   return parts.join('&');
+}
+
+// Keys whose string values are credentials or stored secret values in the services emulated here (a PAT's `token`, a
+// Key Vault or variable group `value`, OAuth fields); what the conformance checks need of them is only their type.
+const SECRET_KEY = /^(token|value|secret|password|assertion|client_secret|client_assertion|access_token|refresh_token|id_token)$/i;
+const MAX_LOGGED_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A JSON body as the log keeps it: parsed, every secret-bearing string replaced by `[redacted]` (by key, by shape and
+ * by value), so a string stays a string for schema checks. Undefined when the body is empty, not JSON, or too large.
+ */
+export function redactJsonBody(body: Buffer | string, isSecret: (value: string) => boolean): unknown {
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  if (!text.trim() || text.length > MAX_LOGGED_BODY_BYTES) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const walk = (node: unknown, key: string): unknown => {
+    if (typeof node === 'string') {
+      const hide = (node !== '' && SECRET_KEY.test(key)) || JWT_LIKE.test(node) || (node.length >= 8 && isSecret(node));
+      return hide ? REDACTED : node;
+    }
+    if (Array.isArray(node)) return node.map((item) => walk(item, key));
+    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, k)]));
+    return node;
+  };
+  return walk(parsed, '');
 }
 
 /** Replaces any known secret occurring in a path (a token pasted into a URL must not reach the log either). */

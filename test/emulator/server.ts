@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BadJsonError, type EmulatorClock, type EmuRequest, type EmuResponse, type Route, type Service } from './types';
 import { faultKind, faultResponse, vssErrorBody, type FaultRegistry } from './faults';
-import { redactPath, redactQuery, type MemoryRequestLog } from './request-log';
+import { redactJsonBody, redactPath, redactQuery, type MemoryRequestLog } from './request-log';
 
 export interface ServerContext {
   routes: readonly Route[];
@@ -239,7 +239,10 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
   const kind = fault ? faultKind(fault.spec) : undefined;
 
   let status = 0;
+  let sentBody: Buffer | undefined;
   const finish = () => {
+    const requestBody = redactJsonBody(body, ctx.isSecret);
+    const responseBody = sentBody ? redactJsonBody(sentBody, ctx.isSecret) : undefined;
     ctx.log.add({
       seq,
       time: new Date(arrivedAt).toISOString(),
@@ -254,6 +257,8 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
       ...(aborted ? { aborted } : {}),
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       remoteAddress: req.remoteAddress,
+      ...(requestBody !== undefined ? { requestBody } : {}),
+      ...(responseBody !== undefined ? { responseBody } : {}),
     });
   };
 
@@ -328,6 +333,7 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
   const closeAfter = out.body.length > LARGE_RESPONSE_BYTES ? { Connection: 'close' } : {};
   res.writeHead(out.status, { ...out.headers, ...closeAfter, 'Content-Length': String(out.body.length) });
   res.end(out.body);
+  sentBody = out.body;
   finish();
 }
 

@@ -2,65 +2,14 @@
 // the dev copy's own identity and task GUID. Packaging runs three times in `before` (about 0.6 s each).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { inflateRawSync } from 'node:zlib';
 import { REPO_ROOT, TASK_DIR, TaskJson, loadTaskJson, schemaProblems } from '../support/task-json';
-
-// ---- a small zip reader: end of central directory -> central directory -> local headers --------------
-interface ZipEntry {
-  name: string;
-  data: Buffer;
-}
-
-function readZip(buf: Buffer): ZipEntry[] {
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('no end of central directory record');
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const entries: ZipEntry[] = [];
-  for (let n = 0; n < count; n++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`bad central directory header at ${p}`);
-    const method = buf.readUInt16LE(p + 10);
-    const compressedSize = buf.readUInt32LE(p + 20);
-    const size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const localOffset = buf.readUInt32LE(p + 42);
-    const name = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    p += 46 + nameLen + extraLen + commentLen;
-
-    if (buf.readUInt32LE(localOffset) !== 0x04034b50) throw new Error(`bad local header for ${name}`);
-    const start = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
-    const raw = buf.subarray(start, start + compressedSize);
-    let data: Buffer;
-    if (method === 0) data = Buffer.from(raw);
-    else if (method === 8) data = inflateRawSync(raw);
-    else throw new Error(`${name}: compression method ${method} not supported`);
-    if (data.length !== size) throw new Error(`${name}: ${data.length} bytes, expected ${size}`);
-    entries.push({ name, data });
-  }
-  return entries;
-}
-
-// ---- UUID v5 again, written independently of scripts/package.mjs to check its output ------------------
-function v5(name: string, ns: string): string {
-  const b = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name).digest().subarray(0, 16);
-  b[6] = (b[6] & 0x0f) | 0x50;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  return b.toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-}
+import { expectedTaskId } from '../support/task-guid';
+import { readZip } from '../support/zip';
 
 interface Built {
   file: string;
@@ -198,7 +147,9 @@ describe('packaging: the .vsix', function () {
     assert.equal(xmlText(xml, 'DisplayName'), 'PAT Lifecycle for Azure Pipelines');
     assert.equal(xmlText(xml, 'Categories'), 'Azure Pipelines');
     assert.equal(xmlText(xml, 'GalleryFlags'), 'Preview'); // no "Public": the extension is private until published on purpose
-    assert.equal(xmlAttr(xml, 'InstallationTarget', 'Id'), 'Microsoft.VisualStudio.Services');
+    // Azure DevOps Services only: Server has no Entra PAT Lifecycle API, so it must not be offered the extension.
+    assert.equal(xmlAttr(xml, 'InstallationTarget', 'Id'), 'Microsoft.VisualStudio.Services.Cloud');
+    assert.equal([...xml.matchAll(/<InstallationTarget\b/g)].length, 1);
     assert.equal(xmlText(xml, 'Icon'), 'images/icon.png');
     for (const asset of [
       'Microsoft.VisualStudio.Services.Icons.Default" d:Source="File" Path="images/icon.png"',
@@ -262,9 +213,8 @@ describe('packaging: the .vsix', function () {
     assert.equal(xmlText(xml, 'GalleryFlags'), 'Preview');
 
     const task = JSON.parse(text(dev, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
-    const marketplaceNs = v5('https://marketplace.visualstudio.com/vsts', '6ba7b811-9dad-11d1-80b4-00c04fd430c8');
     assert.notEqual(task.id, sourceTask.id);
-    assert.equal(task.id, v5('pat-lifecycle-tools-dev.pat-lifecycle-dev.PatLifecycle', marketplaceNs));
+    assert.equal(task.id, expectedTaskId('pat-lifecycle-tools-dev', 'pat-lifecycle-dev', 'PatLifecycle'));
     assert.equal(task.friendlyName, 'PAT Lifecycle (dev)');
     // A new task version per dev upload, so agents do not keep running a cached copy.
     assert.deepEqual(task.version, { Major: sourceTask.version.Major, Minor: 0, Patch: 7 });
@@ -278,6 +228,7 @@ describe('packaging: the .vsix', function () {
     assert.equal(xmlAttr(xml, 'Identity', 'Publisher'), 'contoso');
     assert.equal(xmlAttr(xml, 'Identity', 'Id'), 'pat-lifecycle-test');
     assert.equal(xmlAttr(xml, 'Identity', 'Version'), '2.3.4');
+    assert.equal(xmlAttr(xml, 'InstallationTarget', 'Id'), 'Microsoft.VisualStudio.Services.Cloud');
     const task = JSON.parse(text(custom, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
     const ids = new Set([sourceTask.id, task.id, (JSON.parse(text(dev, 'tasks/PatLifecycleV1/task.json')) as TaskJson).id]);
     assert.equal(ids.size, 3);

@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultInputs, loadTaskJson, REPO_ROOT, TASK_DIR } from './task-json';
+import { watchConformance } from '../conformance/hook';
 
 export const TASK_ENTRY = join(TASK_DIR, 'dist', 'main.js');
 
@@ -134,6 +135,8 @@ export async function runTask(options: RunTaskOptions = {}): Promise<TaskRun> {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`npm run bundle\` first`);
   const tempDir = mkdtempSync(join(tmpdir(), 'pat-task-'));
   const env = buildEnv(options, tempDir);
+  // Every black-box run's traffic is checked against the published specs (test/conformance/openapi.ts).
+  const checkConformance = watchConformance(options.env);
   const started = Date.now();
   const child = spawn(TASK_NODE, [entry], { cwd: tempDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -169,6 +172,7 @@ export async function runTask(options: RunTaskOptions = {}): Promise<TaskRun> {
   const result: TaskRun = { ...run, exitCode: code, signal, timedOut, crashed, durationMs: Date.now() - started, env };
   if (result.summaryPath && existsSync(result.summaryPath)) result.summaryMarkdown = readFileSync(result.summaryPath, 'utf8');
   if (!options.keepTempDir) rmSync(tempDir, { recursive: true, force: true });
+  checkConformance();
   return result;
 }
 

@@ -18,7 +18,7 @@ export interface TaskInput {
   helpMarkDown?: string;
   groupName?: string;
   visibleRule?: string;
-  properties?: Record<string, string>;
+  properties?: Record<string, string | boolean>;
   options?: Record<string, string>;
 }
 
