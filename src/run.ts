@@ -72,7 +72,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     const vaultClients = new VaultClients();
     const storeOptions = (purpose: OpenStoreDeps['purpose']): OpenStoreDeps => ({
       http,
-      organization: config.organization,
+      organization: config.destinationOrganization,
       devopsUrl: config.urls.devopsUrl,
       userAccessToken: session.accessToken,
       ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
@@ -86,9 +86,9 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
     const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken')) });
-    notes.push(...rt.notes);
+    notes.push(...rt.notes, ...rt.warnings);
     issues.push(...rt.issues);
-    for (const issue of rt.issues) host.warn(issue);
+    for (const issue of [...rt.issues, ...rt.warnings]) host.warn(issue);
     for (const note of rt.notes) host.info(note);
 
     host.progress(25, `${config.action}${config.dryRun ? ' (dry run)' : ''}`);
