@@ -16,6 +16,7 @@ import { PatClient } from './devops/pat-client';
 import { openSecretStore, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
 import { GroupViews } from './stores/group-views';
 import { VaultClients } from './stores/key-vault-store';
+import { checkGroups, groupsToCheck } from './stores/check-groups';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -55,7 +56,24 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   let outcomes: PatOutcome[] = [];
   let failure: PatLifecycleError | undefined;
 
+  const groupViews = new GroupViews();
+  const vaultClients = new VaultClients();
+  const storeOptions = (purpose: OpenStoreDeps['purpose'], userAccessToken: string): OpenStoreDeps => ({
+    http,
+    organization: config.destinationOrganization,
+    devopsUrl: config.urls.devopsUrl,
+    userAccessToken,
+    ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
+    network: config.network,
+    purpose,
+    log: (m) => host.info(m),
+    groupViews,
+    vaultClients,
+  });
+
   try {
+    // The job's token reads its groups before the refresh token is spent; the user's token needs the sign-in first.
+    await checkGroups(groupsToCheck(config, 'job'), (c) => openStore(c.destination, storeOptions(c.purpose, '')));
     host.progress(5, 'Signing in to Microsoft Entra');
     const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
       entra: config.entra,
@@ -68,24 +86,12 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
     host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
 
-    const groupViews = new GroupViews();
-    const vaultClients = new VaultClients();
-    const storeOptions = (purpose: OpenStoreDeps['purpose']): OpenStoreDeps => ({
-      http,
-      organization: config.destinationOrganization,
-      devopsUrl: config.urls.devopsUrl,
-      userAccessToken: session.accessToken,
-      ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
-      network: config.network,
-      purpose,
-      log: (m) => host.info(m),
-      groupViews,
-      vaultClients,
-    });
+    // Before anything is written, the refresh token included: a group the task cannot write stops the run here.
+    await checkGroups(groupsToCheck(config, 'user'), (c) => openStore(c.destination, storeOptions(c.purpose, session.accessToken)));
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
-    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken')) });
+    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)) });
     notes.push(...rt.notes, ...rt.warnings);
     issues.push(...rt.issues);
     for (const issue of [...rt.issues, ...rt.warnings]) host.warn(issue);
@@ -102,7 +108,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     const result = await executeOperation({
       config,
       pats,
-      openStore: (d) => openStore(d, storeOptions('pat')),
+      openStore: (d) => openStore(d, storeOptions('pat', session.accessToken)),
       log: {
         info: (m) => host.info(m),
         warn: (m) => host.warn(m),

@@ -69,4 +69,9 @@ export interface SecretStore {
    * service's answer to the write (the stored state, as a GET right after would show it); a store without one reads.
    */
   verify(receipt: WriteReceipt, value: string): Promise<void>;
+  /**
+   * Throws unless the store can take a write at all, reading only: called for every store of a run before anything is
+   * written anywhere (see stores/check-groups.ts). Stores that cannot be the wrong kind have none.
+   */
+  prepare?(): Promise<void>;
 }
