@@ -72,7 +72,8 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   });
 
   try {
-    // The job's token reads its groups before the refresh token is spent; the user's token needs the sign-in first.
+    // The job's token reads its groups before the refresh token is spent (no user token yet, and none needed for
+    // them); the user's token needs the sign-in first.
     await checkGroups(groupsToCheck(config, 'job'), (c) => openStore(c.destination, storeOptions(c.purpose, '')));
     host.progress(5, 'Signing in to Microsoft Entra');
     const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
