@@ -68,7 +68,7 @@ export class DestinationInputs {
 }
 
 /**
- * Azure DevOps project names: at most 64 characters, none of \\ / : * ? " < > | ; # $ { } , + = [ ], not starting with
+ * Azure DevOps project names: at most 64 characters, none of \ / : * ? " < > | ; # $ { } , + = [ ], not starting with
  * `_` or `.`, not ending with `.`. Checked here so a typo fails before the refresh token is spent.
  */
 // eslint-disable-next-line no-control-regex

@@ -132,7 +132,7 @@ export class VariableGroupStore implements SecretStore {
     throw new PatLifecycleError(
       'input',
       LINKED_GROUP,
-      `Variable group '${group.name}' (id ${group.id}) in project '${this.ref.project}' is linked to ${vaultWords}: it lists the vault's secret names and holds no values, so the task cannot write the ${forPat ? 'new PAT' : 'renewed refresh token'} into it. Nothing was changed.`,
+      `Variable group '${group.name}' (id ${group.id}) in project '${this.ref.project}' is linked to ${vaultWords}: it lists the vault's secret names and holds no values, so the task cannot write the ${forPat ? 'new PAT' : 'renewed refresh token'} into it.`,
       {
         input: forPat ? 'variableGroup' : 'refreshTokenVariableGroup',
         hint: forPat
