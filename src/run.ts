@@ -18,6 +18,7 @@ import { RecordFinder } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { VaultClients } from './stores/key-vault-store';
+import { checkGroups, groupsToCheck } from './stores/check-groups';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -59,7 +60,25 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   let outcomes: PatOutcome[] = [];
   let failure: PatLifecycleError | undefined;
 
+  const groupViews = new GroupViews();
+  const vaultClients = new VaultClients();
+  const storeOptions = (purpose: OpenStoreDeps['purpose'], userAccessToken: string): OpenStoreDeps => ({
+    http,
+    organization: config.destinationOrganization,
+    devopsUrl: config.urls.devopsUrl,
+    userAccessToken,
+    ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
+    network: config.network,
+    purpose,
+    log: (m) => host.info(m),
+    groupViews,
+    vaultClients,
+  });
+
   try {
+    // The job's token reads its groups before the refresh token is spent (no user token yet, and none needed for
+    // them); the user's token needs the sign-in first.
+    await checkGroups(groupsToCheck(config, 'job'), (c) => openStore(c.destination, storeOptions(c.purpose, '')));
     host.progress(5, 'Signing in to Microsoft Entra');
     const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
       entra: config.entra,
@@ -72,27 +91,15 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
     host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
 
-    const groupViews = new GroupViews();
-    const vaultClients = new VaultClients();
-    const storeOptions = (purpose: OpenStoreDeps['purpose']): OpenStoreDeps => ({
-      http,
-      organization: config.organization,
-      devopsUrl: config.urls.devopsUrl,
-      userAccessToken: session.accessToken,
-      ...(config.systemAccessToken ? { systemAccessToken: config.systemAccessToken } : {}),
-      network: config.network,
-      purpose,
-      log: (m) => host.info(m),
-      groupViews,
-      vaultClients,
-    });
+    // Before anything is written, the refresh token included: a group the task cannot write stops the run here.
+    await checkGroups(groupsToCheck(config, 'user'), (c) => openStore(c.destination, storeOptions(c.purpose, session.accessToken)));
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
-    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken')) });
-    notes.push(...rt.notes);
+    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)) });
+    notes.push(...rt.notes, ...rt.warnings);
     issues.push(...rt.issues);
-    for (const issue of rt.issues) host.warn(issue);
+    for (const issue of [...rt.issues, ...rt.warnings]) host.warn(issue);
     for (const note of rt.notes) host.info(note);
 
     host.progress(25, `${config.action}${config.dryRun ? ' (dry run)' : ''}`);
@@ -106,14 +113,14 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     const finder = new RecordFinder(
       [config.destinations, config.refreshTokenStore]
         .flat()
-        .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, storeOptions('pat')), project: d.group.project }] : [])),
+        .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, storeOptions('pat', session.accessToken)), project: d.group.project }] : [])),
     );
     const result = await executeOperation({
       config,
       pats,
       runId: randomUUID().slice(0, 8),
       findHolders: deps.findHolders ?? ((id, own) => finder.holdersOf(id, own)),
-      openStore: (d) => openStore(d, storeOptions('pat')),
+      openStore: (d) => openStore(d, storeOptions('pat', session.accessToken)),
       log: {
         info: (m) => host.info(m),
         warn: (m) => host.warn(m),

@@ -106,6 +106,8 @@ export function taskOptions(w: World, inputs: Inputs, extra: Partial<RunTaskOpti
       clientId: w.clientId,
       refreshToken: w.refreshToken,
       ...(w.vault ? { azureSubscription: KV_CONNECTION, keyVault: w.vault.url } : {}),
+      // The input has no default; a figure that does not name a store measures the run without one.
+      refreshTokenStore: 'none',
       ...inputs,
     },
     variables: {

@@ -5,7 +5,7 @@
 import type { KeyVaultRef, RefreshTokenStoreConfig, StoreTarget, VariableGroupRef } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
-import { choice, expanded, keyVaultSecretName, required, text, variableName } from './fields';
+import { choice, expanded, keyVaultSecretName, printable, required, text, variableName } from './fields';
 import { parseKeyVault, type JobIdentity } from './key-vault';
 import { hasNamePlaceholder, secretNameFor, variableNameFor } from './name-template';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS } from '../stores/secret-store';
@@ -17,6 +17,7 @@ export const REFRESH_TOKEN_STORES = ['none', 'variableGroup', 'keyVault'] as con
 export class DestinationInputs {
   private vault: KeyVaultRef | undefined | null = null;
   private auth: 'user' | 'job' | undefined | null = null;
+  private project: string | undefined | null = null;
 
   constructor(
     private readonly p: Problems,
@@ -45,13 +46,41 @@ export class DestinationInputs {
 
   variableGroup(input: string, why: string): VariableGroupRef | undefined {
     const value = required(this.p, input, expanded(this.p, input, text(this.raw.input(input))), why, 'give the name or the numeric ID of the variable group (Pipelines > Library)');
-    const project = text(this.raw.variable('System.TeamProject'));
-    if (value !== undefined && project === undefined) {
-      return this.p.add(input, 'needs the project of the variable group, but System.TeamProject is not set', 'run inside a pipeline of the project that owns the group');
+    const project = this.destinationProject();
+    if (value !== undefined && project === undefined && !this.p.has('destinationProject')) {
+      return this.p.add(
+        input,
+        'needs the project of the variable group, but neither destinationProject nor System.TeamProject is set',
+        'set destinationProject to the project that owns the group, or run inside a pipeline of that project',
+      );
     }
     if (value === undefined || project === undefined) return undefined;
     return /^\d+$/.test(value) ? { project, id: Number(value) } : { project, name: value };
   }
+
+  /** Checked once even when both groups ask, so a bad value is reported once. */
+  private destinationProject(): string | undefined {
+    if (this.project !== null) return this.project;
+    const value = expanded(this.p, 'destinationProject', text(this.raw.input('destinationProject')));
+    this.project = value === undefined ? text(this.raw.variable('System.TeamProject')) : projectName(this.p, 'destinationProject', value);
+    return this.project;
+  }
+}
+
+/**
+ * Azure DevOps project names: at most 64 characters, none of \ / : * ? " < > | ; # $ { } , + = [ ], not starting with
+ * `_` or `.`, not ending with `.`. Checked here so a typo fails before the refresh token is spent.
+ */
+// eslint-disable-next-line no-control-regex
+const PROJECT_NAME = /^(?![_.])[^\\/:*?"<>|;#${},+=[\]\u0000-\u001f]{1,64}(?<!\.)$/;
+
+function projectName(p: Problems, input: string, value: string): string | undefined {
+  if (PROJECT_NAME.test(value)) return value;
+  return p.add(
+    input,
+    `'${printable(value)}' is not a valid project name`,
+    'give the name of a project of this pipeline\'s organization (at most 64 characters, none of \\ / : * ? " < > | ; # $ { } , + = [ ]), as shown in Organization settings > Projects',
+  );
 }
 
 export interface PatNames {
@@ -151,7 +180,17 @@ export function templateProblems(input: 'variableName' | 'secretName', displayNa
 }
 
 export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: DestinationInputs): RefreshTokenStoreConfig | undefined {
-  const kind = choice(p, 'refreshTokenStore', text(raw.input('refreshTokenStore')), REFRESH_TOKEN_STORES, 'none');
+  const value = expanded(p, 'refreshTokenStore', text(raw.input('refreshTokenStore')));
+  if (value === undefined) {
+    // No default on purpose: `none` used to be one, and a pipeline on it ran green until its sign-in ran out.
+    if (p.has('refreshTokenStore')) return undefined;
+    return p.add(
+      'refreshTokenStore',
+      'is required: it says where the renewed refresh token is saved, and there is no default',
+      `set it to one of: ${REFRESH_TOKEN_STORES.join(', ')}. variableGroup or keyVault saves the renewed token where the refreshToken input reads it (with refreshTokenVariableGroup and refreshTokenVariableName, or refreshTokenSecretName); none saves nothing, so the sign-in stops working at most 90 days after it was made`,
+    );
+  }
+  const kind = choice(p, 'refreshTokenStore', value, REFRESH_TOKEN_STORES, 'none');
   const why = `when refreshTokenStore is '${kind}'`;
   if (kind === 'none') return { kind: 'none' };
   if (kind === 'variableGroup') {

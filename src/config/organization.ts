@@ -81,6 +81,14 @@ export function parseOrganization(p: Problems, raw: RawInputs, urls: ServiceUrls
   return p.add(input, `'${value}' is not a valid organization name`, hint);
 }
 
+/**
+ * The organization of the variable groups: the pipeline's own (System.CollectionUri), whichever organization's PATs are
+ * managed, since the pipeline's project and its Library live there. Outside a pipeline, the organization input.
+ */
+export function destinationOrganization(urls: ServiceUrls, collectionUri: string | undefined, organization: string | undefined): string | undefined {
+  return (collectionUri ? organizationFromUrl(collectionUri, urls.devopsUrl) : undefined) ?? organization;
+}
+
 /** Accepts dev.azure.com/{org}, {org}.visualstudio.com, and {devopsUrl}/{org} (the configured Azure DevOps host). */
 function organizationFromUrl(value: string, devopsUrl: string): string | undefined {
   const url = new URL(value);

@@ -6,7 +6,7 @@ import type { Action, Config } from './types';
 import type { RawInputs } from './raw-inputs';
 import { Problems } from './problems';
 import { boolean, choice, expanded, integer, text } from './fields';
-import { parseOrganization, parseServiceUrls } from './organization';
+import { destinationOrganization, parseOrganization, parseServiceUrls } from './organization';
 import { parseEntraClient } from './entra-client';
 import { parseNetwork } from './network';
 import { parseSelector } from './selector';
@@ -59,6 +59,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   return {
     action,
     organization: organization!,
+    destinationOrganization: destinationOrganization(urls, collectionUri, organization)!,
     urls,
     entra: entra!,
     refreshTokenStore: refreshTokenStore!,

@@ -24,7 +24,7 @@ export interface EntraClientConfig {
   refreshToken: string;
 }
 
-/** A variable group, by name or id, in a project. */
+/** A variable group, by name or id, in a project of Config.destinationOrganization. */
 export interface VariableGroupRef {
   project: string;
   name?: string;
@@ -95,8 +95,13 @@ export interface NetworkConfig {
 
 export interface Config {
   action: Action;
-  /** Organization name (`contoso`), never a URL. */
+  /** Organization name (`contoso`), never a URL: whose PATs are managed. */
   organization: string;
+  /**
+   * The organization of the variable groups (PAT destination, refresh token store): the pipeline's own, from
+   * System.CollectionUri, even when `organization` names another; outside a pipeline, `organization`.
+   */
+  destinationOrganization: string;
   urls: ServiceUrls;
   entra: EntraClientConfig;
   refreshTokenStore: RefreshTokenStoreConfig;

@@ -169,8 +169,8 @@ export class VariableGroupClient {
       throw new PatLifecycleError('notFound', typeKey, `Project '${project}' was not found in organization '${this.organization}'.`, {
         status: res.status,
         requestId: res.requestId,
-        hint: 'Check the project name of the variable group input.',
-        input: 'variableGroup',
+        hint: "Variable groups are looked up in this pipeline's own organization and project (System.TeamProject); for another project of it, set 'destinationProject'.",
+        input: 'destinationProject',
       });
     }
   }

@@ -16,6 +16,11 @@ export interface RefreshTokenFindings {
   notes: string[];
   /** Shown and logged as warnings; the step ends SucceededWithIssues. */
   issues: string[];
+  /**
+   * Shown and logged as warnings; the step still succeeds. For what the user chose knowingly (refreshTokenStore none):
+   * an orange result on every run would teach people to ignore it, and hide the issues that need action now.
+   */
+  warnings: string[];
   /** Where the new refresh token was saved, if it was. */
   storedIn?: string;
 }
@@ -28,16 +33,17 @@ export interface KeepRefreshTokenDeps {
 
 export async function keepRefreshToken(config: Config, rolled: string | undefined, deps: KeepRefreshTokenDeps): Promise<RefreshTokenFindings> {
   const { host, now } = deps;
-  const findings: RefreshTokenFindings = { notes: [], issues: [] };
+  const findings: RefreshTokenFindings = { notes: [], issues: [], warnings: [] };
   const target = config.refreshTokenStore;
   if (rolled) host.setOutput('refreshToken', rolled, { secret: true });
 
   if (target.kind === 'none') {
-    findings.notes.push(
-      rolled
-        ? 'Entra returned a new refresh token (secret output variable refreshToken). With refreshTokenStore none it is not saved, so the refresh token input is never renewed and stops working at most 90 days after sign-in.'
-        : `Entra did not return a new refresh token; the one in the input stops working at most 90 days after sign-in. ${signInAgain(config)}`,
+    // Every run, since a pipeline on `none` otherwise stays green until the day its sign-in runs out.
+    findings.warnings.push(
+      `refreshTokenStore is 'none': the renewed refresh token is not saved${rolled ? ' (only the secret output variable refreshToken has it)' : ''}, so the refreshToken input is never renewed and stops working at most ${REFRESH_TOKEN_LIFETIME_DAYS} days after the sign-in that issued it, and this step fails from then on. ` +
+        "To keep the sign-in alive, set refreshTokenStore to 'variableGroup' (with refreshTokenVariableGroup and refreshTokenVariableName) or 'keyVault' (with refreshTokenSecretName), naming the very variable or secret the refreshToken input reads.",
     );
+    if (!rolled) findings.notes.push(`Entra did not return a new refresh token. ${signInAgain(config)}`);
     return findings;
   }
 
@@ -103,8 +109,10 @@ function signInAgain(config: Config): string {
 
 /** The command that seeds a new refresh token into the same store, flags as `pat-lifecycle login --help` lists them. */
 export function loginCommand(config: Config): string {
-  const parts = ['npx pat-lifecycle login', `--tenant ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${config.organization}`];
   const store = config.refreshTokenStore;
+  // The login command writes the group through --organization, and the group is in the pipeline's organization.
+  const organization = store.kind === 'variableGroup' ? config.destinationOrganization : config.organization;
+  const parts = ['npx pat-lifecycle login', `--tenant ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
   if (store.kind === 'variableGroup') {
     parts.push(`--project "${store.group.project}"`, `--variable-group "${store.group.name ?? store.group.id}"`, `--variable ${store.variableName}`);
   } else if (store.kind === 'keyVault') {

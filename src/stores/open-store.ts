@@ -57,6 +57,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         variableName: dest.variableName,
         describeAuth: dest.auth,
         companionKeys: forRefreshToken ? REFRESH_TOKEN_METADATA_KEYS : PAT_METADATA_KEYS,
+        purpose: deps.purpose,
         ...(deps.groupViews ? { views: deps.groupViews } : {}),
       });
     }

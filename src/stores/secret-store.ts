@@ -89,4 +89,9 @@ export interface SecretStore {
    * variable group never returns a secret's value, so it cannot). Returns false when it cannot.
    */
   restore?(receipt: WriteReceipt): Promise<boolean>;
+  /**
+   * Throws unless the store can take a write at all, reading only: called for every store of a run before anything is
+   * written anywhere (see stores/check-groups.ts). Stores that cannot be the wrong kind have none.
+   */
+  prepare?(): Promise<void>;
 }

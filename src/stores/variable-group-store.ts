@@ -78,7 +78,12 @@ export interface VariableGroupStoreOptions {
   companionKeys?: readonly string[];
   /** Shared by the stores of one run, so one store's read or write spares another the same GET. */
   views?: GroupViews;
+  /** What the store holds, so an error names the input that chose the group and the fix that fits. Default 'pat'. */
+  purpose?: 'pat' | 'refreshToken';
 }
+
+/** The code of the error for a group linked to Key Vault, where the task cannot write. */
+export const LINKED_GROUP = 'VariableGroupLinkedToKeyVault';
 
 /** Variable names are case-insensitive in Azure Pipelines: find the key as the group spells it. */
 export function findVariableKey(variables: Record<string, VariableValue>, name: string): string | undefined {
@@ -94,6 +99,7 @@ export class VariableGroupStore implements SecretStore {
   private readonly auth: 'user' | 'job';
   private readonly companionKeys: readonly string[] | undefined;
   private readonly views: GroupViews;
+  private readonly purpose: 'pat' | 'refreshToken';
   /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
   private resolvedId: number | undefined;
 
@@ -104,7 +110,37 @@ export class VariableGroupStore implements SecretStore {
     this.auth = o.describeAuth;
     this.companionKeys = o.companionKeys;
     this.views = o.views ?? new GroupViews();
+    this.purpose = o.purpose ?? 'pat';
     this.resolvedId = o.group.id;
+  }
+
+  /** Finds the group (a view of a moment ago will do) and refuses one this store cannot write. */
+  async prepare(): Promise<void> {
+    this.refuseLinked(this.recentView() ?? (await this.load()));
+  }
+
+  /**
+   * A group linked to Key Vault (type AzureKeyVault) lists the vault's secret names and holds no values: a PUT could at
+   * best drop the value and answer as if it were stored, so it is never attempted. The vault itself is the place.
+   */
+  private refuseLinked(group: VariableGroup): void {
+    if (group.type !== 'AzureKeyVault') return;
+    const data = group.providerData as { vault?: unknown } | undefined;
+    const vault = typeof data?.vault === 'string' && data.vault ? data.vault : undefined;
+    const vaultWords = vault ? `Azure Key Vault '${vault}'` : 'Azure Key Vault';
+    const keyVault = vault ?? '<the vault>';
+    const forPat = this.purpose === 'pat';
+    throw new PatLifecycleError(
+      'input',
+      LINKED_GROUP,
+      `Variable group '${group.name}' (id ${group.id}) in project '${this.ref.project}' is linked to ${vaultWords}: it lists the vault's secret names and holds no values, so the task cannot write the ${forPat ? 'new PAT' : 'renewed refresh token'} into it.`,
+      {
+        input: forPat ? 'variableGroup' : 'refreshTokenVariableGroup',
+        hint: forPat
+          ? `Store the PAT in the vault itself: target: keyVault with keyVault: ${keyVault}, secretName: the secret the group lists, and azureSubscription: a connection allowed to set secrets there. The linked group picks up the new secret version by itself.`
+          : `Save the refresh token in the vault itself: refreshTokenStore: keyVault with keyVault: ${keyVault}, refreshTokenSecretName: the secret the group lists (the one the refreshToken input reads), and azureSubscription: a connection allowed to set secrets there. The linked group picks up the new secret version by itself.`,
+      },
+    );
   }
 
   describe(): string {
@@ -258,6 +294,7 @@ export class VariableGroupStore implements SecretStore {
     const { project } = this.ref;
     if (this.resolvedId !== undefined) {
       const group = await this.client.getById(project, this.resolvedId);
+      if (group) this.refuseLinked(group);
       if (group) this.views.remember(project, group);
       if (!group) {
         throw new PatLifecycleError('notFound', 'VariableGroupNotFound', `Variable group ${this.ref.name ? `'${this.ref.name}'` : `id ${this.resolvedId}`} was not found in project '${project}'.`, {
@@ -281,6 +318,7 @@ export class VariableGroupStore implements SecretStore {
         hint: "Give the group's id instead of its name in 'variableGroup'.",
       });
     }
+    this.refuseLinked(matches[0]);
     this.resolvedId = matches[0].id;
     this.views.remember(project, matches[0]);
     return matches[0];

@@ -138,6 +138,13 @@ describe('cli args: the command the task tells users to run', () => {
   /** Splits like a POSIX shell for the simple quoting loginCommand uses. */
   const shellSplit = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
 
+  it("names the pipeline's organization for a variable group store when the PATs are in another", () => {
+    const entra = { tenantId: TENANT, clientId: CLIENT, refreshToken: 'x' };
+    const refreshTokenStore = { kind: 'variableGroup', group: { project: 'Web', name: 'signin' }, variableName: 'RT', auth: 'user' };
+    const line = loginCommand({ entra, organization: 'fabrikam', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
+    assert.equal(login(shellSplit(line).slice(3)).organization, 'contoso');
+  });
+
   it('parses the login command the core prints for each store', () => {
     const entra = { tenantId: TENANT, clientId: CLIENT, refreshToken: 'x' };
     const group = { kind: 'variableGroup', group: { project: 'Web Apps', name: 'PAT lifecycle' }, variableName: 'RT', auth: 'user' };
@@ -147,7 +154,7 @@ describe('cli args: the command the task tells users to run', () => {
       secretName: 'rt',
     };
     for (const refreshTokenStore of [group, vault]) {
-      const line = loginCommand({ entra, organization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
+      const line = loginCommand({ entra, organization: 'contoso', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
       const argv = shellSplit(line);
       assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle', 'login']);
       const s = login(argv.slice(3));

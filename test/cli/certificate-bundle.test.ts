@@ -34,7 +34,7 @@ describe('cli bundle: certificate sign-in (jsonwebtoken on demand)', function ()
   async function list(clientId: string, secrets: Record<string, string>, flags: string[]): Promise<{ code: number | null; stderr: string; stdout: string; evaluated: boolean }> {
     const out = join(dir, `probe-${Date.now()}.json`);
     const env = emulatorEnv(emu, { ...secrets, NODE_OPTIONS: `${emu.childEnv().NODE_OPTIONS ?? ''} --require ${PROBE}`.trim(), JSONWEBTOKEN_PROBE_OUT: out });
-    const args = ['run', '--action', 'list', '--tenant-id', emu.control.entra.defaultTenantId, '--client-id', clientId, '--organization', 'contoso', '--refresh-token-env', 'TEST_RT', ...flags];
+    const args = ['run', '--action', 'list', '--tenant-id', emu.control.entra.defaultTenantId, '--client-id', clientId, '--organization', 'contoso', '--refresh-token-env', 'TEST_RT', '--refresh-token-store', 'none', ...flags];
     const r = await startCli(args, env, 60_000, { bundle: true }).done;
     return { ...r, evaluated: (JSON.parse(readFileSync(out, 'utf8')) as { evaluated: boolean }).evaluated };
   }

@@ -27,7 +27,7 @@ describe('cli run: flags to task inputs', () => {
     assert.equal(raw.inputs?.tenantId, 't');
     assert.equal(raw.inputs?.refreshToken, 'refresh-token-value-123');
     assert.equal(raw.inputs?.lifetimeDays, '30', 'task.json default');
-    assert.equal(raw.inputs?.refreshTokenStore, 'none', 'task.json default');
+    assert.equal(raw.inputs?.refreshTokenStore, undefined, 'task.json gives refreshTokenStore no default');
     assert.equal(raw.variables?.['System.TeamProject'], 'Web');
     assert.equal(raw.variables?.['PatLifecycle.AuthorityHost'], 'https://127.0.0.1:9443');
   });

@@ -23,7 +23,7 @@ function readmePipelines(): Array<{ where: string; text: string }> {
 
 /** A minimal valid pipeline around one step's inputs. */
 const pipelineWith = (inputs: Record<string, string>) => ({ steps: [{ task: 'PatLifecycle@1', inputs }] });
-const SIGN_IN = { tenantId: '$(PatLifecycle.TenantId)', clientId: '$(PatLifecycle.ClientId)', refreshToken: '$(PatLifecycle.RefreshToken)' };
+const SIGN_IN = { tenantId: '$(PatLifecycle.TenantId)', clientId: '$(PatLifecycle.ClientId)', refreshToken: '$(PatLifecycle.RefreshToken)', refreshTokenStore: 'none' };
 
 describe('published schemas: task.json and the pipelines', function () {
   this.timeout(60_000);
@@ -52,7 +52,7 @@ describe('published schemas: task.json and the pipelines', function () {
     // target is editable (EditableOptions) so that YAML can list several kinds; Microsoft's schema gives editable pick
     // lists no enum, and the samples checker (test/docs/samples.test.ts) checks each listed kind instead.
     assert.equal(inputs.properties['target']!.enum, undefined);
-    assert.deepEqual(inputs.required.sort(), ['clientId', 'refreshToken', 'tenantId']);
+    assert.deepEqual(inputs.required.sort(), ['clientId', 'refreshToken', 'refreshTokenStore', 'tenantId']);
     assert.equal(inputs.additionalProperties, false);
   });
 

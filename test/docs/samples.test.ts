@@ -321,7 +321,8 @@ describe('docs: samples/*.yml', () => {
     const signIn = `
       tenantId: $(PatLifecycle.TenantId)
       clientId: $(PatLifecycle.ClientId)
-      refreshToken: $(PatLifecycle.RefreshToken)`;
+      refreshToken: $(PatLifecycle.RefreshToken)
+      refreshTokenStore: none`;
 
     it('finds steps inside ${{ each }} and ${{ if }} blocks', () => {
       const doc = parseDocument(`
@@ -388,6 +389,19 @@ steps:
 `).join('\n');
       assert.doesNotMatch(problems, /'variableGroup'.* is missing/);
       assert.match(problems, /required input 'azureSubscription'/, 'target may be keyVault, so the vault inputs are required');
+    });
+
+    it('reports a step that leaves out refreshTokenStore, which has no default', () => {
+      const problems = check(`
+steps:
+  - task: PatLifecycle@1
+    inputs:
+      action: list
+      tenantId: $(PatLifecycle.TenantId)
+      clientId: $(PatLifecycle.ClientId)
+      refreshToken: $(PatLifecycle.RefreshToken)
+`).join('\n');
+      assert.match(problems, /required input 'refreshTokenStore' is missing/);
     });
 
     it('does not require inputs hidden for the step\'s action', () => {

@@ -108,7 +108,7 @@ export function seedPlayground(emu: Emulator): Playground {
   const commands = [
     `npx pat-lifecycle login --device-code ${signIn} ${store}`,
     `npx pat-lifecycle status --device-code ${signIn} ${store}`,
-    `npx pat-lifecycle run --action list --tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org} --refresh-token-env ${PLAYGROUND.refreshTokenEnv}`,
+    `npx pat-lifecycle run --action list --tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org} --refresh-token-env ${PLAYGROUND.refreshTokenEnv} --refresh-token-store none`,
   ];
   return {
     tenantId,

@@ -2,6 +2,8 @@
  * Emulated Azure DevOps Variable Groups API (area distributedtask, resource variablegroups), spec §2:
  * masked secrets on read, whole-set replacement on PUT with null-valued secrets kept, the org-level
  * PUT/POST that need project references (6.0+), the old project-level PUT (5.0), and Library roles.
+ * Groups linked to Azure Key Vault (spec §9, type AzureKeyVault) are seeded through the control API: they list
+ * secret names, never values, and a PUT that would give one of their variables a value is refused.
  */
 import { AZURE_DEVOPS_RESOURCE, BadJsonError, type EmulatorCore, type EmuRequest, type EmuResponse, type Principal, type Route } from './types';
 import {
@@ -29,6 +31,25 @@ interface StoredVariable {
   value: string;
   isSecret: boolean;
   isReadOnly: boolean;
+  /** In a group linked to Key Vault: the secret's attributes as the vault reported them (AzureKeyVaultVariableValue). */
+  keyVault?: KeyVaultSecretRef;
+}
+
+interface KeyVaultSecretRef {
+  enabled: boolean;
+  contentType: string | null;
+  /** Epoch ms, or null for a secret without expiry. */
+  expires: number | null;
+}
+
+export type VariableGroupType = 'Vsts' | 'AzureKeyVault';
+const LINKED: VariableGroupType = 'AzureKeyVault';
+
+/** AzureKeyVaultVariableGroupProviderData: the service connection and vault the group reads from. */
+interface KeyVaultProviderData {
+  serviceEndpointId: string;
+  vault: string;
+  lastRefreshedOn: number;
 }
 
 interface IdentityInfo {
@@ -48,7 +69,9 @@ interface VariableGroup {
   orgId: string;
   name: string;
   description: string | null;
-  type: 'Vsts';
+  type: VariableGroupType;
+  /** Only for type AzureKeyVault. */
+  providerData?: KeyVaultProviderData;
   variables: Map<string, StoredVariable>;
   createdBy: IdentityInfo;
   createdOn: number;
@@ -201,6 +224,11 @@ function roleOf(call: VgCall, g: VariableGroup): LibraryRole | 'none' {
 function variablesJson(g: VariableGroup): Record<string, object> {
   const out: Record<string, object> = {};
   for (const v of g.variables.values()) {
+    if (v.keyVault) {
+      // A linked group's variable names a vault secret; its value is fetched by pipelines at run time, never shown.
+      out[v.name] = { enabled: v.keyVault.enabled, contentType: v.keyVault.contentType, expires: v.keyVault.expires === null ? null : formatDevOpsDate(v.keyVault.expires), value: null, isSecret: true };
+      continue;
+    }
     const o: Record<string, unknown> = { value: v.isSecret ? null : v.value };
     if (v.isSecret) o['isSecret'] = true;
     if (v.isReadOnly) o['isReadOnly'] = true;
@@ -228,6 +256,9 @@ function groupJson(store: GroupStore, org: Organization, g: VariableGroup, fullI
     type: g.type,
     name: g.name,
   };
+  if (g.providerData) {
+    body['providerData'] = { serviceEndpointId: g.providerData.serviceEndpointId, vault: g.providerData.vault, lastRefreshedOn: formatDevOpsDate(g.providerData.lastRefreshedOn) };
+  }
   if (g.description !== null) body['description'] = g.description;
   body['createdBy'] = identityJson(store.core, org, g.createdBy, fullIdentities);
   body['createdOn'] = formatDevOpsDate(g.createdOn);
@@ -290,6 +321,9 @@ interface IncomingVariable {
 interface GroupParams {
   name: string;
   description: string | null;
+  /** Absent in the body reads as Vsts, the plain group. */
+  type: VariableGroupType;
+  providerData: unknown;
   variables: IncomingVariable[];
   refs: unknown;
 }
@@ -297,10 +331,10 @@ interface GroupParams {
 function readGroupParams(ctx: DevOpsContext, b: Record<string, unknown>): Parsed<GroupParams> {
   const name = typeof b['name'] === 'string' ? b['name'].trim() : '';
   if (!name) return bad(ctx, 'Value cannot be null.\r\nParameter name: variableGroupParameters.Name', 400, 'ArgumentNullException');
-  const type = b['type'];
-  if (type !== undefined && type !== null && (typeof type !== 'string' || type.toLowerCase() !== 'vsts')) {
-    return bad(ctx, `Variable group type '${String(type)}' is not supported by this emulator; only 'Vsts' is.`);
-  }
+  const rawType = b['type'];
+  const type: VariableGroupType | undefined =
+    rawType === undefined || rawType === null ? 'Vsts' : typeof rawType === 'string' ? (['Vsts', LINKED] as const).find((t) => t.toLowerCase() === rawType.toLowerCase()) : undefined;
+  if (!type) return bad(ctx, `Variable group type '${String(rawType)}' is not supported by this emulator; only 'Vsts' and '${LINKED}' are.`);
   const desc = b['description'];
   const rawVars = b['variables'];
   if (rawVars === undefined || rawVars === null) return bad(ctx, 'Value cannot be null.\r\nParameter name: variableGroupParameters.Variables', 400, 'ArgumentNullException');
@@ -325,7 +359,7 @@ function readGroupParams(ctx: DevOpsContext, b: Record<string, unknown>): Parsed
   }
   return {
     ok: true,
-    value: { name, description: typeof desc === 'string' ? desc : null, variables, refs: b['variablegroupprojectreferences'] },
+    value: { name, description: typeof desc === 'string' ? desc : null, type, providerData: b['providerdata'], variables, refs: b['variablegroupprojectreferences'] },
   };
 }
 
@@ -376,6 +410,48 @@ function mergeVariables(existing: Map<string, StoredVariable> | undefined, incom
     if (v.value !== undefined && v.value !== null) value = v.value;
     else value = old && v.isSecret ? old.value : '';
     out.set(key, { name: v.name, value, isSecret: v.isSecret, isReadOnly: v.isReadOnly });
+  }
+  return out;
+}
+
+/**
+ * A PUT to a group linked to Key Vault. The spec leaves open what the service does with a value sent for such a group
+ * (§9, UNCERTAIN: refused, or dropped); the emulator refuses, since dropping it would answer 200 to a write that
+ * stored nothing, which is the one outcome a client must never mistake for success. Unlinking or linking through the
+ * API (a type change) is refused as well: the portal does that, with its own confirmation.
+ */
+function checkLinkedUpdate(ctx: DevOpsContext, g: VariableGroup, params: GroupParams): EmuResponse | undefined {
+  if (g.type !== LINKED) {
+    if (params.type === LINKED) return vssError(ctx, 400, 'ArgumentException', `Variable group '${g.name}' is of type 'Vsts'; linking it to Azure Key Vault through the API is not served by this emulator.`, { eventId: 0 });
+    return undefined;
+  }
+  const vault = g.providerData?.vault ?? '';
+  if (params.type !== LINKED) {
+    return vssError(ctx, 400, 'ArgumentException', `Variable group '${g.name}' is linked to Azure Key Vault '${vault}'; it cannot be changed to type '${params.type}'.`, { eventId: 0 });
+  }
+  const withValue = params.variables.find((v) => v.value !== undefined && v.value !== null && v.value !== '');
+  if (withValue) {
+    return vssError(
+      ctx,
+      400,
+      'ArgumentException',
+      `Variable group '${g.name}' is linked to Azure Key Vault '${vault}': its variables name secrets of the vault and hold no values. Variable '${withValue.name}' was sent with a value.`,
+      { eventId: 0 },
+    );
+  }
+  const pd = params.providerData && typeof params.providerData === 'object' ? lowerKeys(params.providerData as Record<string, unknown>) : undefined;
+  if (pd && typeof pd['vault'] === 'string' && pd['vault'].toLowerCase() !== vault.toLowerCase()) {
+    return vssError(ctx, 400, 'ArgumentException', `Variable group '${g.name}' is linked to Azure Key Vault '${vault}'; the vault cannot be changed through this emulator.`, { eventId: 0 });
+  }
+  return undefined;
+}
+
+/** The secret names of a linked group after a PUT: the names sent, with the attributes the vault last reported. */
+function mergeLinkedVariables(existing: Map<string, StoredVariable>, incoming: IncomingVariable[]): Map<string, StoredVariable> {
+  const out = new Map<string, StoredVariable>();
+  for (const v of incoming) {
+    const old = existing.get(v.name.toLowerCase());
+    out.set(v.name.toLowerCase(), { name: v.name, value: '', isSecret: true, isReadOnly: false, keyVault: old?.keyVault ?? { enabled: true, contentType: null, expires: null } });
   }
   return out;
 }
@@ -510,8 +586,10 @@ function handleUpdate(call: VgCall, req: EmuRequest, idRaw: string, projectName:
     refs = r.value;
   }
   if (roleOf(call, g) !== 'Administrator') return accessDenied(call, g, 'update');
+  const linked = checkLinkedUpdate(ctx, g, params.value);
+  if (linked) return linked;
 
-  const merged = mergeVariables(g.variables, params.value.variables);
+  const merged = g.type === LINKED ? mergeLinkedVariables(g.variables, params.value.variables) : mergeVariables(g.variables, params.value.variables);
   g.name = params.value.name;
   g.description = params.value.description;
   g.variables = merged;
@@ -535,6 +613,9 @@ function handleCreate(call: VgCall, req: EmuRequest, projectName: string | undef
   if (!body.ok) return body.response;
   const params = readGroupParams(ctx, body.value);
   if (!params.ok) return params.response;
+  if (params.value.type === LINKED) {
+    return bad(ctx, `Creating a variable group of type '${LINKED}' through the API is not served by this emulator; seed it with control.variableGroups.add.`).response;
+  }
   let refs: ProjectRef[];
   if (orgLevel) {
     const r = readProjectRefs(call, params.value.refs, params.value.name, params.value.description);
@@ -624,7 +705,9 @@ export interface VariableGroupSideView {
   id: number;
   name: string;
   description: string | null;
-  type: 'Vsts';
+  type: VariableGroupType;
+  /** Only for a group linked to Key Vault. */
+  providerData?: { serviceEndpointId: string; vault: string };
   /** Real values, secrets included. */
   variables: Record<string, { value: string; isSecret: boolean; isReadOnly: boolean }>;
   projectReferences: Array<{ projectId: string; projectName: string; name: string; description: string | null }>;
@@ -637,6 +720,8 @@ export interface VariableGroupSideView {
 }
 
 type SeedVariable = string | { value: string; isSecret?: boolean; isReadOnly?: boolean };
+/** A secret of the linked vault: its name is the key; the attributes are what the vault reports. */
+type SeedLinkedSecret = { enabled?: boolean; contentType?: string; expires?: string };
 
 function controlApi(store: GroupStore) {
   const { core, dir } = store;
@@ -651,7 +736,16 @@ function controlApi(store: GroupStore) {
     add(
       org: string,
       project: string,
-      opts: { name: string; description?: string; variables: Record<string, SeedVariable>; sharedWith?: string[]; administrators?: string[]; createdBy?: string },
+      opts: {
+        name: string;
+        description?: string;
+        variables: Record<string, SeedVariable>;
+        sharedWith?: string[];
+        administrators?: string[];
+        createdBy?: string;
+        /** A group linked to Key Vault (type AzureKeyVault): `variables` is then ignored for `secrets`. */
+        keyVault?: { serviceEndpointId: string; vault: string; secrets: Record<string, SeedLinkedSecret> };
+      },
     ): number {
       const o = dir.requireOrg(org);
       const projects = [project, ...(opts.sharedWith ?? [])].map((n) => {
@@ -663,6 +757,7 @@ function controlApi(store: GroupStore) {
         const o2 = typeof v === 'string' ? { value: v } : v;
         return { name, value: o2.value, isSecret: !!o2.isSecret, isReadOnly: !!o2.isReadOnly };
       });
+      const linked = opts.keyVault;
       const creatorUser = opts.createdBy ? core.users.get(opts.createdBy) : undefined;
       const creator: IdentityInfo = creatorUser ? { id: creatorUser.userId, displayName: creatorUser.displayName, uniqueName: creatorUser.upn } : seedIdentity;
       const now = core.clock.now();
@@ -671,8 +766,16 @@ function controlApi(store: GroupStore) {
         orgId: o.id,
         name: opts.name,
         description: opts.description ?? null,
-        type: 'Vsts',
-        variables: mergeVariables(undefined, vars),
+        type: linked ? LINKED : 'Vsts',
+        ...(linked ? { providerData: { serviceEndpointId: linked.serviceEndpointId, vault: linked.vault, lastRefreshedOn: now } } : {}),
+        variables: linked
+          ? new Map(
+              Object.entries(linked.secrets).map(([name, a]) => [
+                name.toLowerCase(),
+                { name, value: '', isSecret: true, isReadOnly: false, keyVault: { enabled: a.enabled ?? true, contentType: a.contentType ?? null, expires: a.expires ? Date.parse(a.expires) : null } },
+              ]),
+            )
+          : mergeVariables(undefined, vars),
         createdBy: creator,
         createdOn: now,
         modifiedBy: creator,
@@ -697,6 +800,7 @@ function controlApi(store: GroupStore) {
         name: g.name,
         description: g.description,
         type: g.type,
+        ...(g.providerData ? { providerData: { serviceEndpointId: g.providerData.serviceEndpointId, vault: g.providerData.vault } } : {}),
         variables,
         projectReferences: refs,
         sharedWith: refs.map((r) => r.projectName),

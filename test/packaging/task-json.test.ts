@@ -56,6 +56,7 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['revokeUntracked', 'boolean', 'false', 'pat'],
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
   ['requestTimeoutSeconds', 'int', '30', 'advanced'],
+  ['destinationProject', 'string', '', 'destination'],
 ];
 
 const DEFAULTS: Record<string, string> = {
@@ -66,7 +67,6 @@ const DEFAULTS: Record<string, string> = {
   allowFullAccess: 'false',
   target: 'variableGroup',
   variableGroupAuth: 'user',
-  refreshTokenStore: 'none',
   dryRun: 'false',
 };
 
@@ -189,6 +189,12 @@ describe('task.json: the v1 contract (design.md)', () => {
     for (const [name, value] of Object.entries(DEFAULTS)) assert.equal(String(findInput(task, name).defaultValue), value, name);
   });
 
+  it('makes refreshTokenStore a choice with no default, so the classic editor asks for it', () => {
+    const input = findInput(task, 'refreshTokenStore');
+    assert.equal(input.required, true);
+    assert.equal(input.defaultValue ?? '', '');
+  });
+
   it('has the extra inputs with their defaults and groups', () => {
     for (const [name, type, defaultValue, group] of EXTRA) {
       const input = findInput(task, name);
@@ -288,7 +294,7 @@ describe('task.json: visibleRule grammar', () => {
 });
 
 describe('task.json: inputs shown per action and target', () => {
-  // Shown whatever the action (with the refresh token store left at "none").
+  // Shown whatever the action (with the refresh token store not chosen yet).
   const ALWAYS = [
     'action', 'organization', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
     'refreshTokenStore', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
@@ -300,14 +306,14 @@ describe('task.json: inputs shown per action and target', () => {
   // refresh token store). Those rows say so explicitly.
   const expected: Record<string, Record<string, string[]>> = {
     create: {
-      variableGroup: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'variableGroupAuth'],
+      variableGroup: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'destinationProject', 'variableGroupAuth'],
       keyVault: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName'],
       outputOnly: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target'],
     },
     rotate: {
       variableGroup: [
         'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'revokeUntracked', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'variableGroupAuth',
+        'revokeUntracked', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'destinationProject', 'variableGroupAuth',
       ],
       keyVault: [
         'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
@@ -319,17 +325,17 @@ describe('task.json: inputs shown per action and target', () => {
       ],
     },
     update: {
-      variableGroup: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'takeNewest', 'variableGroupAuth'],
+      variableGroup: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'takeNewest', 'destinationProject', 'variableGroupAuth'],
       keyVault: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'azureSubscription', 'keyVault', 'takeNewest'],
       outputOnly: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'takeNewest'],
     },
     revoke: {
-      variableGroup: ['dryRun', 'authorizationId', 'takeNewest', 'variableGroupAuth'],
+      variableGroup: ['dryRun', 'authorizationId', 'takeNewest', 'destinationProject', 'variableGroupAuth'],
       keyVault: ['dryRun', 'authorizationId', 'azureSubscription', 'keyVault', 'takeNewest'],
       outputOnly: ['dryRun', 'authorizationId', 'takeNewest'],
     },
     list: {
-      variableGroup: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'variableGroupAuth'],
+      variableGroup: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'destinationProject', 'variableGroupAuth'],
       keyVault: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'azureSubscription', 'keyVault'],
       outputOnly: ['displayNamePattern', 'rotateWhenExpiresWithinDays'],
     },
@@ -350,7 +356,7 @@ describe('task.json: inputs shown per action and target', () => {
 
   it('shows the refresh token store location for a variable group', () => {
     const shown = visibleInputs(task, { action: 'list', target: 'outputOnly', refreshTokenStore: 'variableGroup' });
-    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'variableGroupAuth'].sort());
+    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'destinationProject', 'variableGroupAuth'].sort());
   });
 
   it('shows the refresh token store location and the connection for Key Vault', () => {

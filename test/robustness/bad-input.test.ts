@@ -119,6 +119,14 @@ const CASES: BadInput[] = [
     inputs: { variableGroup: 'Auth', variableName: 'PatLifecycle.RefreshToken.issuedAt' },
     says: /overwrite the refresh token/,
   },
+  {
+    name: 'refreshTokenStore left out (it has no default)',
+    input: 'refreshTokenStore',
+    inputs: { refreshTokenStore: undefined, refreshTokenVariableGroup: undefined, refreshTokenVariableName: undefined },
+    says: /is required.*no default.*one of: none, variableGroup, keyVault/,
+  },
+  { name: 'refreshTokenStore left as an unexpanded macro', input: 'refreshTokenStore', inputs: { refreshTokenStore: '$(RtStore)' }, says: /unexpanded/ },
+  { name: 'destinationProject not a project name (one error for both groups)', input: 'destinationProject', inputs: { destinationProject: 'Web/Apps' }, says: /not a valid project name/ },
   { name: 'refreshTokenVariableGroup missing for refreshTokenStore variableGroup', input: 'refreshTokenVariableGroup', drop: ['refreshTokenVariableGroup'], says: /required/ },
   { name: 'variableGroupAuth job without System.AccessToken', input: 'variableGroupAuth', inputs: { variableGroupAuth: 'job' }, says: /System\.AccessToken/ },
   {

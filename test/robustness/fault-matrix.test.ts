@@ -151,6 +151,10 @@ function expectationFor(row: Row, fault: Fault): Expectation {
       return { ...base, result: 'Failed', state: 'unchanged', retried: false, says: [OPERATION.create, cause] };
     case 'revoke':
       return { ...base, result: 'SucceededWithIssues', state: 'oldStillValid', retried: false, says: [OPERATION.revoke, cause] };
+    case 'storeFind':
+      // The PAT's group is read before anything is written (is it a group the task can write?), so the run stops
+      // before the renewed refresh token is saved; Entra keeps the one in the store valid.
+      return { result: 'Failed', state: 'unchanged', retried: false, says: [OPERATION.storeFind, cause], refreshToken: 'initial' };
     default:
       return { ...base, result: 'Failed', state: 'unchanged', retried: false, says: [OPERATION[step], cause] };
   }

@@ -56,12 +56,16 @@ export class TaskFixture {
     return { tenantId: this.emu.control.entra.defaultTenantId, clientId: this.clientId, refreshToken: this.refreshToken };
   }
 
-  /** Runs the task with these inputs; the refresh token also sits in a secret variable, as `$(PatLifecycle.RefreshToken)` would. */
+  /**
+   * Runs the task with these inputs; the refresh token also sits in a secret variable, as `$(PatLifecycle.RefreshToken)`
+   * would. A test that does not name refreshTokenStore gets `none` (the input has no default); naming it as undefined
+   * leaves it out.
+   */
   run(inputs: RunTaskOptions['inputs'], options: Omit<RunTaskOptions, 'inputs'> = {}): Promise<TaskRun> {
     const urls = this.emu.urls;
     return runTask({
       ...options,
-      inputs: { ...this.signInInputs(), ...inputs },
+      inputs: { ...this.signInInputs(), ...(inputs && 'refreshTokenStore' in inputs ? {} : { refreshTokenStore: 'none' }), ...inputs },
       variables: {
         'PatLifecycle.AuthorityHost': urls.authorityHost,
         'PatLifecycle.VsspsUrl': urls.vssps,

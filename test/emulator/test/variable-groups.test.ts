@@ -190,6 +190,82 @@ describe('emulator Variable Groups API (unit)', () => {
     });
   });
 
+  describe('groups linked to Azure Key Vault (type AzureKeyVault)', () => {
+    const ENDPOINT = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    function linked() {
+      const t = setup();
+      const lid: number = t.vg.add('contoso', 'Alpha', {
+        name: 'from-vault',
+        variables: {},
+        administrators: [t.alice.user.userId],
+        keyVault: { serviceEndpointId: ENDPOINT, vault: 'contoso-secrets', secrets: { FeedPat: { contentType: 'text/plain', expires: '2027-01-01T00:00:00Z' }, Other: { enabled: false } } },
+      });
+      const body = (variables: object, extra: object = {}) => ({
+        name: 'from-vault',
+        type: 'AzureKeyVault',
+        providerData: { serviceEndpointId: ENDPOINT, vault: 'contoso-secrets' },
+        variables,
+        variableGroupProjectReferences: [{ name: 'from-vault', projectReference: { id: t.alpha.id, name: 'Alpha' } }],
+        ...extra,
+      });
+      return { ...t, lid, body };
+    }
+
+    it('GET shows the type, providerData {serviceEndpointId, vault} and secret names with their attributes, never values', async () => {
+      const { alice, get, lid } = linked();
+      const res = await get(alice.bearer, 'Alpha', lid);
+      assert.equal(res.status, 200);
+      assert.equal(res.json.type, 'AzureKeyVault');
+      assert.equal(res.json.providerData.serviceEndpointId, ENDPOINT);
+      assert.equal(res.json.providerData.vault, 'contoso-secrets');
+      assert.match(res.json.providerData.lastRefreshedOn, /^\d{4}-\d\d-\d\dT/);
+      assert.deepEqual(res.json.variables.FeedPat, { enabled: true, contentType: 'text/plain', expires: '2027-01-01T00:00:00Z', value: null, isSecret: true });
+      assert.deepEqual(res.json.variables.Other, { enabled: false, contentType: null, expires: null, value: null, isSecret: true });
+    });
+
+    it('refuses a PUT that gives a variable a value (400), so no write passes for a stored secret; the group is unchanged', async () => {
+      const { vg, alice, putOrg, lid, body } = linked();
+      const res = await putOrg(alice.bearer, body({ FeedPat: { value: 'n3w-pat-value', isSecret: true }, Other: { isSecret: true } }), lid);
+      assert.equal(res.status, 400);
+      assert.equal(res.json.typeKey, 'ArgumentException');
+      assert.match(res.json.message, /linked to Azure Key Vault 'contoso-secrets'.*'FeedPat' was sent with a value/);
+      assert.ok(!res.text.includes('n3w-pat-value'));
+      assert.deepEqual(Object.keys(vg.get('contoso', lid).variables), ['FeedPat', 'Other']);
+      assert.equal(vg.get('contoso', lid).variables.FeedPat.value, '');
+    });
+
+    it('refuses turning it into a plain group (type Vsts, or no type) with values', async () => {
+      const { alice, putOrg, lid, body } = linked();
+      for (const type of ['Vsts', undefined]) {
+        const res = await putOrg(alice.bearer, body({ FeedPat: { value: 'plain-value' } }, { type }), lid);
+        assert.equal(res.status, 400, String(type));
+        assert.match(res.json.message, /linked to Azure Key Vault 'contoso-secrets'; it cannot be changed to type 'Vsts'/);
+      }
+    });
+
+    it('takes a PUT of secret names alone: the names sent stay, with the attributes the vault reported', async () => {
+      const { vg, alice, putOrg, lid, body } = linked();
+      const res = await putOrg(alice.bearer, body({ FeedPat: { isSecret: true, value: null } }), lid);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(Object.keys(res.json.variables), ['FeedPat']);
+      assert.equal(res.json.variables.FeedPat.contentType, 'text/plain');
+      assert.equal(vg.get('contoso', lid).type, 'AzureKeyVault');
+      assert.deepEqual(vg.get('contoso', lid).providerData, { serviceEndpointId: ENDPOINT, vault: 'contoso-secrets' });
+    });
+
+    it('is not created or linked through the API (seeded only)', async () => {
+      const { alice, core, putOrg, refs, alpha } = linked();
+      const created = await core.dispatch('POST', '/contoso/_apis/distributedtask/variablegroups?api-version=7.1', {
+        headers: { Authorization: alice.bearer },
+        body: { name: 'new-linked', type: 'AzureKeyVault', variables: {}, variableGroupProjectReferences: refs(alpha) },
+      });
+      assert.equal(created.status, 400);
+      const relink = await putOrg(alice.bearer, { name: 'pat-store', description: 'PATs', type: 'AzureKeyVault', variables: {}, variableGroupProjectReferences: refs(alpha) });
+      assert.equal(relink.status, 400);
+      assert.match(relink.json.message, /linking it to Azure Key Vault through the API is not served/);
+    });
+  });
+
   describe('project-level PUT (5.0-preview.1)', () => {
     it('needs no references and leaves the sharing set alone; content type carries the version', async () => {
       const { vg, alice, putProject, id, alpha } = setup();

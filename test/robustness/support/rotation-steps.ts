@@ -11,9 +11,10 @@ import { waitFor } from './lanes';
 /** Steps every rotation makes. */
 export const STEPS = [
   'token',
+  // Every group the run writes is read before anything is written (stores/check-groups.ts).
+  'storeFind',
   'rtWrite',
   'patList',
-  'storeFind',
   'intentWrite',
   'create',
   'storeLoad',

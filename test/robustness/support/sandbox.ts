@@ -109,7 +109,7 @@ export class Sandbox {
       lifetimeDays: 30,
       ...(this.authGroupId !== undefined
         ? { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: AUTH_GROUP, refreshTokenVariableName: RT_VARIABLE }
-        : {}),
+        : { refreshTokenStore: 'none' }),
       ...extra,
     };
   }
@@ -129,7 +129,8 @@ export class Sandbox {
     const refreshToken = this.currentRefreshToken();
     return runTask({
       ...options,
-      inputs: { tenantId: this.tenantId, clientId: this.clientId, refreshToken, ...inputs },
+      // refreshTokenStore has no default: a run that does not name it gets `none`; naming it as undefined leaves it out.
+      inputs: { tenantId: this.tenantId, clientId: this.clientId, refreshToken, ...(inputs && 'refreshTokenStore' in inputs ? {} : { refreshTokenStore: 'none' }), ...inputs },
       variables: {
         'PatLifecycle.AuthorityHost': urls.authorityHost,
         'PatLifecycle.VsspsUrl': urls.vssps,

@@ -15,6 +15,7 @@ export function baseInputs(): Record<string, string> {
     tenantId: TENANT,
     clientId: CLIENT,
     refreshToken: REFRESH_TOKEN,
+    refreshTokenStore: 'none',
     displayName: 'feed-reader',
     target: 'variableGroup',
     variableGroup: 'Tokens',

@@ -116,6 +116,16 @@ describe('parseConfig', () => {
       assert.equal(parse({ organization: 'https://127.0.0.1:8443/other' }, { variables: seams }).organization, 'other');
       has(problems({}, { variables: { 'PatLifecycle.VsspsUrl': 'http://127.0.0.1:8080' } }), 'PatLifecycle.VsspsUrl', 'not an https URL');
     });
+    it("keeps the variable groups in the pipeline's own organization when organization names another", () => {
+      const c = parse({ organization: 'fabrikam' });
+      assert.equal(c.organization, 'fabrikam');
+      assert.equal(c.destinationOrganization, 'contoso');
+      assert.equal(parse({}).destinationOrganization, 'contoso');
+    });
+    it('puts the variable groups in the organization input outside a pipeline (no System.CollectionUri)', () => {
+      const r = rawInputsFrom({ inputs: { action: 'list', tenantId: TENANT, clientId: CLIENT, refreshToken: REFRESH_TOKEN, refreshTokenStore: 'none', organization: 'fabrikam' } });
+      assert.equal(parseConfig(r, NOW).destinationOrganization, 'fabrikam');
+    });
     it('derives the DevOps host from a collection URI with a path', () => {
       assert.equal(parse({}, { variables: { 'System.CollectionUri': 'https://127.0.0.1:9000/devops/contoso/' } }).urls.devopsUrl, 'https://127.0.0.1:9000/devops');
     });
@@ -217,6 +227,27 @@ describe('parseConfig', () => {
       has(problems({ ...rt, variableName: 'PatLifecycle.RefreshToken.issuedAt' }), 'variableName', "companion 'patlifecycle.refreshtoken.issuedat'");
       assert.doesNotThrow(() => parse({ ...rt, variableName: 'FeedPat' }));
       assert.doesNotThrow(() => parse({ ...rt, refreshTokenVariableGroup: 'Other', variableName: 'PatLifecycle.RefreshToken' }));
+    });
+    it('takes the project of both groups from destinationProject, else System.TeamProject', () => {
+      const rt = { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' };
+      const c = parse({ ...rt, destinationProject: 'Platform' });
+      assert.deepEqual(c.destinations[0]!.kind === 'variableGroup' && c.destinations[0]!.group, { project: 'Platform', name: 'Tokens' });
+      assert.deepEqual(c.refreshTokenStore.kind === 'variableGroup' && c.refreshTokenStore.group, { project: 'Platform', name: 'signin' });
+      const outside = parse({ destinationProject: 'Platform' }, { variables: { 'System.TeamProject': '' } });
+      assert.deepEqual(outside.destinations[0]!.kind === 'variableGroup' && outside.destinations[0]!.group, { project: 'Platform', name: 'Tokens' });
+    });
+    it('refuses a destinationProject that is not a project name, once for both groups', () => {
+      const rt = { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' };
+      const list = problems({ ...rt, destinationProject: 'Plat/form' });
+      has(list, 'destinationProject', 'not a valid project name');
+      assert.equal(list.length, 1, list.join('\n'));
+      has(problems({ destinationProject: '_hidden' }), 'destinationProject', 'not a valid project name');
+      has(problems({ destinationProject: 'x'.repeat(65) }), 'destinationProject', 'not a valid project name');
+    });
+    it('needs refreshTokenStore: no default, the error names the choices', () => {
+      has(problems({ refreshTokenStore: undefined }), 'refreshTokenStore', /is required.*no default.*none, variableGroup, keyVault/);
+      has(problems({ refreshTokenStore: '  ' }), 'refreshTokenStore', 'is required');
+      assert.deepEqual(parse({ refreshTokenStore: 'none' }).refreshTokenStore, { kind: 'none' });
     });
     it('parses the refresh token store', () => {
       const c = parse({ refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' });

@@ -291,6 +291,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     action: 'rotate',
     organization: 'contoso',
+    destinationOrganization: 'contoso',
     urls: { authorityHost: 'https://login.example', vsspsUrl: 'https://vssps.example', devopsUrl: 'https://devops.example' },
     entra: { tenantId: 't', clientId: 'c', refreshToken: 'refresh-token-value-123456' },
     refreshTokenStore: { kind: 'none' },

@@ -1,0 +1,35 @@
+import { strict as assert } from 'node:assert';
+import { checkGroups, groupsToCheck, type GroupCheck } from '../../../src/stores/check-groups';
+import { PatLifecycleError } from '../../../src/errors';
+import { LINKED_GROUP } from '../../../src/stores/variable-group-store';
+import type { SecretStore } from '../../../src/stores/secret-store';
+import type { Config } from '../../../src/config/types';
+
+const group = (name: string, auth: 'user' | 'job') => ({ kind: 'variableGroup' as const, group: { project: 'Proj', name }, variableName: 'V', auth });
+const failing = (code: string): SecretStore => ({ prepare: () => Promise.reject(new PatLifecycleError('notFound', code, code)) }) as unknown as SecretStore;
+
+describe('checkGroups: the groups a run writes, read before anything is written', () => {
+  it('checks the groups read with the given identity only, the refresh token store first', () => {
+    const config = { refreshTokenStore: group('signin', 'user'), destinations: [group('Tokens', 'user')] } as unknown as Config;
+    assert.deepEqual(groupsToCheck(config, 'user').map((c) => `${c.purpose}:${c.destination.group.name}`), ['refreshToken:signin', 'pat:Tokens']);
+    assert.deepEqual(groupsToCheck(config, 'job'), []);
+    const outputOnly = { refreshTokenStore: { kind: 'none' }, destinations: [] } as unknown as Config;
+    assert.deepEqual(groupsToCheck(outputOnly, 'user'), []);
+  });
+
+  it('stops the run for a linked group in either role, and for a PAT group it cannot read', async () => {
+    const rt: GroupCheck = { destination: group('signin', 'user'), purpose: 'refreshToken' };
+    const pat: GroupCheck = { destination: group('Tokens', 'user'), purpose: 'pat' };
+    await assert.rejects(checkGroups([rt], async () => failing(LINKED_GROUP)), { code: LINKED_GROUP });
+    await assert.rejects(checkGroups([pat], async () => failing(LINKED_GROUP)), { code: LINKED_GROUP });
+    await assert.rejects(checkGroups([pat], async () => failing('VariableGroupNotFound')), { code: 'VariableGroupNotFound' });
+  });
+
+  it('leaves other troubles of the refresh token store to keepRefreshToken (a warning there, not a failure)', async () => {
+    const rt: GroupCheck = { destination: group('signin', 'user'), purpose: 'refreshToken' };
+    await checkGroups([rt], async () => failing('HTTP 403'));
+    await checkGroups([rt], async () => {
+      throw new PatLifecycleError('permission', 'HTTP 403', 'denied');
+    });
+  });
+});
