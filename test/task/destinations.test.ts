@@ -38,7 +38,8 @@ describe('PatLifecycle@1 destinations (black box)', function () {
     f.emu.control.devops.addProject('fabrikam', { name: PROJECT });
     const validTo = new Date(f.emu.clock.now() + 3 * 86_400_000).toISOString();
     const old = f.emu.control.pats.create('fabrikam', f.user.userId, { displayName: 'feed-reader', scope: 'vso.packaging', validTo });
-    const tokens = f.addGroup('Tokens');
+    // The group holds the PAT, pasted by hand: adopted, and rotated since it is due.
+    const tokens = f.addGroup('Tokens', { FeedPat: { value: old.token, isSecret: true } });
     const signin = f.addGroup('signin', { [RT_VARIABLE]: { value: f.refreshToken, isSecret: true } });
 
     const run = await f.run(rotateIntoGroups({ organization: 'fabrikam' }));
@@ -58,10 +59,10 @@ describe('PatLifecycle@1 destinations (black box)', function () {
   });
 
   it('writes the PAT and the refresh token to groups of destinationProject, another project of the organization', async () => {
-    f.seedPat('feed-reader', { daysLeft: 3 });
+    const old = f.seedPat('feed-reader', { daysLeft: 3 });
     f.emu.control.devops.addProject(ORG, { name: 'Platform' });
     const admins = [f.user.userId];
-    const tokens = f.emu.control.variableGroups.add(ORG, 'Platform', { name: 'Tokens', variables: {}, administrators: admins });
+    const tokens = f.emu.control.variableGroups.add(ORG, 'Platform', { name: 'Tokens', variables: { FeedPat: { value: old.token, isSecret: true } }, administrators: admins });
     const signin = f.emu.control.variableGroups.add(ORG, 'Platform', { name: 'signin', variables: { [RT_VARIABLE]: { value: f.refreshToken, isSecret: true } }, administrators: admins });
     const decoy = f.addGroup('Tokens');
 
