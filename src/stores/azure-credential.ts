@@ -1,9 +1,6 @@
-/**
- * The credential of an Azure Resource Manager service connection, for Key Vault. `@azure/identity` comes through
- * loadAzureSdk() inside the function, so a run that never uses Key Vault never loads it.
- */
+/** The credential of an Azure Resource Manager service connection, for Key Vault. */
+import * as identity from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadAzureSdk } from '../azure-sdk/load-azure-sdk';
 import type { AzureCredentialConfig, NetworkConfig } from '../config/types';
 import { isMicrosoftAuthorityHost } from '../entra/authority';
 import { PatLifecycleError } from '../errors';
@@ -54,7 +51,6 @@ export function identityClientOptions(authorityHost: string, network: NetworkCon
 }
 
 export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
-  const { identity } = await loadAzureSdk();
   const common = identityClientOptions(authorityHost, network);
 
   switch (credential.scheme) {

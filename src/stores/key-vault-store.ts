@@ -1,14 +1,13 @@
 /**
  * A Key Vault secret: each write is a new version with the metadata as tags, verified against the service's answer
  * to the write (that version, its value and tags, as a GET of it would show them one round trip later).
- * The Azure SDKs load on first use (loadAzureSdk), so a run without Key Vault never reads or evaluates them.
  *
  * The task signs in with the vault's service connection; the CLI passes its own `credential` (the developer's
  * sign-in, cli/key-vault-store.ts) and says in `identityDescription` how errors name it.
  */
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
-import { loadAzureSdk, type AzureSdk } from '../azure-sdk/load-azure-sdk';
+import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
@@ -23,9 +22,6 @@ const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
 /** What the service answered to each write: the version it stored, with its value and tags. */
 const answers = new WeakMap<WriteReceipt, { value: string | undefined; tags: Record<string, string> }>();
-
-/** Typed from the loaded module itself, so the type and the code are the same build of the SDK. */
-type SecretClient = InstanceType<AzureSdk['keyVaultSecrets']['SecretClient']>;
 
 /**
  * One run's Key Vault clients, one per vault and identity. Each client pays for the SDK's challenge request and a sign-in
@@ -204,8 +200,7 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private async createClient(): Promise<SecretClient> {
-    const [{ keyVaultSecrets }, credential] = await Promise.all([loadAzureSdk(), this.createCredential()]);
-    const { SecretClient } = keyVaultSecrets;
+    const credential = await this.createCredential();
     const ca = trustedCaList(this.network.caPem);
     if (ca && proxyFor(this.network, this.vaultUrl)) {
       // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.
