@@ -10,9 +10,7 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
-import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
-import { trustedCaList } from '../http/tls-trust';
-import { createAzureCredential, retryLogPolicy, SDK_RETRY_OPTIONS } from './azure-credential';
+import { createAzureCredential, retryLogPolicy, sdkClientOptions } from './azure-credential';
 import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
@@ -201,17 +199,8 @@ export class KeyVaultStore implements SecretStore {
 
   private async createClient(): Promise<SecretClient> {
     const credential = await this.createCredential();
-    const ca = trustedCaList(this.network.caPem);
-    if (ca && proxyFor(this.network, this.vaultUrl)) {
-      // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.
-      this.log('Key Vault is reached through the proxy; the Azure SDK then uses only the default CA store (plus NODE_EXTRA_CA_CERTS), not the agent\'s extra CA.');
-    }
-    return new SecretClient(this.vaultUrl, credential, {
-      proxyOptions: azureSdkProxyOptions(this.network, this.vaultUrl),
-      retryOptions: SDK_RETRY_OPTIONS,
-      additionalPolicies: [retryLogPolicy(this.log, 'Key Vault')],
-      ...(ca ? { tlsOptions: { ca } } : {}),
-    });
+    const common = sdkClientOptions(this.network);
+    return new SecretClient(this.vaultUrl, credential, { ...common, additionalPolicies: [...common.additionalPolicies, retryLogPolicy(this.log, 'Key Vault')] });
   }
 
   private verificationError(message: string): PatLifecycleError {
