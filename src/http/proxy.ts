@@ -116,12 +116,20 @@ function createNetworkPolicy(network: NetworkConfig): NetworkPolicy {
 
   return {
     name: 'patLifecycleNetwork',
-    sendRequest(request, next) {
-      request.requestOverrides = { ...request.requestOverrides, ...tls };
+    async sendRequest(request, next) {
+      const overrides = request.requestOverrides;
+      request.requestOverrides = { ...overrides, ...tls };
       request.agent = undefined;
-      if (tunnel && network.proxy && !isProxyBypassed(network.proxy, request.url)) return tunnel.sendRequest(request, next);
-      request.agent = request.url.startsWith('https:') ? (directHttps ??= pooled(new https.Agent({ keepAlive: true }))) : (directHttp ??= pooled(new http.Agent({ keepAlive: true })));
-      return next(request);
+      try {
+        if (tunnel && network.proxy && !isProxyBypassed(network.proxy, request.url)) return await tunnel.sendRequest(request, next);
+        request.agent = request.url.startsWith('https:') ? (directHttps ??= pooled(new https.Agent({ keepAlive: true }))) : (directHttp ??= pooled(new http.Agent({ keepAlive: true })));
+        return await next(request);
+      } finally {
+        // Off the request once the attempt is over: an SDK client's log policy prints the whole request on its next
+        // attempt (a retry, Key Vault's challenge), and the tunnel agent holds the proxy URL with its credentials.
+        request.agent = undefined;
+        request.requestOverrides = overrides;
+      }
     },
     close() {
       for (const agent of agents) agent.destroy();

@@ -272,4 +272,27 @@ describe('http client', () => {
     assert.equal(r.headers.authorization, 'Bearer t');
     assert.equal(r.body, '{"a":1}');
   });
+
+  it("logs each request and answer through core-rest-pipeline's sanitiser: no token, body, query value or proxy password", async () => {
+    const lines: string[] = [];
+    const secrets = ['eyJ.access-token-value', 'refresh-token-value-0123456789', 'client-secret-value-987', 'pat-value-in-query', 'proxy-password-value'];
+    const c = createHttpClient({ timeoutMs: 5000, proxy: { url: 'http://proxy.invalid:3128', username: 'u', password: secrets[4], bypass: ['127\\.0\\.0\\.1'] } }, { delayFactor: 0, log: (l) => lines.push(l) });
+    try {
+      server.script(json(200, { access_token: 'answer-token-value' }, { 'x-ms-request-id': 'rid-1' }));
+      await c.request({
+        method: 'POST',
+        url: `${server.url}/token?api-version=7.1&code=${secrets[3]}`,
+        operation: 'redeem',
+        headers: { authorization: `Bearer ${secrets[0]}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&refresh_token=${secrets[1]}&client_secret=${secrets[2]}`,
+      });
+    } finally {
+      await c.close?.();
+    }
+    const log = lines.join('\n');
+    assert.match(log, /Request: /);
+    assert.match(log, /Response status code: 200/);
+    assert.match(log, /api-version=7\.1/);
+    for (const secret of [...secrets, 'answer-token-value']) assert.ok(!log.includes(secret), `the log shows ${secret}`);
+  });
 });
