@@ -114,11 +114,11 @@ const BY_AADSTS: Record<number, AdviceBuilder> = {
   }),
   700016: (ctx) => ({
     summary: `No application with client id ${ctx.clientId} exists in tenant ${ctx.tenantId}.`,
-    steps: ['Check --client-id (Application (client) ID on the Overview page) and --tenant (Directory (tenant) ID).'],
+    steps: ['Check --client-id (Application (client) ID on the Overview page) and --tenant-id (Directory (tenant) ID).'],
   }),
   90002: (ctx) => ({
     summary: `Tenant '${ctx.tenantId}' was not found.`,
-    steps: ['Check --tenant: the Directory (tenant) ID on the app registration\'s Overview page.'],
+    steps: ['Check --tenant-id: the Directory (tenant) ID on the app registration\'s Overview page.'],
   }),
   50020: () => ({
     summary: 'The account you signed in with does not belong to this tenant.',
@@ -177,7 +177,7 @@ const BY_ERROR: Record<string, AdviceBuilder> = {
       ? { summary: 'The app may not use the device code flow.', steps: [PUBLIC_FLOWS] }
       : { summary: 'The app may not use this sign-in flow.', steps: [REDIRECT_PUBLIC] },
   network_error: () => ({ summary: 'Could not reach Microsoft Entra ID.', steps: ['Check the network, the proxy (HTTPS_PROXY or --proxy) and --authority-host.'] }),
-  endpoints_resolution_error: () => ({ summary: 'Could not reach Microsoft Entra ID (authority metadata).', steps: ['Check --tenant, --authority-host, the network and the proxy.'] }),
+  endpoints_resolution_error: () => ({ summary: 'Could not reach Microsoft Entra ID (authority metadata).', steps: ['Check --tenant-id, --authority-host, the network and the proxy.'] }),
   state_mismatch: () => ({ summary: 'The redirect carried a different state than this sign-in sent (another sign-in, or a forged request).', steps: ['Sign in again.'] }),
   user_timeout: (ctx) => ({
     summary: 'The sign-in was not completed in time.',
@@ -185,7 +185,7 @@ const BY_ERROR: Record<string, AdviceBuilder> = {
       'Run the command again (or raise --timeout).',
       // Entra shows some refusals only in the browser and never redirects back; the commonest is the redirect URI.
       `If the browser showed AADSTS50011 (redirect URI mismatch): ${ctx.confidential ? REDIRECT_WEB : REDIRECT_PUBLIC} ${NEVER_SPA}`,
-      'If it showed AADSTS700016: check --client-id and --tenant.',
+      'If it showed AADSTS700016: check --client-id and --tenant-id.',
     ],
   }),
 };

@@ -90,7 +90,7 @@ export type ParsedCommand =
   | { command: 'run'; argv: string[] };
 
 const COMMON_OPTIONS = {
-  tenant: { type: 'string' },
+  'tenant-id': { type: 'string' },
   'client-id': { type: 'string' },
   'client-secret-env': { type: 'string' },
   organization: { type: 'string' },
@@ -187,10 +187,10 @@ const KV_SECRET_NAME = /^[0-9a-z-]{1,127}$/i;
 function commonSettings(values: FlagValues, env: Env, problems: string[], opts: { storeRequired: boolean }): CommonSettings | undefined {
   const before = problems.length;
 
-  const tenantId = str(values, 'tenant');
-  if (!tenantId) problems.push('--tenant is required: the Entra tenant id (GUID) or its domain (contoso.onmicrosoft.com).');
+  const tenantId = str(values, 'tenant-id');
+  if (!tenantId) problems.push('--tenant-id is required: the Entra tenant id (GUID) or its domain (contoso.onmicrosoft.com).');
   else if (!GUID.test(tenantId) && !TENANT_DOMAIN.test(tenantId)) {
-    problems.push(`--tenant '${tenantId}' is neither a tenant id (GUID) nor a domain name.`);
+    problems.push(`--tenant-id '${tenantId}' is neither a tenant id (GUID) nor a domain name.`);
   }
 
   const clientId = str(values, 'client-id');
@@ -221,9 +221,9 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
     }
   }
 
-  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems);
-  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems);
-  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPS_URL', 'PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems);
+  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems);
+  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems);
+  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems);
 
   const deviceCode = values['device-code'] === true;
   const noOpen = values['no-open'] === true;

@@ -1,7 +1,7 @@
 /** Usage text for each command. Kept next to nothing else so the flags and their words stay in one place. */
 
 const SIGN_IN_FLAGS = `Sign-in:
-  --tenant ID|DOMAIN          Entra tenant of the app registration (Directory (tenant) ID)      [required]
+  --tenant-id ID|DOMAIN       Entra tenant of the app registration (Directory (tenant) ID)      [required]
   --client-id GUID            Application (client) ID of the app registration                  [required]
   --client-secret-env VAR     Confidential (web) app only: NAME of an environment variable that holds
                               the client secret (never the secret itself on the command line)
@@ -27,9 +27,9 @@ const STORE_FLAGS = `Store (where the pipeline task reads the refresh token):
 
 const SEAM_FLAGS = `Clouds, proxies and test emulators:
   --authority-host URL        Entra host (default https://login.microsoftonline.com;
-                              env PATLIFECYCLE_AUTHORITY_HOST)
-  --vssps-url URL             PAT API host (default https://vssps.dev.azure.com; env PATLIFECYCLE_VSSPS_URL)
-  --devops-url URL            Azure DevOps host (default https://dev.azure.com; env PATLIFECYCLE_DEVOPS_URL)
+                              env PATLIFECYCLE_AUTHORITYHOST)
+  --vssps-url URL             PAT API host (default https://vssps.dev.azure.com; env PATLIFECYCLE_VSSPSURL)
+  --devops-url URL            Azure DevOps host (default https://dev.azure.com; env PATLIFECYCLE_DEVOPSURL)
   --proxy URL                 HTTP proxy (default: HTTPS_PROXY; NO_PROXY is honoured)
   -v, --verbose               debug output (secrets stay masked)`;
 
@@ -39,8 +39,8 @@ export const HELP: Record<string, string> = {
   general: `pat-lifecycle: seed and check the refresh token that keeps the PatLifecycle@1 task running unattended.
 
 Usage:
-  pat-lifecycle login  --tenant ID --client-id ID --organization ORG <store> [options]
-  pat-lifecycle status --tenant ID --client-id ID --organization ORG [<store>] [options]
+  pat-lifecycle login  --tenant-id ID --client-id ID --organization ORG <store> [options]
+  pat-lifecycle status --tenant-id ID --client-id ID --organization ORG [<store>] [options]
   pat-lifecycle run    --action list|create|rotate|update|revoke ... (a local run of the task's operations)
   pat-lifecycle help [login|status|run]
 
@@ -57,7 +57,7 @@ See docs/cli.md for the app registration, step by step.`,
   login: `pat-lifecycle login: sign in and store the refresh token for the pipeline task.
 
 Usage:
-  pat-lifecycle login --tenant ID --client-id ID --organization ORG \\
+  pat-lifecycle login --tenant-id ID --client-id ID --organization ORG \\
       (--variable-group NAME|ID --variable NAME --project NAME | --key-vault NAME|URL --secret NAME) [options]
 
 ${SIGN_IN_FLAGS}
@@ -77,7 +77,7 @@ ${EXIT_CODES}`,
   status: `pat-lifecycle status: how long until a human must step in.
 
 Usage:
-  pat-lifecycle status --tenant ID --client-id ID --organization ORG [<store>] [options]
+  pat-lifecycle status --tenant-id ID --client-id ID --organization ORG [<store>] [options]
 
 ${SIGN_IN_FLAGS}
 

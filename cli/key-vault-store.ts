@@ -3,10 +3,9 @@
  * (`az login`), DefaultAzureCredential's developer chain, or a service principal from AZURE_* variables. The store
  * is the core's (src/stores/key-vault-store.ts: content type text/plain, the metadata as tags, each write a new
  * version read back at once); only the credential differs from the task's, which signs in with a service connection.
- * @azure/identity loads on first use, as in the core.
  */
+import * as identity from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadAzureSdk } from '../src/azure-sdk/load-azure-sdk';
 import type { NetworkConfig } from '../src/config/types';
 import { PatLifecycleError } from '../src/errors';
 import { identityClientOptions } from '../src/stores/azure-credential';
@@ -31,7 +30,6 @@ const CREDENTIAL_WORDS: Record<KeyVaultCredentialKind, string> = {
 };
 
 export async function createDeveloperCredential(o: Pick<DeveloperKeyVaultStoreOptions, 'credential' | 'authorityHost' | 'network' | 'env'>): Promise<TokenCredential> {
-  const { identity } = await loadAzureSdk();
   const common = identityClientOptions(o.authorityHost, o.network);
   switch (o.credential) {
     case 'env': {

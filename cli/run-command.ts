@@ -52,9 +52,9 @@ Secrets (names of environment variables, never the values):
 
 Pipeline variables and options:
   --project NAME              System.TeamProject: the project of the variable groups
-  --authority-host URL        PatLifecycle.AuthorityHost (env PATLIFECYCLE_AUTHORITY_HOST)
-  --vssps-url URL             PatLifecycle.VsspsUrl (env PATLIFECYCLE_VSSPS_URL)
-  --devops-url URL            PatLifecycle.DevOpsUrl (env PATLIFECYCLE_DEVOPS_URL)
+  --authority-host URL        PatLifecycle.AuthorityHost (env PATLIFECYCLE_AUTHORITYHOST)
+  --vssps-url URL             PatLifecycle.VsspsUrl (env PATLIFECYCLE_VSSPSURL)
+  --devops-url URL            PatLifecycle.DevOpsUrl (env PATLIFECYCLE_DEVOPSURL)
   --proxy URL                 Agent.ProxyUrl (default HTTPS_PROXY)
   --summary-file FILE         write the Markdown run summary there (default: print it)
   -v, --verbose               debug output (secrets stay masked)
@@ -158,9 +158,9 @@ export function rawValuesForRun(flags: RunFlags, env: Record<string, string | un
 
   const variables: Record<string, string> = {};
   const fromEnv: Record<string, string[]> = {
-    'PatLifecycle.AuthorityHost': ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_AUTHORITYHOST'],
-    'PatLifecycle.VsspsUrl': ['PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_VSSPSURL'],
-    'PatLifecycle.DevOpsUrl': ['PATLIFECYCLE_DEVOPS_URL', 'PATLIFECYCLE_DEVOPSURL'],
+    'PatLifecycle.AuthorityHost': ['PATLIFECYCLE_AUTHORITYHOST'],
+    'PatLifecycle.VsspsUrl': ['PATLIFECYCLE_VSSPSURL'],
+    'PatLifecycle.DevOpsUrl': ['PATLIFECYCLE_DEVOPSURL'],
   };
   for (const [variable, names] of Object.entries(fromEnv)) {
     const v = names.map((n) => env[n]).find((x) => x);

@@ -5,7 +5,7 @@
  * figure degrades to "n/a (reason)" when the product cannot produce it yet.
  *
  *   tsx scripts/bench.ts [--runs 5] [--list 1000,5000,10000] [--list-runs 2] [--bulk 200] [--bulk-latency 50]
- *                        [--bulk-kv N] [--only vsix,startup,requests,list,bulk,analysis] [--json dist/bench.json]
+ *                        [--bulk-kv N] [--only vsix,startup,requests,list,bulk] [--json dist/bench.json]
  *                        [--quick]   (3 runs, 1 list run, bulk of 50: about half the time)
  *
  * Writes dist/bench.json (every number) and dist/bench.md (the table as Markdown, for the README).
@@ -13,14 +13,13 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { analyseBytes, buildProfiledBundle, profileColdStart, requireTimes, type BytesAnalysis, type ColdStartProfile, type ProfiledBundle, type RequireTime } from './bench/analysis';
+import { REPO_ROOT as ROOT } from '../test/support/task-json';
 import { bulkFigure } from './bench/fig-bulk';
 import { listFigure } from './bench/fig-list';
 import { requestsFigure, type ActionCount } from './bench/fig-requests';
-import { startupFigures, type StartupResult } from './bench/fig-startup';
+import { startupFigures } from './bench/fig-startup';
 import { vsixFigure } from './bench/fig-vsix';
-import { kb, ms, naRow, oneLine, renderMarkdown, renderTable, type Row } from './bench/table';
-import { prepareUnbundled, ROOT, type Unbundled } from './bench/unbundled';
+import { ms, naRow, renderMarkdown, renderTable, type Row } from './bench/table';
 
 interface Options {
   runs: number;
@@ -78,7 +77,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--help':
       case '-h':
-        console.log('usage: tsx scripts/bench.ts [--runs N] [--list 1000,5000,10000] [--list-runs N] [--bulk N] [--bulk-latency MS] [--bulk-kv N] [--only vsix,startup,requests,list,bulk,analysis] [--json FILE] [--quick]');
+        console.log('usage: tsx scripts/bench.ts [--runs N] [--list 1000,5000,10000] [--list-runs N] [--bulk N] [--bulk-latency MS] [--bulk-kv N] [--only vsix,startup,requests,list,bulk] [--json FILE] [--quick]');
         process.exit(0);
         break;
       default:
@@ -120,9 +119,9 @@ async function main(): Promise<void> {
   log(`PAT Lifecycle benchmark: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAverageAtStart.join(' ')}`);
   log(`medians of ${o.runs} interleaved runs; ratios against a bare node -e 0 measured in the same run\n`);
 
-  const bundle = join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'task.js');
+  const bundle = join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'main.js');
   const warnings: string[] = [];
-  if (!existsSync(bundle) || !existsSync(join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'main.js'))) warnings.push('tasks/PatLifecycleV1/dist/{main,task}.js are missing: run `npm run bundle` (task figures will be n/a)');
+  if (!existsSync(bundle)) warnings.push('tasks/PatLifecycleV1/dist/main.js is missing: run `npm run bundle` (task figures will be n/a)');
   else if (newest(join(ROOT, 'src')) > statSync(bundle).mtimeMs || newest(join(ROOT, 'tasks', 'PatLifecycleV1', 'src')) > statSync(bundle).mtimeMs) {
     warnings.push('the bundle is older than src/: the figures are for the last `npm run bundle`, not for the sources as they are now');
   }
@@ -136,50 +135,9 @@ async function main(): Promise<void> {
     return r;
   };
 
-  let unbundled: Unbundled | undefined;
-  let unbundledError: string | undefined;
-  if (want('vsix') || want('startup') || want('analysis')) {
-    await section('unbundled reference', async () => {
-      try {
-        unbundled = await prepareUnbundled(log);
-        log(`  ${relative(ROOT, unbundled.dir)} (npm ci ${unbundled.installMs ? ms(unbundled.installMs) : 'cached'}, transpile ${ms(unbundled.transpileMs)})`);
-      } catch (err) {
-        unbundledError = oneLine(String(err instanceof Error ? err.message : err));
-        log(`  n/a: ${unbundledError}`);
-      }
-    });
-  }
-
   const rows: Row[] = [];
-  let startup: StartupResult | undefined;
-  let bytes: BytesAnalysis | undefined;
-  let profile: ColdStartProfile | undefined;
-  let profileCached: ColdStartProfile | undefined;
-  let requires: RequireTime[] | undefined;
-  const analysisNotes: string[] = [];
-  // The analysis bundle (the options of bundle-options.mjs + a sourcemap) is built first: the cold-start profiles run
-  // it inside the cold-start figure, while the stand-in authority host is up (and the warm compile cache exists).
-  let profiled: ProfiledBundle | undefined;
-  if (want('analysis')) {
-    try {
-      profiled = await buildProfiledBundle();
-      if (!profiled.sameAsDist) analysisNotes.push('the rebuilt analysis bundle differs from tasks/PatLifecycleV1/dist/task.js (sources changed since the last bundle)');
-    } catch (err) {
-      analysisNotes.push(`analysis bundle: n/a (${oneLine(String(err instanceof Error ? err.message : err))})`);
-    }
-  }
-  if (want('vsix')) rows.push(await section('VSIX', async () => vsixFigure(unbundled, unbundledError)));
-  if (want('startup')) {
-    const withColdEnv = profiled
-      ? async (env: Record<string, string>, warmEnv: Record<string, string>) => {
-          const runs = Math.max(3, Math.ceil(o.runs / 2));
-          profile = await profileColdStart(profiled!, env, runs);
-          profileCached = await profileColdStart(profiled!, env, runs, warmEnv);
-        }
-      : undefined;
-    startup = await section('cold start + whole rotate', () => startupFigures({ runs: o.runs, unbundled, unbundledError, log, withColdEnv }));
-    rows.push(...startup.rows);
-  }
+  if (want('vsix')) rows.push(await section('VSIX', async () => vsixFigure()));
+  if (want('startup')) rows.push(...(await section('cold start + whole rotate', () => startupFigures({ runs: o.runs, log }))));
   if (want('requests')) rows.push(await section('requests per action', () => requestsFigure(log)));
   if (want('list')) rows.push(await section('list', () => listFigure({ sizes: o.listSizes, runs: o.listRuns, log })));
   if (want('bulk')) {
@@ -191,32 +149,11 @@ async function main(): Promise<void> {
     }
   }
 
-  if (want('analysis')) {
-    await section('analysis', async () => {
-      if (profiled) {
-        try {
-          bytes = analyseBytes(profiled);
-        } catch (err) {
-          analysisNotes.push(`bundle analysis: n/a (${oneLine(String(err instanceof Error ? err.message : err))})`);
-        }
-      }
-      if (!profile) analysisNotes.push('cold-start profile: n/a (needs the startup figure and the analysis bundle)');
-      if (unbundled) {
-        try {
-          requires = requireTimes(unbundled, 3, bytes);
-        } catch (err) {
-          analysisNotes.push(`require times: n/a (${oneLine(String(err instanceof Error ? err.message : err))})`);
-        }
-      }
-    });
-  }
-
   const totalMs = Date.now() - started;
   log('');
   log(renderTable(rows));
   const requestRow = rows.find((r) => r.id === 'requests');
   if (requestRow?.details) printRequests(requestRow.details.actions as ActionCount[], log);
-  if (want('analysis')) printAnalysis({ bytes, profiles: [profile, profileCached], requires, phases: startup?.phases, notes: analysisNotes }, log);
   log(`\n${m.cores} cores, Node ${m.node}; total ${ms(totalMs)}; load average at end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 
   const report = {
@@ -226,7 +163,6 @@ async function main(): Promise<void> {
     warnings,
     totalMs,
     rows,
-    analysis: { bytes, coldStartProfile: profile, coldStartProfileCached: profileCached, requireTimes: requires, phases: startup?.phases, notes: analysisNotes },
   };
   mkdirSync(dirname(o.json), { recursive: true });
   writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');
@@ -249,36 +185,6 @@ function printRequests(actions: ActionCount[], log: (m: string) => void): void {
     if (a.testbedOnly.length) log(`      emulator only, not counted: ${a.testbedOnly.join(', ')} (MSAL on a non-Microsoft authority host)`);
     if (a.repeatedGets.length) log(`      REPEATED GET: ${a.repeatedGets.join('; ')}`);
   }
-}
-
-function printAnalysis(
-  a: { bytes?: BytesAnalysis; profiles: Array<ColdStartProfile | undefined>; requires?: RequireTime[]; phases?: StartupResult['phases']; notes: string[] },
-  log: (m: string) => void,
-): void {
-  log('\nWhere the bundle\'s bytes go (tasks/PatLifecycleV1/dist/task.js; "zipped" = that package\'s slices deflated on their own):');
-  if (a.bytes) {
-    const b = a.bytes;
-    log(`  bundle ${kb(b.bundleBytes)} -> ${kb(b.bundleDeflated)} deflated; eager ${kb(b.eagerBytes)}, behind import() or on demand ${kb(b.lazyBytes)}; legal comments ${kb(b.legalCommentsBytes)}`);
-    for (const p of b.packages.slice(0, 12)) log(`  ${p.package.padEnd(32)} ${kb(p.raw).padStart(11)} raw ${kb(p.deflated).padStart(10)} zipped  ${p.loading}`);
-    log(`  dropping one direct dependency would remove: ${b.dropSavings.map((d) => (d.raw > 0 ? `${d.dependency} ${kb(d.raw)} (~${kb(d.deflated)} zipped)` : `${d.dependency} nothing (also reached through other packages)`)).join('; ')}`);
-    log(`  largest own files: ${b.ownFiles.map((f) => `${f.file} ${kb(f.raw)}`).join(', ')}`);
-    log(`  Key Vault SDKs in task.js: ${Object.entries(b.lazyVerdicts).map(([k, v]) => `${k} ${v}`).join('; ')} (they ship in dist/azure-sdk.js, which task.js runs when a vault is used)`);
-  } else log('  n/a');
-  log('\nWhere cold-start time goes:');
-  const ph = a.phases;
-  const phase = (label: string, p?: { bootstrapMs: number; mainEvalMs?: number; toConnectMs?: number; firstConnectMs?: number }) =>
-    p ? `  ${label}: node bootstrap + preloads ${ms(p.bootstrapMs)}, main script compile + evaluate ${ms(p.mainEvalMs)}, then ${ms(p.toConnectMs)} to the first connect (${ms(p.firstConnectMs)} after process start, in-process clock)` : `  ${label}: n/a`;
-  log(phase('task, first run (no compile cache; main script = loader + task.js)', ph?.firstRun));
-  log(phase('task, later runs (compile cache)', ph?.laterRuns));
-  log(phase('unbundled', ph?.unbundled));
-  for (const p of a.profiles) {
-    if (!p) continue;
-    log(`  CPU profile, ${p.kind}, to the first connect (median of ${p.runs}; sampled self time, profiling overhead included; first connect at ${ms(p.firstConnectMs)}):`);
-    for (const b of p.buckets.slice(0, 10)) log(`    ${b.bucket.padEnd(32)} ${b.ms.toFixed(1).padStart(7)} ms`);
-    log(`    Key Vault SDK or jsonwebtoken code sampled: ${p.lazySampled.length ? p.lazySampled.join(', ') : 'none'}`);
-  }
-  if (a.requires) log(`  require() unbundled, fresh node each (median of 3): ${a.requires.map((r) => `${r.module} ${ms(r.ms)} (${r.loading})`).join('; ')}`);
-  for (const n of a.notes) log(`  note: ${n}`);
 }
 
 main().catch((err) => {

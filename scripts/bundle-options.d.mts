@@ -1,11 +1,10 @@
 // Types of scripts/bundle-options.mjs, for the TypeScript scripts that import it (scripts/bench/).
-import type { BuildOptions, Plugin } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 
 export interface BundleEntry {
   name: string;
   entry: string;
   outfile: string;
-  loader?: boolean;
   shebang?: boolean;
 }
 
@@ -13,6 +12,4 @@ export const ROOT: string;
 export const TASK_DIR: string;
 export const ENTRIES: BundleEntry[];
 export function entry(name: string): BundleEntry;
-export const ON_DEMAND: Array<{ package: string; importer: RegExp; shim: string; entry: string }>;
-export const onDemandPackages: Plugin;
 export function esbuildOptions(spec: BundleEntry, options?: { minify?: boolean; sourcemap?: false | 'external'; outfile?: string }): BuildOptions & { metafile: true };

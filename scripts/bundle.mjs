@@ -1,18 +1,13 @@
 #!/usr/bin/env node
 // Bundles the task and the CLI into single CommonJS files, with the options of scripts/bundle-options.mjs:
 //
-//   tasks/PatLifecycleV1/src/loader.ts  ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes (a small loader:
-//                                                                              runs task.js with a V8 code cache)
-//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/task.js   the task (minified)
+//   tasks/PatLifecycleV1/src/main.ts    ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes (minified)
 //   cli/pat-lifecycle.ts                ->  cli/dist/pat-lifecycle.js           package.json "bin" (minified)
 //
 // Everything, task-lib and the Azure SDKs included, goes into the one bundle: the VSIX then ships
 // no node_modules. Third-party licence comments are kept at the end of the file (legalComments: eof).
-// The Key Vault SDKs (@azure/identity, @azure/keyvault-secrets) must be loaded lazily by the product
-// (`await import()` inside the Key Vault store): esbuild then wraps them in a lazy initialiser, and a
-// run that never touches Key Vault never pays for evaluating them. This script reports how each is
-// reached, from the metafile, and warns when one is imported eagerly. Likewise jsonwebtoken, which
-// msal-node imports eagerly, must be reached only through src/entra/jsonwebtoken-on-demand.ts.
+// The report says how the Key Vault SDKs are reached (the core loads them with `await import()` where a vault is
+// used) and warns about a package bundled twice.
 //
 // Metafiles go to dist/bundle-meta.<name>.json (git-ignored) for `npm run bench` and for inspection
 // (https://esbuild.github.io/analyze/).
@@ -23,14 +18,14 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync, statSync } from 'node:
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ENTRIES, esbuildOptions, ON_DEMAND, ROOT as root } from './bundle-options.mjs';
+import { ENTRIES, esbuildOptions, ROOT as root } from './bundle-options.mjs';
 
 const args = new Set(process.argv.slice(2));
 const minify = !args.has('--no-minify');
 // A sourcemap is for local debugging only: it is written as a separate file and never staged.
 const sourcemap = args.has('--sourcemap') ? 'external' : false;
 
-/** Packages that must stay out of the eager start-up path. */
+/** Packages whose way into the bundle the report names. */
 const LAZY_PACKAGES = ['@azure/identity', '@azure/keyvault-secrets'];
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
@@ -67,15 +62,6 @@ async function build(spec) {
 
   mkdirSync(join(root, 'dist'), { recursive: true });
   const size = statSync(outfile).size;
-  if (spec.loader) {
-    // The loader is built alone from node built-ins: no packages to report on.
-    const builtinsOnly = Object.keys(result.metafile.inputs).every((i) => !i.includes('node_modules'));
-    if (!builtinsOnly) console.warn(`  warning: ${spec.entry} pulls in packages; the loader must use node built-ins only`);
-    console.log(`${spec.name}: ${spec.entry} -> ${spec.outfile} ${kib(size)} (${result.warnings.length} warning(s))`);
-    const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: false, warnings: result.warnings.length, builtinsOnly };
-    writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
-    return { size, warnings: result.warnings.length };
-  }
   const metaPath = join(root, 'dist', `bundle-meta.${spec.name}.json`);
   writeFileSync(metaPath, JSON.stringify(result.metafile, null, 1));
 
@@ -83,12 +69,8 @@ async function build(spec) {
   const largest = reportLargestPackages(result.metafile, spec.outfile);
   const dualPackages = reportDualPackages(result.metafile);
   const lazy = spec.name === 'task' || spec.name === 'cli' ? reportLazyLoading(result.metafile, relative(root, entry).split('\\').join('/')) : {};
-  const onDemand = reportOnDemand(result.metafile);
-  const bundledShared = (spec.shared ?? []).filter((pkg) => Object.keys(result.metafile.inputs).some((i) => packageOf(i) === pkg));
-  if (bundledShared.length > 0) console.warn(`  warning: ${bundledShared.join(', ')} bundled, though shared with the bundle that loads this one`);
-  else if (spec.shared) console.log(`  shared with the bundle that loads it, not bundled: ${spec.shared.join(', ')}`);
   // A small summary beside the metafile, for the packaging tests and the benchmark.
-  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy, onDemand, bundledShared };
+  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy };
   writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
   return { size, warnings: result.warnings.length };
 }
@@ -163,7 +145,7 @@ function reportLazyLoading(metafile, entry) {
       console.log(`  ${pkg}: not in the bundle`);
     } else if ([...eager].some(owns)) {
       verdicts[pkg] = 'static';
-      console.warn(`  warning: ${pkg} is imported statically, so every run evaluates it; load it with await import() where it is used`);
+      console.log(`  ${pkg}: bundled, imported statically`);
     } else if ([...eagerOrRequire].some(owns)) {
       verdicts[pkg] = 'require';
       console.log(`  ${pkg}: bundled, reached through require() (lazy only if that call sits inside a function)`);
@@ -171,30 +153,6 @@ function reportLazyLoading(metafile, entry) {
       verdicts[pkg] = 'dynamic-import';
       console.log(`  ${pkg}: bundled, loaded lazily (dynamic import)`);
     }
-  }
-  return verdicts;
-}
-
-/** For each package of ON_DEMAND: absent, loaded only through its shim's require() (on-demand), or eager. */
-function reportOnDemand(metafile) {
-  const verdicts = {};
-  for (const d of ON_DEMAND) {
-    const shim = relative(root, d.shim).split('\\').join('/');
-    const importers = [];
-    for (const [file, info] of Object.entries(metafile.inputs)) {
-      for (const imp of info.imports) {
-        // A built-in stays external: what matters is that the importers it is deferred for never require it themselves.
-        const direct = d.builtin ? imp.external && imp.path.replace(/^node:/, '') === d.package && (file === shim || d.importer.test(`/${file}`)) : !imp.external && imp.path === d.entry;
-        if (direct) importers.push({ file, kind: imp.kind });
-      }
-    }
-    let verdict;
-    if (importers.length === 0) verdict = 'absent';
-    else if (importers.every((i) => i.file === shim && i.kind === 'require-call')) verdict = 'on-demand';
-    else verdict = 'eager';
-    if (verdict === 'eager') console.warn(`  warning: ${d.package} is imported by ${importers.map((i) => `${i.file} (${i.kind})`).join(', ')}; only ${shim} may load it`);
-    else if (verdict === 'on-demand') console.log(`  ${d.package}: ${d.builtin ? 'node built-in, required' : 'bundled, loaded'} on first use (${shim})`);
-    verdicts[d.package] = verdict;
   }
   return verdicts;
 }

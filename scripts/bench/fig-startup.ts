@@ -1,324 +1,203 @@
 /**
- * Figures 2 and 3: cold start (process start to the first request) and a whole `rotate` against the emulator, each
- * against a bare `node -e 0` and references measured in the same run, runs interleaved, medians reported.
+ * Cold start, a whole `rotate`, and a whole `rotate` under latency, each against a bare `node -e 0` measured in the
+ * same run, runs interleaved, medians reported. The task runs as the agent runs it: `node dist/main.js`, no cache of
+ * any kind.
  *
- * The task runs from copies of its folder (task.json, the loader dist/main.js, the bundle dist/task.js), as the agent
- * runs it from its own: one copy has its compile cache deleted before every run ("first run on a new machine"), the
- * other keeps the cache its warm-up run wrote ("later runs"). The floor is the two required libraries alone (task-lib
- * and msal-node), bundled the same way and run through the same loader, with and without its cache.
+ *   - cold start: spawn to the first TCP connection on a stand-in authority host (the token POST is the first request);
+ *   - whole rotate: spawn to exit against the emulator over loopback, refresh token and PAT into a variable group;
+ *   - rotate at 100 ms: the same with 100 ms added to every request by the emulator. Its bound is the requests on the
+ *     critical path (the longest chain of requests each sent after the one before it was answered, from the request
+ *     log) x 100 ms + 0.5 s.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseTaskOutput } from '../../test/support/run-task';
-import { firstConnectionListener, median, runTimed, spread, timeToFirstConnection, type ProbeRecord } from './proc';
+import type { RequestLogEntry } from '../../test/emulator';
+import { parseTaskOutput, TASK_ENTRY } from '../../test/support/run-task';
+import { firstConnectionListener, median, runTimed, spread, timeToFirstConnection } from './proc';
 import { ms, naRow, oneLine, verdict, x, type Row } from './table';
-import { buildFloor, copyTask, type TaskCopy } from './task-copies';
-import type { Unbundled } from './unbundled';
-import { createWorld, failureOf, ORG, PROJECT, RT_VARIABLE, patToGroup, rtToGroup, runAction, seedPats, type World } from './world';
+import { createWorld, failureOf, lastSeq, logSince, ORG, PROJECT, RT_VARIABLE, patToGroup, rtToGroup, runAction, seedPats, type World } from './world';
 
-export const COLD_START_MAX_RATIO = 1.5;
+export const COLD_START_MAX_RATIO = 2.5;
 export const ROTATE_MAX_RATIO = 2.5;
+export const LATENCY_MS = 100;
+export const LATENCY_SLACK_MS = 500;
 const PLAIN_ROTATE = resolve(__dirname, 'plain-rotate.mjs');
-const HTTPS_FLOOR = resolve(__dirname, 'https-floor.cjs');
-
-export interface StartupResult {
-  rows: Row[];
-  /** Probe marks of the cold starts (for the analysis). */
-  phases?: { firstRun?: PhaseMedians; laterRuns?: PhaseMedians; unbundled?: PhaseMedians };
-}
-
-export interface PhaseMedians {
-  /** Process start to the preload (node's own bootstrap). */
-  bootstrapMs: number;
-  /** Compile + top-level evaluation of the main script (the loader, and in it task.js: every eager package). */
-  mainEvalMs?: number;
-  /** Main evaluated to the first socket connect (config, MSAL app, first request built). */
-  toConnectMs?: number;
-  firstConnectMs?: number;
-}
-
-function phaseMedians(records: ProbeRecord[]): PhaseMedians | undefined {
-  if (records.length === 0) return undefined;
-  const m = (f: (r: ProbeRecord) => number | undefined) => {
-    const v = records.map(f).filter((n): n is number => n !== undefined && Number.isFinite(n));
-    return v.length > 0 ? median(v) : undefined;
-  };
-  return {
-    bootstrapMs: m((r) => r.marks.preload) ?? NaN,
-    mainEvalMs: m((r) => (r.marks.mainEvaluated !== undefined && r.marks.mainStart !== undefined ? r.marks.mainEvaluated - r.marks.mainStart : undefined)),
-    toConnectMs: m((r) => (r.firstConnectMs !== undefined && r.marks.mainEvaluated !== undefined ? r.firstConnectMs - r.marks.mainEvaluated : undefined)),
-    firstConnectMs: m((r) => r.firstConnectMs),
-  };
-}
 
 export interface StartupOptions {
   runs: number;
-  unbundled?: Unbundled;
-  unbundledError?: string;
   log: (m: string) => void;
-  /**
-   * Called with the cold-start env while its stand-in authority host, CA file and temp folder still exist, and with
-   * the env of a complete run against the emulator (to warm a compile cache).
-   */
-  withColdEnv?: (env: Record<string, string>, warmEnv: Record<string, string>) => Promise<void>;
 }
 
-const COLD_TARGET = `<= ${COLD_START_MAX_RATIO} x bare node -e 0`;
-const FIGURES = {
-  first: { id: 'coldStart', figure: 'task cold start, first run on a new machine (no compile cache): process start to first request' },
-  later: { id: 'coldStartCached', figure: 'task cold start, later runs (compile cache): process start to first request' },
-  floor: { id: 'coldStartFloor', figure: 'the required libraries alone (task-lib + msal-node bundled, loaded, nothing else)' },
+const FIG = {
+  cold: { id: 'coldStart', figure: 'task cold start, first run, no cache of any kind: process start to first request', target: `<= ${COLD_START_MAX_RATIO} x bare node -e 0` },
+  rotate: { id: 'rotate', figure: 'whole rotate vs emulator (loopback)', target: `<= ${ROTATE_MAX_RATIO} x bare node -e 0` },
+  latency: { id: 'rotateLatency', figure: `whole rotate, ${LATENCY_MS} ms added to every request`, target: `<= critical path x ${LATENCY_MS} ms + ${LATENCY_SLACK_MS / 1000} s` },
 };
 
-export async function startupFigures(opts: StartupOptions): Promise<StartupResult> {
-  const rotFigure = 'whole rotate vs emulator (loopback), compile cache warm';
-  const rotTarget = `<= ${ROTATE_MAX_RATIO} x bare node -e 0`;
-  const allNa = (why: string): StartupResult => ({
-    rows: [naRow(FIGURES.first.id, FIGURES.first.figure, COLD_TARGET, why), naRow(FIGURES.later.id, FIGURES.later.figure, COLD_TARGET, why), naRow(FIGURES.floor.id, FIGURES.floor.figure, '-', why), naRow('rotate', rotFigure, rotTarget, why)],
+/**
+ * The longest chain of requests in which each arrived after the one before it had been answered: the requests that
+ * had to wait for each other, however many others went out beside them.
+ */
+export function criticalPath(entries: RequestLogEntry[]): number {
+  const spans = entries.map((e) => ({ start: Date.parse(e.time), end: Date.parse(e.time) + e.durationMs })).sort((a, b) => a.start - b.start);
+  const chain: number[] = [];
+  spans.forEach((s, i) => {
+    let best = 0;
+    // Arrival times are whole milliseconds: 2 ms of slack keeps back-to-back requests in one chain.
+    for (let j = 0; j < i; j++) if (spans[j].end - 2 <= s.start) best = Math.max(best, chain[j]);
+    chain.push(best + 1);
   });
+  return chain.length > 0 ? Math.max(...chain) : 0;
+}
+
+export async function startupFigures(opts: StartupOptions): Promise<Row[]> {
+  const allNa = (why: string) => Object.values(FIG).map((f) => naRow(f.id, f.figure, f.target, why));
   let w: World | undefined;
   const tmp = mkdtempSync(join(tmpdir(), 'pat-bench-agent-'));
   try {
     w = await createWorld();
     seedPats(w, 1, 'rotate-task-');
     seedPats(w, 1, 'rotate-plain-');
-    const first = copyTask(tmp, 'task-first-run');
-    const later = copyTask(tmp, 'task-later-runs');
     const rotateInputs = { action: 'rotate', displayName: 'rotate-task-001', rotateWhenExpiresWithinDays: 0, ...rtToGroup(w), ...patToGroup(w, 'RotatePat') };
-    // Warm-up through the black-box harness: proves the path works, gives the exact env the agent would set, and
-    // (a successful run) writes the later-runs copy's compile cache.
-    const warm = await runAction(w, rotateInputs, { entry: later.entry });
+    // Warm-up through the black-box harness: proves the path works and gives the exact env the agent would set.
+    const warm = await runAction(w, rotateInputs);
     const why = failureOf(warm);
     if (why) return allNa(why);
-    const baseEnv = { ...warm.env, AGENT_TEMPDIRECTORY: join(tmp, 'agent-temp') };
-    mkdirSync(baseEnv.AGENT_TEMPDIRECTORY);
-    const bareArgs = ['-e', '0'];
-    const cold = await coldStart(opts, baseEnv, bareArgs, first, later, tmp);
-    const rot = await wholeRotate(opts, w, baseEnv, bareArgs, first, later);
-    return { rows: [...cold.rows, rot], phases: cold.phases };
+    const env = { ...warm.env, AGENT_TEMPDIRECTORY: join(tmp, 'agent-temp') };
+    mkdirSync(env.AGENT_TEMPDIRECTORY);
+    return [await coldStart(opts, env), await wholeRotate(opts, w, env), await rotateUnderLatency(opts, w, env)];
   } catch (err) {
     return allNa(String(err instanceof Error ? err.message : err));
   } finally {
     await w?.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
 
-  async function coldStart(
-    o: typeof opts,
-    env: Record<string, string>,
-    bareArgs: string[],
-    first: TaskCopy,
-    later: TaskCopy,
-    tmp: string,
-  ): Promise<{ rows: Row[]; phases?: StartupResult['phases'] }> {
-    const listener = await firstConnectionListener();
+const bareRun = async (env: Record<string, string>) => (await runTimed(['-e', '0'], { env })).ms;
+
+async function coldStart(o: StartupOptions, env: Record<string, string>): Promise<Row> {
+  const listener = await firstConnectionListener();
+  try {
     // Same inputs, but the authority host is a bare TCP listener: the first connection is the first request.
     const coldEnv = { ...env, PATLIFECYCLE_AUTHORITYHOST: `https://127.0.0.1:${listener.port}` };
-    const errors: string[] = [];
-    const laterCache = later.cacheFiles();
-    if (laterCache.length !== 1) errors.push(`later runs: the warm-up wrote ${laterCache.length} cache files`);
-    // The floor, with and without its cache (it exits 0, so its first run writes the cache).
-    let floorFresh: TaskCopy | undefined;
-    let floorWarm: TaskCopy | undefined;
-    try {
-      floorFresh = await buildFloor(tmp, 'floor-first-run');
-      // The floor exits normally, and a first run writes its cache at exit (which the task's cold start, killed at
-      // its first request, never does): a file where the cache folder would go keeps the no-cache floor from writing.
-      writeFileSync(floorFresh.cacheDir, 'no compile cache for the no-cache floor');
-      floorWarm = await buildFloor(tmp, 'floor-later-runs');
-      const r = await runTimed([floorWarm.entry], { env: coldEnv });
-      if (r.code !== 0 || floorWarm.cacheFiles().length !== 1) throw new Error(`floor warm-up: exit ${r.code}, ${floorWarm.cacheFiles().length} cache files ${oneLine(r.stderr)}`);
-    } catch (err) {
-      errors.push(`floor: ${oneLine(String(err instanceof Error ? err.message : err))}`);
-      floorFresh = floorWarm = undefined;
-    }
-    // What the loader did, from its debug line: the later runs must use their cache, the first runs must find none.
-    const loaderSays = async (entry: string, clear?: TaskCopy) => {
-      clear?.clearCache();
-      const r = await runTimed([entry], { env: { ...coldEnv, SYSTEM_DEBUG: 'true', BENCH_EXIT_ON_CONNECT: '1' }, probe: true, timeoutMs: 15_000 });
-      return /^##vso\[task\.debug\]compile cache: (.*)$/m.exec(r.stdout)?.[1] ?? `no compile cache line (exit ${r.code})`;
-    };
-    const laterSays = await loaderSays(later.entry);
-    if (!laterSays.startsWith('used ')) errors.push(`later runs: the compile cache is not used (${laterSays})`);
-    const firstSays = await loaderSays(first.entry, first);
-    if (firstSays !== 'none yet') errors.push(`first run: the loader says "${firstSays}", not "none yet"`);
-    if (floorWarm) {
-      const floorSays = await loaderSays(floorWarm.entry);
-      if (!floorSays.startsWith('used ')) errors.push(`floor: the compile cache is not used (${floorSays})`);
-    }
-    const t = { bare: [] as number[], first: [] as number[], later: [] as number[], unbundled: [] as number[], floorFirst: [] as number[], floorLater: [] as number[], platform: [] as number[] };
-    const toConnect = async (key: 'first' | 'later' | 'unbundled' | 'platform', entry: string) => {
-      const r = await timeToFirstConnection([entry], coldEnv, listener);
-      if (r.ms !== undefined) t[key].push(r.ms);
-      else errors.push(`${key}: no request (${oneLine(r.stderr || 'exited')})`);
-    };
-    try {
-      for (let i = 0; i < o.runs; i++) {
-        t.bare.push((await runTimed(bareArgs, { env })).ms);
-        first.clearCache();
-        await toConnect('first', first.entry);
-        // Killed at its first connection, a run never writes a cache: the later-runs copy keeps the warm-up's.
-        await toConnect('later', later.entry);
-        if (o.unbundled) await toConnect('unbundled', o.unbundled.entry);
-        await toConnect('platform', HTTPS_FLOOR);
-        if (floorFresh && floorWarm) {
-          const ff = await runTimed([floorFresh.entry], { env: coldEnv });
-          if (ff.code === 0) t.floorFirst.push(ff.ms);
-          const fl = await runTimed([floorWarm.entry], { env: coldEnv });
-          if (fl.code === 0) t.floorLater.push(fl.ms);
-        }
-      }
-      if (JSON.stringify(later.cacheFiles()) !== JSON.stringify(laterCache)) errors.push('later runs: the compile cache changed during the runs');
-      // In-process phases (probe preload: adds well under a millisecond), medians of a few more runs.
-      const probeRuns = Math.max(3, Math.ceil(o.runs / 2));
-      const probeEnv = { ...coldEnv, BENCH_EXIT_ON_CONNECT: '1' };
-      const probes = { first: [] as ProbeRecord[], later: [] as ProbeRecord[], unbundled: [] as ProbeRecord[] };
-      for (let i = 0; i < probeRuns; i++) {
-        first.clearCache();
-        for (const [key, entry] of [['first', first.entry], ['later', later.entry], ['unbundled', o.unbundled?.entry]] as const) {
-          if (!entry) continue;
-          const r = await runTimed([entry], { env: probeEnv, probe: true, timeoutMs: 15_000 });
-          if (r.probe) probes[key].push(r.probe);
-        }
-      }
-      const phases = { firstRun: phaseMedians(probes.first), laterRuns: phaseMedians(probes.later), unbundled: phaseMedians(probes.unbundled) };
-      if (o.withColdEnv) {
-        try {
-          await o.withColdEnv(coldEnv, env);
-        } catch (err) {
-          errors.push(`cold-start hook: ${oneLine(String(err instanceof Error ? err.message : err))}`);
-        }
-      }
-
-      const mBare = median(t.bare);
-      const mU = t.unbundled.length > 0 ? median(t.unbundled) : undefined;
-      const mFF = t.floorFirst.length > 0 ? median(t.floorFirst) : undefined;
-      const mFL = t.floorLater.length > 0 ? median(t.floorLater) : undefined;
-      const floorText = (m: number | undefined, label: string) => (m !== undefined ? `libraries alone ${label}: ${ms(m)} (${x(m / mBare)} bare)` : `libraries alone: n/a (${errors.find((e) => e.startsWith('floor')) ?? 'failed'})`);
-      const mP = t.platform.length > 0 ? median(t.platform) : undefined;
-      const medians = { bare: mBare, firstRun: median(t.first), laterRuns: median(t.later), unbundled: mU, floorFirstRun: mFF, floorLaterRuns: mFL, platform: mP };
-      const details = { loaderSays: { firstRun: firstSays, laterRuns: laterSays }, runs: o.runs, bareMs: t.bare, firstRunMs: t.first, laterRunsMs: t.later, unbundledMs: t.unbundled, floorFirstRunMs: t.floorFirst, floorLaterRunsMs: t.floorLater, platformMs: t.platform, medians, phases, errors, laterRunsCache: laterCache, bareIncludes: 'spawn to exit, same env (CA + emulator preload)', measuredAs: 'spawn to the first TCP connection on a stand-in authority host (the token POST); the libraries alone: spawn to exit; platform: node:https alone (scripts/bench/https-floor.cjs) to its first connection' };
-
-      const row = (fig: { id: string; figure: string }, samples: number[], reference: string, extraRatio: string): Row => {
-        const mine = errors.find((e) => e.startsWith(fig.id === 'coldStart' ? 'first' : 'later'));
-        // A run that did not do what the figure says (a cache used on a "first run", none on a "later run") is no figure.
-        if (samples.length === 0 || (mine && /compile cache|loader says/.test(mine))) return naRow(fig.id, fig.figure, COLD_TARGET, mine ?? 'no run reached the network', details);
-        const m = median(samples);
-        return {
-          id: fig.id,
-          figure: fig.figure,
-          measured: `${ms(m)} (median of ${samples.length}; ${ms(spread(samples).min)}-${ms(spread(samples).max)}); bare node -e 0 ${ms(mBare)}`,
-          target: COLD_TARGET,
-          reference,
-          ratio: `${x(m / mBare)} bare${extraRatio}`,
-          verdict: verdict(m <= COLD_START_MAX_RATIO * mBare),
-          details,
-        };
-      };
-      const firstRow = row(
-        FIGURES.first,
-        t.first,
-        `${floorText(mFF, 'without cache')}; ${mU !== undefined ? `unbundled (same deps): ${ms(mU)}` : `unbundled: n/a (${o.unbundledError ?? errors.find((e) => e.startsWith('unbundled')) ?? 'not prepared'})`}`,
-        mU !== undefined ? `; ${x(median(t.first) / mU)} unbundled` : '',
-      );
-      const laterRow = row(FIGURES.later, t.later, `${floorText(mFL, 'with cache')}; first run ${ms(median(t.first))}`, t.first.length > 0 && t.later.length > 0 ? `; ${x(median(t.later) / median(t.first))} first run` : '');
-      const floorRow: Row =
-        mFF !== undefined && mFL !== undefined
-          ? {
-              id: FIGURES.floor.id,
-              figure: FIGURES.floor.figure,
-              measured: `without cache ${ms(mFF)}, with cache ${ms(mFL)} (spawn to exit, median of ${t.floorLater.length}); bare node -e 0 ${ms(mBare)}`,
-              target: '- (reference: the floor the task cannot go under)',
-              reference: `task: first run ${ms(median(t.first))}, later runs ${ms(median(t.later))}; node's own https client alone, to its first connect: ${mP !== undefined ? `${ms(mP)} (${x(mP / mBare)} bare)` : 'n/a'}`,
-              ratio: `${x(mFF / mBare)} / ${x(mFL / mBare)} bare`,
-              verdict: 'info',
-              details,
-            }
-          : naRow(FIGURES.floor.id, FIGURES.floor.figure, '-', errors.find((e) => e.startsWith('floor')) ?? 'failed', details);
-      if (errors.some((e) => e.startsWith('floor: the compile cache'))) floorRow.measured += ` (${errors.find((e) => e.startsWith('floor: the compile cache'))})`;
-      return { rows: [firstRow, laterRow, floorRow], phases };
-    } finally {
-      await listener.close();
-    }
-  }
-
-  /** The task from the later-runs copy (compile cache warm, as on an agent after its first run); the first-run copy for reference. */
-  async function wholeRotate(o: typeof opts, world: World, env: Record<string, string>, bareArgs: string[], first: TaskCopy, later: TaskCopy): Promise<Row> {
-    const plainEnv = {
-      ...world.emu.childEnv(),
-      PATH: process.env.PATH ?? '',
-      BENCH_PLAIN: JSON.stringify({
-        authorityHost: world.emu.urls.authorityHost,
-        devops: world.emu.urls.devops,
-        vssps: world.emu.urls.vssps,
-        tenantId: world.tenantId,
-        clientId: world.clientId,
-        refreshToken: world.refreshToken,
-        org: ORG,
-        project: PROJECT,
-        groupName: world.groupName,
-        rtVariable: RT_VARIABLE,
-        displayName: 'rotate-plain-001',
-        variableName: 'PlainPat',
-      }),
-    };
     const bare: number[] = [];
     const task: number[] = [];
-    const taskFirst: number[] = [];
-    const plain: number[] = [];
-    const plainHttps: number[] = [];
-    const requests: number[] = [];
-    const plainRequests: number[] = [];
     const errors: string[] = [];
-    const last = () => world.emu.log.entries().length;
     for (let i = 0; i < o.runs; i++) {
-      bare.push((await runTimed(bareArgs, { env })).ms);
-      const before = last();
-      const t = await runTimed([later.entry], { env });
-      const parsed = parseTaskOutput(t.stdout, t.stderr);
-      if (parsed.result === 'Succeeded' || parsed.result === 'SucceededWithIssues') {
-        task.push(t.ms);
-        requests.push(last() - before);
-      } else errors.push(`task: ${oneLine(parsed.message ?? t.stderr ?? `exit ${t.code}`)}`);
-      // The first run on a new machine: no cache, and it writes one at exit (part of its time).
-      first.clearCache();
-      const f = await runTimed([first.entry], { env });
-      const fParsed = parseTaskOutput(f.stdout, f.stderr);
-      if (fParsed.result === 'Succeeded' || fParsed.result === 'SucceededWithIssues') taskFirst.push(f.ms);
-      else errors.push(`task (first run): ${oneLine(fParsed.message ?? f.stderr ?? `exit ${f.code}`)}`);
-      const beforePlain = last();
-      const p = await runTimed([PLAIN_ROTATE], { env: plainEnv });
-      if (p.code === 0) {
-        plain.push(p.ms);
-        plainRequests.push(last() - beforePlain);
-      } else errors.push(`plain fetch: ${oneLine(p.stderr)}`);
-      const h = await runTimed([PLAIN_ROTATE], { env: { ...plainEnv, BENCH_TRANSPORT: 'https' } });
-      if (h.code === 0) plainHttps.push(h.ms);
-      else errors.push(`plain https: ${oneLine(h.stderr)}`);
+      bare.push(await bareRun(env));
+      const r = await timeToFirstConnection([TASK_ENTRY], coldEnv, listener);
+      if (r.ms !== undefined) task.push(r.ms);
+      else errors.push(`no request (${oneLine(r.stderr || 'exited')})`);
     }
-    if (task.length === 0) return naRow('rotate', rotFigure, rotTarget, errors[0] ?? 'no run succeeded', { errors });
+    if (task.length === 0) return naRow(FIG.cold.id, FIG.cold.figure, FIG.cold.target, errors[0] ?? 'no run reached the network');
     const mBare = median(bare);
-    const mT = median(task);
-    const mP = plain.length > 0 ? median(plain) : undefined;
-    const mH = plainHttps.length > 0 ? median(plainHttps) : undefined;
-    const mF = taskFirst.length > 0 ? median(taskFirst) : undefined;
+    const m = median(task);
     return {
-      id: 'rotate',
-      figure: rotFigure,
-      measured: `${ms(mT)} spawn to exit (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)}), ${median(requests)} requests; bare node -e 0 ${ms(mBare)}`,
-      target: rotTarget,
-      reference:
-        (mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}, ${median(plainRequests)} requests` : `n/a (${errors.find((e) => e.startsWith('plain fetch')) ?? 'failed'})`) +
-        (mH !== undefined ? `; same script over node:https: ${ms(mH)}` : '') +
-        (mF !== undefined ? `; the task's first run (no cache, writes it): ${ms(mF)}` : ''),
-      ratio:
-        `${x(mT / mBare)} bare` +
-        (mP !== undefined ? `; ${x(mT / mP)} plain fetch; plain ${x(mP / mBare)} bare` : '') +
-        (mH !== undefined ? `; https script ${x(mH / mBare)} bare` : '') +
-        (mF !== undefined ? `; first run ${x(mF / mBare)} bare` : ''),
-      verdict: verdict(mT <= ROTATE_MAX_RATIO * mBare),
-      details: { runs: o.runs, bareMs: bare, taskMs: task, taskFirstRunMs: taskFirst, plainMs: plain, plainHttpsMs: plainHttps, requests, plainRequests, medians: { bare: mBare, task: mT, taskFirstRun: mF, plain: mP, plainHttps: mH }, errors, compileCache: 'warm (written by the warm-up run; the first-run reference deletes its copy\'s cache before each run)', setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
+      id: FIG.cold.id,
+      figure: FIG.cold.figure,
+      measured: `${ms(m)} (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)})`,
+      target: FIG.cold.target,
+      reference: `bare node -e 0: ${ms(mBare)}`,
+      ratio: `${x(m / mBare)} bare`,
+      verdict: verdict(m <= COLD_START_MAX_RATIO * mBare),
+      details: { runs: o.runs, bareMs: bare, taskMs: task, errors, measuredAs: 'spawn to the first TCP connection on a stand-in authority host' },
     };
+  } finally {
+    await listener.close();
   }
+}
+
+async function wholeRotate(o: StartupOptions, world: World, env: Record<string, string>): Promise<Row> {
+  const plainEnv = {
+    ...world.emu.childEnv(),
+    PATH: process.env.PATH ?? '',
+    BENCH_PLAIN: JSON.stringify({
+      authorityHost: world.emu.urls.authorityHost,
+      devops: world.emu.urls.devops,
+      vssps: world.emu.urls.vssps,
+      tenantId: world.tenantId,
+      clientId: world.clientId,
+      refreshToken: world.refreshToken,
+      org: ORG,
+      project: PROJECT,
+      groupName: world.groupName,
+      rtVariable: RT_VARIABLE,
+      displayName: 'rotate-plain-001',
+      variableName: 'PlainPat',
+    }),
+  };
+  const bare: number[] = [];
+  const task: number[] = [];
+  const plain: number[] = [];
+  const requests: number[] = [];
+  const errors: string[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    bare.push(await bareRun(env));
+    const before = lastSeq(world);
+    const t = await runTimed([TASK_ENTRY], { env });
+    const parsed = parseTaskOutput(t.stdout, t.stderr);
+    if (parsed.result === 'Succeeded' || parsed.result === 'SucceededWithIssues') {
+      task.push(t.ms);
+      requests.push(logSince(world, before).length);
+    } else errors.push(`task: ${oneLine(parsed.message ?? t.stderr ?? `exit ${t.code}`)}`);
+    const p = await runTimed([PLAIN_ROTATE], { env: plainEnv });
+    if (p.code === 0) plain.push(p.ms);
+    else errors.push(`plain fetch: ${oneLine(p.stderr)}`);
+  }
+  if (task.length === 0) return naRow(FIG.rotate.id, FIG.rotate.figure, FIG.rotate.target, errors[0] ?? 'no run succeeded', { errors });
+  const mBare = median(bare);
+  const mT = median(task);
+  const mP = plain.length > 0 ? median(plain) : undefined;
+  return {
+    id: FIG.rotate.id,
+    figure: FIG.rotate.figure,
+    measured: `${ms(mT)} spawn to exit (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)}), ${median(requests)} requests`,
+    target: FIG.rotate.target,
+    reference: `bare node -e 0: ${ms(mBare)}; ${mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}` : `plain fetch n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`}`,
+    ratio: `${x(mT / mBare)} bare${mP !== undefined ? `; plain ${x(mP / mBare)} bare` : ''}`,
+    verdict: verdict(mT <= ROTATE_MAX_RATIO * mBare),
+    details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, requests, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
+  };
+}
+
+async function rotateUnderLatency(o: StartupOptions, world: World, env: Record<string, string>): Promise<Row> {
+  const runs = Math.max(3, Math.ceil(o.runs / 2));
+  const wall: number[] = [];
+  const paths: number[] = [];
+  const requests: number[] = [];
+  const errors: string[] = [];
+  world.emu.setLatency(LATENCY_MS);
+  try {
+    for (let i = 0; i < runs; i++) {
+      const before = lastSeq(world);
+      const t = await runTimed([TASK_ENTRY], { env });
+      const parsed = parseTaskOutput(t.stdout, t.stderr);
+      if (parsed.result !== 'Succeeded' && parsed.result !== 'SucceededWithIssues') {
+        errors.push(oneLine(parsed.message ?? t.stderr ?? `exit ${t.code}`));
+        continue;
+      }
+      const log = logSince(world, before);
+      wall.push(t.ms);
+      paths.push(criticalPath(log));
+      requests.push(log.length);
+    }
+  } finally {
+    world.emu.setLatency(0);
+  }
+  if (wall.length === 0) return naRow(FIG.latency.id, FIG.latency.figure, FIG.latency.target, errors[0] ?? 'no run succeeded', { errors });
+  const m = median(wall);
+  const path = Math.max(...paths);
+  const bound = path * LATENCY_MS + LATENCY_SLACK_MS;
+  return {
+    id: FIG.latency.id,
+    figure: FIG.latency.figure,
+    measured: `${ms(m)} spawn to exit (median of ${wall.length}); ${median(requests)} requests, ${path} on the critical path`,
+    target: FIG.latency.target,
+    reference: `bound ${path} x ${LATENCY_MS} ms + ${LATENCY_SLACK_MS} ms = ${ms(bound)}; the latency alone: ${ms(path * LATENCY_MS)}`,
+    ratio: `${x(m / bound)} bound`,
+    verdict: verdict(m <= bound),
+    details: { runs, wallMs: wall, criticalPath: paths, requests, errors, latencyMs: LATENCY_MS },
+  };
 }

@@ -27,7 +27,6 @@ export interface ProbeRecord {
   heapTotalKb?: number;
   firstConnectMs?: number;
   connects: number;
-  marks: { preload: number; mainStart?: number; mainEvaluated?: number };
   exitMs: number;
 }
 

@@ -56,16 +56,16 @@ function parseRefreshToken(p: Problems, value: string | undefined): string | und
   const token = expanded(p, input, text(value));
   if (token === undefined) {
     if (p.has(input)) return undefined;
-    return p.add(input, 'is required', 'seed a refresh token with `npx pat-lifecycle login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)');
+    return p.add(input, 'is required', 'seed a refresh token with `npx pat-lifecycle-cli login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)');
   }
   if (/\s/.test(token)) {
-    return p.add(input, 'contains spaces or line breaks, so it was not copied whole', 'store the refresh token again with `npx pat-lifecycle login`');
+    return p.add(input, 'contains spaces or line breaks, so it was not copied whole', 'store the refresh token again with `npx pat-lifecycle-cli login`');
   }
   if (LEGACY_PAT.test(token) || (NEW_PAT.test(token) && token.includes('AZDO'))) {
-    return p.add(input, 'holds a personal access token, not a refresh token', 'the PAT Lifecycle API needs a Microsoft Entra sign-in: seed a refresh token with `npx pat-lifecycle login` and reference it here');
+    return p.add(input, 'holds a personal access token, not a refresh token', 'the PAT Lifecycle API needs a Microsoft Entra sign-in: seed a refresh token with `npx pat-lifecycle-cli login` and reference it here');
   }
   if (JWT.test(token)) {
-    return p.add(input, 'holds an access token (a JWT), which expires within about an hour, not a refresh token', 'seed a refresh token with `npx pat-lifecycle login` (it requests offline_access) and reference it here');
+    return p.add(input, 'holds an access token (a JWT), which expires within about an hour, not a refresh token', 'seed a refresh token with `npx pat-lifecycle-cli login` (it requests offline_access) and reference it here');
   }
   return token;
 }

@@ -29,7 +29,7 @@ export interface TransportFailure {
  */
 export class TransportAbort extends Error {
   constructor(
-    readonly reason: 'AttemptTimeout' | 'ConnectTimeout' | 'ProxyRefused' | 'ResponseTooLarge' | 'BadContentEncoding',
+    readonly reason: 'AttemptTimeout' | 'ProxyRefused' | 'ResponseTooLarge' | 'BadContentEncoding',
     message: string,
     /** The proxy's answer to CONNECT, for 'ProxyRefused'. */
     readonly proxyStatus?: number,
@@ -86,16 +86,13 @@ export interface FailureContext {
   /** The attempt's limit, for the timeout message. */
   timeoutMs: number;
   viaProxy: boolean;
-  /**
-   * Whether the connection (TCP, the proxy tunnel and TLS) was up when the attempt failed. Until it is, Node has only
-   * buffered the request, so nothing can have reached the server whatever the error says.
-   */
-  connected: boolean;
 }
 
 export function classifyTransportFailure(err: unknown, ctx: FailureContext): TransportFailure {
   const where = `${ctx.operation} (${ctx.host})`;
-  const sentPhase: SendPhase = ctx.connected ? 'maybeSent' : 'beforeSend';
+  // The pipeline does not say whether the connection was up when an attempt failed, so a timeout or a reset counts as
+  // possibly received: a POST is then looked for instead of sent again, never sent twice.
+  const sentPhase: SendPhase = 'maybeSent';
   const abort = err instanceof TransportAbort ? err : undefined;
 
   if (abort?.reason === 'AttemptTimeout') {
@@ -104,15 +101,6 @@ export function classifyTransportFailure(err: unknown, ctx: FailureContext): Tra
       phase: sentPhase,
       transient: true,
       message: `The request to ${ctx.host} timed out after ${Math.round(ctx.timeoutMs / 100) / 10} s: ${ctx.operation}.`,
-      hint: TIMEOUT_SETTING_HINT,
-    };
-  }
-  if (abort?.reason === 'ConnectTimeout') {
-    return {
-      code: 'ETIMEDOUT',
-      phase: 'beforeSend',
-      transient: true,
-      message: `Connecting to ${ctx.host}${ctx.viaProxy ? ' through the proxy' : ''} timed out: ${ctx.operation}.`,
       hint: TIMEOUT_SETTING_HINT,
     };
   }

@@ -1,16 +1,26 @@
-/**
- * The credential of an Azure Resource Manager service connection, for Key Vault. `@azure/identity` comes through
- * loadAzureSdk() inside the function, so a run that never uses Key Vault never loads it.
- */
+/** The credential of an Azure Resource Manager service connection, for Key Vault. */
+import * as identity from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { loadAzureSdk } from '../azure-sdk/load-azure-sdk';
 import type { AzureCredentialConfig, NetworkConfig } from '../config/types';
 import { isMicrosoftAuthorityHost } from '../entra/authority';
 import { PatLifecycleError } from '../errors';
-import { azureSdkProxyOptions } from '../http/proxy';
-import { trustedCaList } from '../http/tls-trust';
+import { managedIdentityAgent, networkPolicy } from '../http/proxy';
+import { DEFAULT_RETRY_POLICY } from '../http/retry-policy';
 
-export const SDK_RETRY_OPTIONS = { maxRetries: 4, retryDelayInMs: 1000, maxRetryDelayInMs: 20_000 };
+/** The Azure SDKs' own retry, with the limits of ours (src/http/retry-policy.ts). */
+export const SDK_RETRY_OPTIONS = { maxRetries: DEFAULT_RETRY_POLICY.maxRetries, retryDelayInMs: DEFAULT_RETRY_POLICY.baseDelayMs, maxRetryDelayInMs: DEFAULT_RETRY_POLICY.maxDelayMs };
+
+/**
+ * What every Azure SDK client of the product gets: our retry limits, and the network policy of our own pipeline
+ * (src/http/proxy.ts: the agent's proxy and bypass list, the extra CA, no proxy from the environment). It runs per
+ * attempt, after the SDK's own proxy policy, whose choice it replaces.
+ */
+export function sdkClientOptions(network: NetworkConfig) {
+  return {
+    retryOptions: SDK_RETRY_OPTIONS,
+    additionalPolicies: [{ policy: networkPolicy(network), position: 'perRetry' as const }],
+  };
+}
 
 /**
  * The Azure SDKs retry on their own; this policy makes each retry show in the log, as the REST calls' retries do.
@@ -41,20 +51,16 @@ export function retryLogPolicy(log: (message: string) => void, service: string) 
 }
 
 export function identityClientOptions(authorityHost: string, network: NetworkConfig) {
-  const ca = trustedCaList(network.caPem);
   return {
     authorityHost,
     // The SDK's instance discovery asks login.microsoftonline.com about the authority; a private or sovereign
     // authority the public cloud does not know would fail that, so it is skipped for any non-Microsoft host.
     disableInstanceDiscovery: !isMicrosoftAuthorityHost(authorityHost),
-    proxyOptions: azureSdkProxyOptions(network, authorityHost),
-    retryOptions: SDK_RETRY_OPTIONS,
-    ...(ca ? { tlsOptions: { ca } } : {}),
+    ...sdkClientOptions(network),
   };
 }
 
 export async function createAzureCredential(credential: AzureCredentialConfig, authorityHost: string, network: NetworkConfig): Promise<TokenCredential> {
-  const { identity } = await loadAzureSdk();
   const common = identityClientOptions(authorityHost, network);
 
   switch (credential.scheme) {
@@ -79,7 +85,7 @@ export async function createAzureCredential(credential: AzureCredentialConfig, a
       return new identity.ManagedIdentityCredential({
         ...(credential.clientId ? { clientId: credential.clientId } : {}),
         retryOptions: SDK_RETRY_OPTIONS,
-        ...(common.tlsOptions ? { tlsOptions: common.tlsOptions } : {}),
+        agent: managedIdentityAgent(network),
       });
   }
 }

@@ -1,19 +1,16 @@
 /**
  * A Key Vault secret: each write is a new version with the metadata as tags, verified against the service's answer
  * to the write (that version, its value and tags, as a GET of it would show them one round trip later).
- * The Azure SDKs load on first use (loadAzureSdk), so a run without Key Vault never reads or evaluates them.
  *
  * The task signs in with the vault's service connection; the CLI passes its own `credential` (the developer's
  * sign-in, cli/key-vault-store.ts) and says in `identityDescription` how errors name it.
  */
 import { createHash } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
-import { loadAzureSdk, type AzureSdk } from '../azure-sdk/load-azure-sdk';
+import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
-import { azureSdkProxyOptions, proxyFor } from '../http/proxy';
-import { trustedCaList } from '../http/tls-trust';
-import { createAzureCredential, retryLogPolicy, SDK_RETRY_OPTIONS } from './azure-credential';
+import { createAzureCredential, retryLogPolicy, sdkClientOptions } from './azure-credential';
 import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
@@ -31,9 +28,6 @@ const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const answers = new WeakMap<WriteReceipt, { value: string | undefined; tags: Record<string, string> }>();
 /** The version each write replaced (undefined: none, or only a record), for restore(). */
 const replacedVersions = new WeakMap<WriteReceipt, string | undefined>();
-
-/** Typed from the loaded module itself, so the type and the code are the same build of the SDK. */
-type SecretClient = InstanceType<AzureSdk['keyVaultSecrets']['SecretClient']>;
 
 /**
  * One run's Key Vault clients, one per vault and identity. Each client pays for the SDK's challenge request and a sign-in
@@ -270,19 +264,9 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private async createClient(): Promise<SecretClient> {
-    const [{ keyVaultSecrets }, credential] = await Promise.all([loadAzureSdk(), this.createCredential()]);
-    const { SecretClient } = keyVaultSecrets;
-    const ca = trustedCaList(this.network.caPem);
-    if (ca && proxyFor(this.network, this.vaultUrl)) {
-      // @azure/core-rest-pipeline ignores TLS settings when it uses a proxy; say so instead of failing mysteriously.
-      this.log('Key Vault is reached through the proxy; the Azure SDK then uses only the default CA store (plus NODE_EXTRA_CA_CERTS), not the agent\'s extra CA.');
-    }
-    return new SecretClient(this.vaultUrl, credential, {
-      proxyOptions: azureSdkProxyOptions(this.network, this.vaultUrl),
-      retryOptions: SDK_RETRY_OPTIONS,
-      additionalPolicies: [retryLogPolicy(this.log, 'Key Vault')],
-      ...(ca ? { tlsOptions: { ca } } : {}),
-    });
+    const credential = await this.createCredential();
+    const common = sdkClientOptions(this.network);
+    return new SecretClient(this.vaultUrl, credential, { ...common, additionalPolicies: [...common.additionalPolicies, retryLogPolicy(this.log, 'Key Vault')] });
   }
 
   private verificationError(message: string): PatLifecycleError {

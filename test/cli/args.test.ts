@@ -4,7 +4,7 @@ import { noProxyToRegexes, parseCommandLine, parseOrganization, UsageError, type
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
-const base = ['--tenant', TENANT, '--client-id', CLIENT, '--organization', 'contoso'];
+const base = ['--tenant-id', TENANT, '--client-id', CLIENT, '--organization', 'contoso'];
 
 function login(args: string[], env: Record<string, string> = {}): LoginSettings {
   const parsed = parseCommandLine(['login', ...args], env);
@@ -52,7 +52,7 @@ describe('cli args', () => {
   });
 
   it('reads the seams from flags, then from the environment', () => {
-    const env = { PATLIFECYCLE_AUTHORITY_HOST: 'https://127.0.0.1:9443', PATLIFECYCLE_VSSPSURL: 'https://127.0.0.1:9443/', PATLIFECYCLE_DEVOPS_URL: 'https://127.0.0.1:9443' };
+    const env = { PATLIFECYCLE_AUTHORITYHOST: 'https://127.0.0.1:9443', PATLIFECYCLE_VSSPSURL: 'https://127.0.0.1:9443/', PATLIFECYCLE_DEVOPSURL: 'https://127.0.0.1:9443' };
     const s = login([...base, '--print'], env);
     assert.deepEqual(s.urls, { authorityHost: 'https://127.0.0.1:9443', vsspsUrl: 'https://127.0.0.1:9443', devopsUrl: 'https://127.0.0.1:9443' });
     const t = login([...base, '--print', '--authority-host', 'https://login.microsoftonline.us'], env);
@@ -71,9 +71,9 @@ describe('cli args', () => {
   });
 
   it('reports every problem at once', () => {
-    const p = usageProblems(['login', '--tenant', 'not a tenant', '--client-id', 'xyz', '--variable', 'RT']);
+    const p = usageProblems(['login', '--tenant-id', 'not a tenant', '--client-id', 'xyz', '--variable', 'RT']);
     const text = p.join('\n');
-    assert.match(text, /--tenant 'not a tenant'/);
+    assert.match(text, /--tenant-id 'not a tenant'/);
     assert.match(text, /--client-id 'xyz' is not a GUID/);
     assert.match(text, /--organization is required/);
     assert.match(text, /--variable-group NAME\|ID is required/);
@@ -156,7 +156,7 @@ describe('cli args: the command the task tells users to run', () => {
     for (const refreshTokenStore of [group, vault]) {
       const line = loginCommand({ entra, organization: 'contoso', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
       const argv = shellSplit(line);
-      assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle', 'login']);
+      assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle-cli', 'login']);
       const s = login(argv.slice(3));
       assert.equal(s.signIn.tenantId, TENANT);
       assert.equal(s.organization, 'contoso');

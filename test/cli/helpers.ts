@@ -31,9 +31,9 @@ export interface CliRun {
 export function emulatorEnv(emu: Emulator, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     ...emu.childEnv(),
-    PATLIFECYCLE_AUTHORITY_HOST: emu.urls.authorityHost,
-    PATLIFECYCLE_VSSPS_URL: emu.urls.vssps,
-    PATLIFECYCLE_DEVOPS_URL: emu.urls.devops,
+    PATLIFECYCLE_AUTHORITYHOST: emu.urls.authorityHost,
+    PATLIFECYCLE_VSSPSURL: emu.urls.vssps,
+    PATLIFECYCLE_DEVOPSURL: emu.urls.devops,
     // Keep the developer's own proxy and Azure settings out of the child.
     HTTPS_PROXY: undefined,
     https_proxy: undefined,

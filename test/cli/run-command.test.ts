@@ -12,7 +12,7 @@ function capture() {
 }
 
 describe('cli run: flags to task inputs', () => {
-  const env = { RT: 'refresh-token-value-123', PATLIFECYCLE_AUTHORITY_HOST: 'https://127.0.0.1:9443' };
+  const env = { RT: 'refresh-token-value-123', PATLIFECYCLE_AUTHORITYHOST: 'https://127.0.0.1:9443' };
 
   it('maps kebab-case flags to task inputs, applies task.json defaults, reads secrets from the environment', () => {
     const flags = parseRunFlags(

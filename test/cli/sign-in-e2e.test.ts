@@ -30,7 +30,7 @@ describe('cli sign-in against the emulator', function () {
     await emu?.close();
   });
 
-  const base = (clientId: string) => ['--tenant', tenantId, '--client-id', clientId, '--organization', 'contoso'];
+  const base = (clientId: string) => ['--tenant-id', tenantId, '--client-id', clientId, '--organization', 'contoso'];
 
   it('device code: prints Entra\'s instructions, the test approves, --print gives a working refresh token', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
@@ -174,7 +174,7 @@ describe('cli sign-in against the emulator', function () {
   });
 
   it('usage errors exit 2 and name the flag', async () => {
-    const r = await runCli(['login', '--tenant', tenantId, '--organization', 'contoso', '--print'], emulatorEnv(emu));
+    const r = await runCli(['login', '--tenant-id', tenantId, '--organization', 'contoso', '--print'], emulatorEnv(emu));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--client-id is required/);
     const h = await runCli(['help', 'login'], emulatorEnv(emu));

@@ -36,7 +36,7 @@ describe('cli login and status, per store, against the emulator', function () {
     await emu?.close();
   });
 
-  const identity = () => ['--tenant', tenantId, '--client-id', app.clientId, '--organization', 'contoso'];
+  const identity = () => ['--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso'];
 
   /** Runs the CLI with a device code sign-in the test approves. */
   async function withDeviceCode(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliResult> {

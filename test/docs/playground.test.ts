@@ -70,7 +70,7 @@ describe('the playground (`npm run emulator`)', function () {
 
   it('prints the environment to export and three commands to try: login --device-code, status, run --action list', () => {
     const names = printed.exports.map((e) => /^export (\w+)=/.exec(e)![1]);
-    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_DEVOPS_URL']) {
+    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATLIFECYCLE_AUTHORITYHOST', 'PATLIFECYCLE_VSSPSURL', 'PATLIFECYCLE_DEVOPSURL']) {
       assert.ok(names.includes(name), `${name} is not exported:\n${stdout}`);
     }
     assert.equal(printed.commands.length, 3, stdout);

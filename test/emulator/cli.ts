@@ -31,7 +31,7 @@ async function main() {
 
   export NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}
   export NODE_OPTIONS="${env.NODE_OPTIONS}"
-  export PATLIFECYCLE_AUTHORITY_HOST=${u.authorityHost} PATLIFECYCLE_VSSPS_URL=${u.vssps} PATLIFECYCLE_DEVOPS_URL=${u.devops}
+  export PATLIFECYCLE_AUTHORITYHOST=${u.authorityHost} PATLIFECYCLE_VSSPSURL=${u.vssps} PATLIFECYCLE_DEVOPSURL=${u.devops}
 
 Tenants, users, apps and organizations are created through the control API (see test/emulator/README.md).
 Ctrl-C stops it.`);

@@ -98,12 +98,12 @@ export function seedPlayground(emu: Emulator): Playground {
   const env: Array<[string, string]> = [
     ['NODE_EXTRA_CA_CERTS', child['NODE_EXTRA_CA_CERTS']!],
     ['NODE_OPTIONS', child['NODE_OPTIONS']!],
-    ['PATLIFECYCLE_AUTHORITY_HOST', u.authorityHost],
-    ['PATLIFECYCLE_VSSPS_URL', u.vssps],
-    ['PATLIFECYCLE_DEVOPS_URL', u.devops],
+    ['PATLIFECYCLE_AUTHORITYHOST', u.authorityHost],
+    ['PATLIFECYCLE_VSSPSURL', u.vssps],
+    ['PATLIFECYCLE_DEVOPSURL', u.devops],
     [PLAYGROUND.refreshTokenEnv, refreshToken],
   ];
-  const signIn = `--tenant ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org}`;
+  const signIn = `--tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org}`;
   const store = `--project ${PLAYGROUND.project} --variable-group ${PLAYGROUND.signInGroup} --variable ${PLAYGROUND.refreshTokenVariable}`;
   const commands = [
     `npx pat-lifecycle login --device-code ${signIn} ${store}`,

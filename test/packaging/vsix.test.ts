@@ -2,7 +2,7 @@
 // the dev copy's own identity and task GUID. Packaging runs three times in `before` (about 0.6 s each).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -19,10 +19,9 @@ interface Built {
 }
 
 const SOURCE_ENTRY = join(TASK_DIR, 'src', 'main.ts');
-const BUNDLE = join(TASK_DIR, 'dist', 'task.js');
-const LOADER = join(TASK_DIR, 'dist', 'main.js');
-/** Written into the loader's cache folder before packaging: it must not ship. */
-const PLANTED_CACHE = join(TASK_DIR, 'dist', '.compile-cache', 'planted-by-the-packaging-test.bin');
+const BUNDLE = join(TASK_DIR, 'dist', 'main.js');
+/** Left beside the bundle before packaging, as a local run or an editor might: it must not ship. */
+const PLANTED = join(TASK_DIR, 'dist', 'planted-by-the-packaging-test.txt');
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'vss-extension.json'), 'utf8')) as {
   id: string;
   publisher: string;
@@ -64,15 +63,13 @@ describe('packaging: the .vsix', function () {
   }
 
   before(function () {
-    if (!existsSync(BUNDLE) || !existsSync(LOADER)) {
+    if (!existsSync(BUNDLE)) {
       if (!existsSync(SOURCE_ENTRY)) this.skip(); // the product entry does not exist yet: nothing to package
       const bundle = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'bundle.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
       assert.equal(bundle.status, 0, `bundle.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
     }
     outDir = mkdtempSync(join(tmpdir(), 'pat-lifecycle-vsix-'));
-    // A compile cache as a local run of the task leaves it (private folder, as the loader makes it).
-    mkdirSync(join(TASK_DIR, 'dist', '.compile-cache'), { recursive: true, mode: 0o700 });
-    writeFileSync(PLANTED_CACHE, 'not code');
+    writeFileSync(PLANTED, 'not shipped');
     prod = pack([]);
     dev = pack(['--dev', '--version', '1.0.7']);
     custom = pack(['--publisher', 'contoso', '--extension-id', 'pat-lifecycle-test', '--version', '2.3.4']);
@@ -81,7 +78,7 @@ describe('packaging: the .vsix', function () {
 
   after(() => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
-    rmSync(PLANTED_CACHE, { force: true });
+    rmSync(PLANTED, { force: true });
   });
 
   it('is named <publisher>.<id>-<version>.vsix', () => {
@@ -99,13 +96,11 @@ describe('packaging: the .vsix', function () {
       'docs/images/run-summary.png',
       'images/icon.png',
       'overview.md',
-      'tasks/PatLifecycleV1/dist/azure-sdk.js',
       'tasks/PatLifecycleV1/dist/main.js',
-      'tasks/PatLifecycleV1/dist/task.js',
       'tasks/PatLifecycleV1/icon.png',
       'tasks/PatLifecycleV1/task.json',
     ];
-    const licence = 'tasks/PatLifecycleV1/dist/task.js.LEGAL.txt';
+    const licence = 'tasks/PatLifecycleV1/dist/main.js.LEGAL.txt';
     const actual = files(prod).filter((f) => f !== licence);
     assert.deepEqual(actual, expected.sort());
     for (const f of files(prod)) {
@@ -113,13 +108,13 @@ describe('packaging: the .vsix', function () {
     }
     // The task folder, which the agent downloads, ships only the task itself.
     const taskFolder = files(prod).filter((f) => f.startsWith('tasks/') && f !== licence);
-    assert.deepEqual(taskFolder, ['tasks/PatLifecycleV1/dist/azure-sdk.js', 'tasks/PatLifecycleV1/dist/main.js', 'tasks/PatLifecycleV1/dist/task.js', 'tasks/PatLifecycleV1/icon.png', 'tasks/PatLifecycleV1/task.json']);
+    assert.deepEqual(taskFolder, ['tasks/PatLifecycleV1/dist/main.js', 'tasks/PatLifecycleV1/icon.png', 'tasks/PatLifecycleV1/task.json']);
   });
 
-  it('never ships a compile cache, even when one lies beside the bundle', () => {
-    assert.ok(existsSync(PLANTED_CACHE), 'the planted cache file is gone before the check');
+  it('never ships a stray file that lies beside the bundle', () => {
+    assert.ok(existsSync(PLANTED), 'the planted file is gone before the check');
     for (const b of [prod, dev, custom]) {
-      assert.deepEqual(files(b).filter((f) => /compile-cache|\.bin$/.test(f)), [], b.file);
+      assert.deepEqual(files(b).filter((f) => f.endsWith('planted-by-the-packaging-test.txt')), [], b.file);
     }
   });
 
@@ -180,22 +175,18 @@ describe('packaging: the .vsix', function () {
     assert.deepEqual(staged, sourceTask);
   });
 
-  it('ships the built loader as the execution target and the bundle beside it, and both compile', () => {
+  it('ships the bundle as the execution target, and it compiles', () => {
     for (const handler of Object.values(sourceTask.execution)) {
       const shipped = prod.entries.get(`tasks/PatLifecycleV1/${handler.target}`);
       assert.ok(shipped, handler.target);
       assert.deepEqual(shipped, readFileSync(join(TASK_DIR, handler.target)));
     }
-    assert.deepEqual(prod.entries.get('tasks/PatLifecycleV1/dist/task.js'), readFileSync(BUNDLE));
-    // No require() of packages that are not in the VSIX (everything is bundled; node: built-ins only), but for what
-    // azure-sdk.js shares with task.js, which runs it and answers that require() itself.
-    for (const [name, shared] of [['main.js', []], ['task.js', []], ['azure-sdk.js', ['@azure/msal-node']]] as const) {
-      const js = text(prod, `tasks/PatLifecycleV1/dist/${name}`);
-      assert.doesNotThrow(() => new Script(js, { filename: name }));
-      const required = [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
-      const external = required.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r));
-      assert.deepEqual([...new Set(external)], shared, name);
-    }
+    assert.deepEqual(prod.entries.get('tasks/PatLifecycleV1/dist/main.js'), readFileSync(BUNDLE));
+    // No require() of packages that are not in the VSIX (everything is bundled; node: built-ins only).
+    const js = text(prod, 'tasks/PatLifecycleV1/dist/main.js');
+    assert.doesNotThrow(() => new Script(js, { filename: 'main.js' }));
+    const required = [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(required.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r)))], []);
   });
 
   it('ships the icons', () => {

@@ -192,4 +192,17 @@ describe('rotation through the agent proxy only (black box)', function () {
     assert.deepEqual(echoed, [], 'task-lib printed the proxy password; the agent masks it in its own log, but any other reader of the output sees it');
     s.assertNoLeaks([run]);
   });
+
+  it('nor in the debug output of the libraries: DEBUG=* (the proxy tunnel library) and AZURE_LOG_LEVEL=verbose (every SDK client)', async () => {
+    const { s, inputs, proxyVariables } = scenario('libdebug');
+    const run = await s.run(inputs, { ...proxyVariables({ DEBUG: '*', AZURE_LOG_LEVEL: 'verbose' }) });
+    assert.equal(run.result, 'Succeeded', describeRun(withoutTaskLibEcho(run)));
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.match(output, /azure:core-rest-pipeline/, 'the SDK log was on');
+    for (const form of [password, encodeURIComponent(password)]) {
+      // Registering the secret with the agent's masker is the one place it must appear.
+      const shown = output.split('\n').filter((l) => l.includes(form) && !l.startsWith('##vso[task.setsecret]') && !l.startsWith('##vso[task.debug]Agent.ProxyPassword='));
+      assert.deepEqual(shown.map((l) => l.replace(form, '<the password>').slice(0, 200)), [], 'a library printed the proxy password');
+    }
+  });
 });

@@ -1,9 +1,5 @@
 /** The bundled task writing to Key Vault through an Azure Resource Manager service connection, against the emulator. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { copyTaskFolder } from '../support/task-folder';
 import { ORG, PROJECT, TaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 with Key Vault (black box)', function () {
@@ -70,42 +66,6 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
     f.assertNoSecrets(run);
     const [pat] = f.activePats('kv-bot');
     assert.equal(f.emu.control.keyVault.getSecret('wif-vault', 'KvBot').versions.at(-1).value, pat.token);
-  });
-
-  it('runs the Azure SDK from its own file beside task.js, compiled with a cache of its own from the second run on', async () => {
-    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
-    f.extraSecrets.push(sp.secret!);
-    const vault = f.emu.control.keyVault.addVault({ name: 'cache-vault', access: { [sp.objectId]: 'officer' } });
-    const dir = mkdtempSync(join(tmpdir(), 'pat-kv-cache-'));
-    try {
-      const task = copyTaskFolder(join(dir, 'task'));
-      const create = (name: string) =>
-        f.run(
-          { action: 'create', displayName: name, scopes: 'vso.code', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: name },
-          {
-            entry: task.entry,
-            endpoints: { arm: f.servicePrincipalEndpoint(sp) },
-          },
-        );
-      const cacheLines = (run: Awaited<ReturnType<typeof create>>) => run.debug.filter((d) => d.startsWith('compile cache:'));
-      const first = await create('kv-one');
-      assert.equal(first.result, 'Succeeded', `${first.message}\n${first.stderr}`);
-      const files = readdirSync(task.cacheDir).sort();
-      assert.equal(files.length, 2, files.join(', '));
-      const [sdkCache, taskCache] = files;
-      assert.match(sdkCache, /^azure-sdk-v\d+\.\d+\.\d+-[a-z0-9]+-[0-9a-f]{24}\.bin$/);
-      assert.deepEqual(
-        cacheLines(first).map((l) => l.replace(/ \(\d+ bytes\)$/, '')),
-        ['compile cache: none yet', 'compile cache: none yet', `compile cache: wrote ${taskCache}`, `compile cache: wrote ${sdkCache}`],
-      );
-      const second = await create('kv-two');
-      assert.equal(second.result, 'Succeeded', `${second.message}\n${second.stderr}`);
-      assert.deepEqual(cacheLines(second), [`compile cache: used ${taskCache}`, `compile cache: used ${sdkCache}`]);
-      assert.equal(f.emu.control.keyVault.getSecret('cache-vault', 'kv-two').versions.at(-1).value, f.activePats('kv-two')[0].token);
-      f.assertNoSecrets(second);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('refuses a vault URL outside the connection cloud before any request', async () => {

@@ -40,3 +40,8 @@ export const captured: CapturedSecrets = capture(process.env);
 // task-lib reads these itself when it loads (to expose the agent's proxy and client certificate to tool runners) and
 // prints `name=value` as it does; the task takes them from the capture above, so task-lib never sees them.
 for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD']) delete process.env[key];
+
+// The `debug` package of the proxy tunnel library (https-proxy-agent, inside core-rest-pipeline) prints the proxy URL,
+// credentials included, to stderr when DEBUG names it, and a pipeline variable named DEBUG would. The task's own switch
+// for debug output is System.Debug.
+delete process.env['DEBUG'];

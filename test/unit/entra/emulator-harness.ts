@@ -34,7 +34,7 @@ export async function startHarness(): Promise<Harness> {
   const user = emu.control.entra.addUser({ upn: 'ada@contoso.test', displayName: 'Ada' });
   const app = emu.control.entra.addApp({ kind: 'public' });
   const network: NetworkConfig = { timeoutMs: 10_000, caPem: emu.caCertPem };
-  const http = createHttpClient(network, { sleep: async () => {} });
+  const http = createHttpClient(network, { delayFactor: 0 });
   return {
     emu,
     network,

@@ -54,7 +54,7 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
   before(async () => {
     tls = await createTls();
     server = await startScriptedServer({ key: tls.keyPem, cert: tls.certPem });
-    http = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem }, { sleep: async () => {} });
+    http = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem }, { delayFactor: 0 });
   });
   after(async () => {
     await http.close?.();
@@ -159,7 +159,7 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
     assert.equal(err.kind, 'auth');
     assert.equal(err.code, 'AADSTS70008');
     assert.match(err.requestId ?? '', /aaaaaaaa-0000-0000-0000-000000000001/);
-    assert.match(err.hint ?? '', /npx pat-lifecycle login/);
+    assert.match(err.hint ?? '', /npx pat-lifecycle-cli login/);
     assert.equal(server.seen.length, 1, 'a refusal is not retried');
     assertNoSecretsLogged();
   });
@@ -209,7 +209,7 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
   });
 
   it('an untrusted TLS certificate -> network error with the CA hint', async () => {
-    const untrusting = createHttpClient({ timeoutMs: 5000 }, { sleep: async () => {} });
+    const untrusting = createHttpClient({ timeoutMs: 5000 }, { delayFactor: 0 });
     try {
       server.script(tokenResponse());
       const err = await failure(redeem({}, untrusting));
@@ -222,7 +222,7 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
 
   it('MSAL goes through the agent proxy (its network client is our HTTP client)', async () => {
     const proxy = await startConnectProxy({ username: 'u', password: 'p' });
-    const proxied = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: proxy.url, username: 'u', password: 'p', bypass: [] } }, { sleep: async () => {} });
+    const proxied = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: proxy.url, username: 'u', password: 'p', bypass: [] } }, { delayFactor: 0 });
     try {
       server.script(tokenResponse());
       const session = await redeem({}, proxied);

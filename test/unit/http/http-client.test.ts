@@ -8,15 +8,14 @@ const network: NetworkConfig = { timeoutMs: 5000 };
 
 describe('http client', () => {
   let server: ScriptedServer;
-  let sleeps: number[];
   let events: RetryEvent[];
+  /** The waits the client chose (it waits none of them: delayFactor 0). */
+  const sleeps = () => events.filter((e) => e.kind === 'retry').map((e) => e.delayMs);
   let client: HttpClient;
 
   function makeClient(net: NetworkConfig = network): HttpClient {
     return createHttpClient(net, {
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
+      delayFactor: 0,
       onRetry: (e) => events.push(e),
       random: () => 0.5,
     });
@@ -29,7 +28,6 @@ describe('http client', () => {
     await server.close();
   });
   beforeEach(() => {
-    sleeps = [];
     events = [];
     client = makeClient();
   });
@@ -54,7 +52,7 @@ describe('http client', () => {
     assert.equal(res.headers['x-custom'], 'v');
     assert.deepEqual(res.json<{ a: number }>(), { a: 1 });
     assert.equal(res.requestId, 'e2e-1');
-    assert.equal(server.seen[0].headers['user-agent'], 'pat-lifecycle');
+    assert.match(server.seen[0].headers['user-agent'] ?? '', /^pat-lifecycle /);
   });
 
   it('takes the request id from activityid, x-ms-request-id or client-request-id', async () => {
@@ -85,9 +83,8 @@ describe('http client', () => {
     const res = await client.request({ method: 'GET', url: server.url, operation: 'read' });
     assert.equal(res.status, 200);
     assert.equal(server.seen.length, 5);
-    assert.equal(sleeps.length, 4);
     // full jitter with random()=0.5: half of 1, 2, 4, 8 s
-    assert.deepEqual(sleeps, [500, 1000, 2000, 4000]);
+    assert.deepEqual(sleeps(), [500, 1000, 2000, 4000]);
     assert.deepEqual(events.map((e) => e.reason), ['HTTP 500', 'HTTP 502', 'HTTP 503', 'HTTP 504']);
     assert.ok(events.every((e) => e.kind === 'retry' && e.operation === 'read'));
   });
@@ -106,36 +103,36 @@ describe('http client', () => {
       assert.equal(res.status, status);
       assert.equal(server.seen.length, 1);
     }
-    assert.equal(sleeps.length, 0);
+    assert.equal(sleeps().length, 0);
   });
 
   it('honours Retry-After in seconds', async () => {
     server.script(text(429, '', { 'Retry-After': '7' }), json(200, {}));
     await client.request({ method: 'GET', url: server.url, operation: 'read' });
-    assert.deepEqual(sleeps, [7000]);
+    assert.deepEqual(sleeps(), [7000]);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
     const at = new Date(Date.now() + 20_000).toUTCString();
     server.script(text(503, '', { 'Retry-After': at }), json(200, {}));
     await client.request({ method: 'GET', url: server.url, operation: 'read' });
-    assert.equal(sleeps.length, 1);
-    assert.ok(sleeps[0] > 15_000 && sleeps[0] <= 20_000, `slept ${sleeps[0]}`);
+    assert.equal(sleeps().length, 1);
+    assert.ok(sleeps()[0] > 15_000 && sleeps()[0] <= 20_000, `slept ${sleeps()[0]}`);
   });
 
   it('honours X-RateLimit-Reset (epoch seconds) on a 429 without Retry-After', async () => {
     const reset = Math.floor(Date.now() / 1000) + 12;
     server.script(text(429, '', { 'X-RateLimit-Reset': String(reset) }), json(200, {}));
     await client.request({ method: 'GET', url: server.url, operation: 'read' });
-    assert.equal(sleeps.length, 1);
-    assert.ok(sleeps[0] > 9_000 && sleeps[0] <= 12_000, `slept ${sleeps[0]}`);
+    assert.equal(sleeps().length, 1);
+    assert.ok(sleeps()[0] > 9_000 && sleeps()[0] <= 12_000, `slept ${sleeps()[0]}`);
   });
 
   it('fails at once as throttled when a single Retry-After exceeds the total wait cap', async () => {
     server.script(text(429, '', { 'Retry-After': '300', 'X-RateLimit-Resource': 'Core:DelegatedAuth', 'x-vss-e2eid': 'rid-429' }));
     const err = await rejects(client.request({ method: 'GET', url: server.url, operation: 'list PATs' }));
     assert.equal(server.seen.length, 1);
-    assert.equal(sleeps.length, 0);
+    assert.equal(sleeps().length, 0);
     assert.equal(err.code, 'HTTP 429');
     assert.equal(err.status, 429);
     assert.equal(err.retryable, true);
@@ -149,7 +146,7 @@ describe('http client', () => {
     server.script(text(429, '', { 'Retry-After': '40' }));
     const res = await client.request({ method: 'GET', url: server.url, operation: 'read' });
     assert.equal(res.status, 429);
-    assert.deepEqual(sleeps, [40_000]);
+    assert.deepEqual(sleeps(), [40_000]);
     assert.equal(server.seen.length, 2);
   });
 
@@ -158,7 +155,7 @@ describe('http client', () => {
     const res = await client.request({ method: 'GET', url: server.url, operation: 'list PATs' });
     assert.equal(res.status, 200);
     assert.equal(server.seen.length, 1);
-    assert.equal(sleeps.length, 0);
+    assert.equal(sleeps().length, 0);
     assert.equal(events.length, 1);
     assert.equal(events[0].kind, 'delayed');
     assert.match(events[0].message, /delayed 'list PATs'/);
@@ -255,7 +252,7 @@ describe('http client', () => {
     assert.equal(err.code, 'ECONNREFUSED');
     assert.equal(err.kind, 'network');
     assert.equal(err.retryable, true);
-    assert.equal(sleeps.length, 4);
+    assert.equal(sleeps().length, 4);
     assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
   });
 
@@ -274,5 +271,28 @@ describe('http client', () => {
     assert.equal(r.url, '/p?q=1');
     assert.equal(r.headers.authorization, 'Bearer t');
     assert.equal(r.body, '{"a":1}');
+  });
+
+  it("logs each request and answer through core-rest-pipeline's sanitiser: no token, body, query value or proxy password", async () => {
+    const lines: string[] = [];
+    const secrets = ['eyJ.access-token-value', 'refresh-token-value-0123456789', 'client-secret-value-987', 'pat-value-in-query', 'proxy-password-value'];
+    const c = createHttpClient({ timeoutMs: 5000, proxy: { url: 'http://proxy.invalid:3128', username: 'u', password: secrets[4], bypass: ['127\\.0\\.0\\.1'] } }, { delayFactor: 0, log: (l) => lines.push(l) });
+    try {
+      server.script(json(200, { access_token: 'answer-token-value' }, { 'x-ms-request-id': 'rid-1' }));
+      await c.request({
+        method: 'POST',
+        url: `${server.url}/token?api-version=7.1&code=${secrets[3]}`,
+        operation: 'redeem',
+        headers: { authorization: `Bearer ${secrets[0]}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&refresh_token=${secrets[1]}&client_secret=${secrets[2]}`,
+      });
+    } finally {
+      await c.close?.();
+    }
+    const log = lines.join('\n');
+    assert.match(log, /Request: /);
+    assert.match(log, /Response status code: 200/);
+    assert.match(log, /api-version=7\.1/);
+    for (const secret of [...secrets, 'answer-token-value']) assert.ok(!log.includes(secret), `the log shows ${secret}`);
   });
 });

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { createHttpClient } from '../../../src/http/http-client';
-import { azureSdkProxyOptions, isProxyBypassed, proxyAuthorizationHeader, proxyFor } from '../../../src/http/proxy';
-import type { NetworkConfig, ProxyConfig } from '../../../src/config/types';
+import { isProxyBypassed, proxyFor, proxySettings } from '../../../src/http/proxy';
+import type { ProxyConfig } from '../../../src/config/types';
 import { PatLifecycleError } from '../../../src/errors';
 import { createTls, type EmulatorTls } from '../../emulator/tls';
 import { json, startConnectProxy, startScriptedServer, type ConnectProxy, type ScriptedServer } from './test-servers';
 
-const noSleep = { sleep: async () => {} };
+const noSleep = { delayFactor: 0 };
 
 describe('proxy selection', () => {
   const proxy: ProxyConfig = { url: 'http://proxy.contoso.com:8080', bypass: ['\\.internal\\.contoso\\.com', '^https://169\\.254\\.'] };
@@ -24,20 +24,16 @@ describe('proxy selection', () => {
     assert.equal(proxyFor({ timeoutMs: 1, proxy }, 'https://dev.azure.com'), proxy);
   });
 
-  it('builds Basic credentials from the config, or decodes them from the proxy URL', () => {
-    const header = proxyAuthorizationHeader({ url: 'http://p:1', username: 'DOMAIN\\user', password: 'p@ss:w/rd%', bypass: [] });
-    assert.equal(Buffer.from(header!.slice(6), 'base64').toString(), 'DOMAIN\\user:p@ss:w/rd%');
-    const fromUrl = proxyAuthorizationHeader({ url: 'http://u%40x:p%3Aw%2F@p:1', bypass: [] });
-    assert.equal(Buffer.from(fromUrl!.slice(6), 'base64').toString(), 'u@x:p:w/');
-    assert.equal(proxyAuthorizationHeader({ url: 'http://p:1', bypass: [] }), undefined);
-  });
-
-  it('azureSdkProxyOptions gives core-rest-pipeline settings, or undefined when bypassed', () => {
-    const net: NetworkConfig = { timeoutMs: 1, proxy: { ...proxy, username: 'u', password: 'p w' } };
-    assert.deepEqual(azureSdkProxyOptions(net, 'https://myvault.vault.azure.net'), { host: 'http://proxy.contoso.com', port: 8080, username: 'u', password: 'p w' });
-    assert.equal(azureSdkProxyOptions(net, 'https://v.internal.contoso.com'), undefined);
-    assert.equal(azureSdkProxyOptions({ timeoutMs: 1 }, 'https://v.vault.azure.net'), undefined);
-    assert.deepEqual(azureSdkProxyOptions({ timeoutMs: 1, proxy: { url: 'http://p.example', bypass: [] } }, 'https://v'), { host: 'http://p.example', port: 80 });
+  it('gives core-rest-pipeline settings with the credentials percent-encoded (its proxy policy puts them in a URL)', () => {
+    assert.deepEqual(proxySettings({ ...proxy, username: 'DOMAIN\\user', password: 'p@ss:w/rd% x' }), {
+      host: 'http://proxy.contoso.com',
+      port: 8080,
+      username: 'DOMAIN%5Cuser',
+      password: 'p%40ss%3Aw%2Frd%25%20x',
+    });
+    // From the proxy URL's user info when the agent gave no user name.
+    assert.deepEqual(proxySettings({ url: 'http://u%40x:p%3Aw%2F@p.example', bypass: [] }), { host: 'http://p.example', port: 80, username: 'u%40x', password: 'p%3Aw%2F' });
+    assert.deepEqual(proxySettings({ url: 'https://p.example', bypass: [] }), { host: 'https://p.example', port: 443 });
   });
 });
 
@@ -67,16 +63,17 @@ describe('http client through a proxy', () => {
     secure.script(json(200, { via: 'tls-origin' }));
   });
 
+  // The services are all https: the proxy is asked for a CONNECT tunnel, and the origin's TLS runs inside it.
   it('tunnels through the proxy with Basic credentials (special characters intact)', async () => {
-    const client = createHttpClient({ timeoutMs: 5000, proxy: { url: authed.url, ...creds, bypass: [] } }, noSleep);
+    const client = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: authed.url, ...creds, bypass: [] } }, noSleep);
     try {
-      const res = await client.request({ method: 'GET', url: `${plain.url}/a`, operation: 'read' });
+      const res = await client.request({ method: 'GET', url: `${secure.url}/a`, operation: 'read' });
       assert.equal(res.status, 200);
       assert.equal(authed.connects.length, 1);
-      assert.equal(authed.connects[0].target, `127.0.0.1:${plain.port}`);
+      assert.equal(authed.connects[0].target, `127.0.0.1:${secure.port}`);
       assert.equal(Buffer.from(authed.connects[0].authorization!.slice(6), 'base64').toString(), `${creds.username}:${creds.password}`);
       // The origin never sees proxy credentials.
-      assert.equal(plain.seen[0].headers['proxy-authorization'], undefined);
+      assert.equal(secure.seen[0].headers['proxy-authorization'], undefined);
     } finally {
       await client.close?.();
     }
@@ -86,9 +83,9 @@ describe('http client through a proxy', () => {
     const url = new URL(authed.url);
     url.username = encodeURIComponent(creds.username);
     url.password = encodeURIComponent(creds.password);
-    const client = createHttpClient({ timeoutMs: 5000, proxy: { url: url.toString(), bypass: [] } }, noSleep);
+    const client = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: url.toString(), bypass: [] } }, noSleep);
     try {
-      const res = await client.request({ method: 'GET', url: plain.url, operation: 'read' });
+      const res = await client.request({ method: 'GET', url: secure.url, operation: 'read' });
       assert.equal(res.status, 200);
       assert.equal(authed.connects.length, 1);
     } finally {
@@ -109,9 +106,9 @@ describe('http client through a proxy', () => {
   });
 
   it('fails with a clear, non-retried error when the proxy refuses the credentials (407)', async () => {
-    const client = createHttpClient({ timeoutMs: 5000, proxy: { url: authed.url, username: 'x', password: 'wrong', bypass: [] } }, noSleep);
+    const client = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: authed.url, username: 'x', password: 'wrong', bypass: [] } }, noSleep);
     try {
-      await assert.rejects(client.request({ method: 'GET', url: plain.url, operation: 'list PATs' }), (e: unknown) => {
+      await assert.rejects(client.request({ method: 'GET', url: secure.url, operation: 'list PATs' }), (e: unknown) => {
         assert.ok(e instanceof PatLifecycleError);
         assert.equal(e.code, 'ProxyAuthenticationRequired');
         assert.equal(e.kind, 'network');
@@ -135,6 +132,27 @@ describe('http client through a proxy', () => {
       }
     }
     assert.equal(open.connects.length, 1);
+  });
+
+  it('ignores HTTPS_PROXY, HTTP_PROXY and NO_PROXY: only the configured proxy carries a request', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { HTTPS_PROXY: authed.url, HTTP_PROXY: authed.url, ALL_PROXY: authed.url, NO_PROXY: '127.0.0.1' });
+    try {
+      const direct = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem }, noSleep);
+      const proxied = createHttpClient({ timeoutMs: 5000, caPem: tls.caCertPem, proxy: { url: open.url, bypass: [] } }, noSleep);
+      try {
+        assert.equal((await direct.request({ method: 'GET', url: secure.url, operation: 'read' })).status, 200);
+        assert.equal((await proxied.request({ method: 'GET', url: secure.url, operation: 'read' })).status, 200);
+        assert.equal(authed.connects.length, 0, 'the environment\'s proxy was used');
+        assert.equal(open.connects.length, 1, 'NO_PROXY took a request past the configured proxy');
+      } finally {
+        await direct.close?.();
+        await proxied.close?.();
+      }
+    } finally {
+      for (const k of ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'NO_PROXY']) if (saved[k] === undefined) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 
   it('without the CA an HTTPS origin fails as untrusted TLS, not retried', async () => {
