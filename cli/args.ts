@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { NetworkConfig, ProxyConfig, ServiceUrls } from '../src/config/types';
+import { disallowedHostProblem, type ServiceRole } from '../src/config/service-hosts';
 
 export const EXIT = {
   ok: 0,
@@ -221,9 +222,14 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
     }
   }
 
-  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems);
-  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems);
-  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPS_URL', 'PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems);
+  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems, 'authority');
+  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems, 'devops');
+  // An organization URL on another host makes that host the default Azure DevOps URL: it is held to the same list.
+  if (orgOrigin && !str(values, 'devops-url')) {
+    const refused = disallowedHostProblem('devops', orgOrigin);
+    if (refused) problems.push(`--organization ${refused.message}; ${refused.hint}.`);
+  }
+  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPS_URL', 'PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems, 'devops');
 
   const deviceCode = values['device-code'] === true;
   const noOpen = values['no-open'] === true;
@@ -354,7 +360,7 @@ export function parseOrganization(raw: string): { name: string; devopsOrigin?: s
   return { name: decodeURIComponent(first), devopsOrigin: host === 'dev.azure.com' ? undefined : u.origin };
 }
 
-function url(values: FlagValues, env: Env, flag: string, envNames: string[], fallback: string, problems: string[]): string {
+function url(values: FlagValues, env: Env, flag: string, envNames: string[], fallback: string, problems: string[], role: ServiceRole): string {
   const fromFlag = str(values, flag);
   const fromEnv = envNames.map((n) => env[n]?.trim()).find((v) => v);
   const raw = fromFlag ?? fromEnv;
@@ -364,6 +370,11 @@ function url(values: FlagValues, env: Env, flag: string, envNames: string[], fal
     const u = new URL(raw);
     if (u.protocol !== 'https:') {
       problems.push(`${source} '${raw}' must be an https URL.`);
+      return fallback;
+    }
+    const refused = disallowedHostProblem(role, u.href);
+    if (refused) {
+      problems.push(`${source} ${refused.message}; ${refused.hint}.`);
       return fallback;
     }
     return u.origin + u.pathname.replace(/\/+$/, '');
@@ -393,6 +404,11 @@ function networkSettings(values: FlagValues, env: Env, problems: string[]): Netw
     u = new URL(raw);
   } catch {
     problems.push(`${source} is not a valid proxy URL (http://host:port).`);
+    return network;
+  }
+  // Command lines are visible to every user of the machine (ps, /proc) and kept in shell history.
+  if (source === '--proxy' && (u.username || u.password)) {
+    problems.push('--proxy must not carry a user name or password (they would show in the process list and shell history): drop --proxy and set the environment variable HTTPS_PROXY=http://user:password@host:port instead.');
     return network;
   }
   const proxy: ProxyConfig = {

@@ -11,7 +11,7 @@ import { HELP } from './help';
 import { Output, type Writer } from './output';
 import { createCoreServices } from './core-services';
 import { runLogin } from './login';
-import { openInSystemBrowser } from './open-browser';
+import { systemBrowser } from './open-browser';
 import { RUN_HELP, runLocal } from './run-command';
 import type { CliServices } from './services';
 import { SignInFailedError } from './sign-in';
@@ -64,7 +64,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: settings.verbose });
       output.secret(settings.signIn.clientSecret);
       const services = io.services ?? createCoreServices(env);
-      const openBrowser = io.openBrowser ?? openInSystemBrowser;
+      const openBrowser = io.openBrowser ?? systemBrowser({ env, secretEnvNames: settings.signIn.clientSecretEnv ? [settings.signIn.clientSecretEnv] : [] });
       try {
         return await guarded(output, async () => {
           if (parsed.command === 'login') {

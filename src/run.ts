@@ -55,6 +55,8 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   let outcomes: PatOutcome[] = [];
   let failure: PatLifecycleError | undefined;
 
+  // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.
+  for (const o of config.urls.overrides ?? []) host.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
   try {
     host.progress(5, 'Signing in to Microsoft Entra');
     const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({

@@ -12,6 +12,15 @@ export interface ServiceUrls {
   vsspsUrl: string;
   /** Azure DevOps host for variable groups, default the origin of `System.CollectionUri` (seam: `PatLifecycle.DevOpsUrl`). */
   devopsUrl: string;
+  /** The seams set for this run (hosts already checked against the allowed ones), for a visible notice. */
+  overrides?: ServiceOverride[];
+}
+
+export interface ServiceOverride {
+  /** `PatLifecycle.AuthorityHost` */
+  variable: string;
+  /** `login.microsoftonline.us`, `127.0.0.1:8443` */
+  host: string;
 }
 
 export interface EntraClientConfig {
