@@ -5,6 +5,7 @@
  */
 import packageJson from '../package.json';
 import { PatLifecycleError } from '../src/errors';
+import { environmentProblems, removeDebugSwitches } from '../src/config/environment';
 import { EXIT, parseCommandLine, UsageError } from './args';
 import type { OpenBrowser } from './browser-flow';
 import { HELP } from './help';
@@ -43,6 +44,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       return EXIT.usage;
     }
     throw err;
+  }
+
+  if (parsed.command === 'run' || parsed.command === 'login' || parsed.command === 'status') {
+    // Before any credential is read or sent; the same rules as the pipeline task.
+    const unsafe = environmentProblems(env, io.env ? [] : process.execArgv);
+    if (unsafe.length > 0) {
+      for (const e of unsafe) bootstrap.error(e.describe());
+      return EXIT.usage;
+    }
+    if (env === process.env) removeDebugSwitches(process.env);
   }
 
   switch (parsed.command) {

@@ -119,6 +119,8 @@ export interface Config {
   allowFullAccess: boolean;
   destination: SecretDestination;
   dryRun: boolean;
+  /** Set the secret output `refreshToken` to the renewed token; off unless asked for, since outputs travel far. */
+  outputRefreshToken?: boolean;
   concurrency: number;
   network: NetworkConfig;
   /** The job's System.AccessToken, when variableGroupAuth is `job` or Key Vault uses workload identity. */

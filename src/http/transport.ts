@@ -248,7 +248,7 @@ interface Agents {
   usesProxy(url: string): boolean;
   forUrl(url: URL): Promise<http.Agent>;
   /** `secureContext` for https requests when an extra CA is configured. */
-  tlsOptions(): { secureContext?: SecureContext };
+  tlsOptions(): { secureContext?: SecureContext; rejectUnauthorized: true };
   bindTunnelAbort(req: http.ClientRequest, signal: AbortSignal): void;
   close(): Promise<void>;
 }
@@ -261,7 +261,11 @@ function createAgents(network: NetworkConfig): Agents {
   const ca = trustedCaList(network.caPem);
   // One secure context for every connection: passing `ca` instead would parse Node's ~140 roots again per connection.
   let secureContext: SecureContext | undefined;
-  const tlsOptions = (): { secureContext?: SecureContext } => (ca ? { secureContext: (secureContext ??= createSecureContext({ ca })) } : {});
+  // rejectUnauthorized spelled out: Node's default follows NODE_TLS_REJECT_UNAUTHORIZED, which any earlier step can set.
+  const tlsOptions = (): { secureContext?: SecureContext; rejectUnauthorized: true } => ({
+    rejectUnauthorized: true,
+    ...(ca ? { secureContext: (secureContext ??= createSecureContext({ ca })) } : {}),
+  });
   const created: http.Agent[] = [];
   let directHttp: http.Agent | undefined;
   let directHttps: https.Agent | undefined;
@@ -282,7 +286,7 @@ function createAgents(network: NetworkConfig): Agents {
     forUrl(url) {
       const proxy = proxyFor(network, url.href);
       if (proxy) return (proxied ??= createTunnelAgent(proxy, tlsOptions(), tunnelSignals).then(pooled));
-      if (url.protocol === 'https:') return Promise.resolve((directHttps ??= pooled(new https.Agent({ keepAlive: true }))));
+      if (url.protocol === 'https:') return Promise.resolve((directHttps ??= pooled(new https.Agent({ keepAlive: true, rejectUnauthorized: true }))));
       return Promise.resolve((directHttp ??= pooled(new http.Agent({ keepAlive: true }))));
     },
     tlsOptions,
@@ -303,7 +307,7 @@ type TunnelAgent = HttpsProxyAgent<string>;
  * https-proxy-agent is loaded only when a request goes through a proxy, so runs without one never pay for it.
  * Credentials travel as a Proxy-Authorization header, never in the proxy URL that the library could print.
  */
-async function createTunnelAgent(proxy: ProxyConfig, tls: { secureContext?: SecureContext }, signals: WeakMap<http.ClientRequest, AbortSignal>): Promise<TunnelAgent> {
+async function createTunnelAgent(proxy: ProxyConfig, tls: { secureContext?: SecureContext; rejectUnauthorized: true }, signals: WeakMap<http.ClientRequest, AbortSignal>): Promise<TunnelAgent> {
   const { HttpsProxyAgent } = await import('https-proxy-agent');
   const authorization = proxyAuthorizationHeader(proxy);
 

@@ -30,12 +30,12 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
   const { host, now } = deps;
   const findings: RefreshTokenFindings = { notes: [], issues: [] };
   const target = config.refreshTokenStore;
-  if (rolled) host.setOutput('refreshToken', rolled, { secret: true });
+  if (rolled && config.outputRefreshToken) host.setOutput('refreshToken', rolled, { secret: true });
 
   if (target.kind === 'none') {
     findings.notes.push(
       rolled
-        ? 'Entra returned a new refresh token (secret output variable refreshToken). With refreshTokenStore none it is not saved, so the refresh token input is never renewed and stops working at most 90 days after sign-in.'
+        ? `Entra returned a new refresh token${config.outputRefreshToken ? ' (secret output variable refreshToken)' : ''}. With refreshTokenStore none it is not saved, so the refresh token input is never renewed and stops working at most 90 days after sign-in.`
         : `Entra did not return a new refresh token; the one in the input stops working at most 90 days after sign-in. ${signInAgain(config)}`,
     );
     return findings;
