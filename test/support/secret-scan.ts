@@ -1,7 +1,7 @@
 /**
  * Finds secrets in what a run left behind (logs, the summary, files, request logs) in the forms they leak in: as they
- * are, URL-encoded, and base64 (any alignment, so a secret inside a Basic auth header or a JSON blob is found too).
- * Failures say where and in which form, never the secret itself.
+ * are, URL-encoded (query, form, URL user info), JSON-escaped, and base64 (any alignment, so a secret inside a Basic
+ * auth header or a JSON blob is found too). Failures say where and in which form, never the secret itself.
  */
 import { AssertionError } from 'node:assert';
 import { createHash } from 'node:crypto';
@@ -124,11 +124,19 @@ function formsOf(secret: string): Array<[string, string]> {
   add('URL-encoded', encodeURIComponent(secret));
   add('form-encoded', new URLSearchParams({ x: secret }).toString().slice(2));
   add('JSON-escaped', JSON.stringify(secret).slice(1, -1));
+  add('URL-user-info-encoded', userInfoEncoded(secret));
   for (const core of base64Cores(secret)) {
     add('base64-encoded', core);
     add('base64url-encoded', core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms;
+}
+
+/** As the WHATWG URL parser writes a password into a URL (`&$+,` kept, `@:/;=` escaped): a proxy URL with credentials. */
+function userInfoEncoded(secret: string): string {
+  const url = new URL('http://host');
+  url.password = secret;
+  return url.password;
 }
 
 /**
