@@ -26,7 +26,7 @@ describe('security: the command-line tool (black box)', function () {
   });
   beforeEach(() => emu.log.clear());
 
-  const base = (clientId: string) => ['login', '--tenant', tenantId, '--client-id', clientId, '--organization', 'contoso'];
+  const base = (clientId: string) => ['login', '--tenant', tenantId, '--client-id', clientId, '--organization', 'contoso', '--print', '--timeout', '5'];
 
   it('refuses a --proxy URL with a password (it would sit in the process list) before any request, pointing to HTTPS_PROXY', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
@@ -65,7 +65,7 @@ describe('security: the command-line tool (black box)', function () {
       };
       const proxyPassword = `proxy-${randomBytes(10).toString('hex')}`;
       const run = startCli(
-        [...base(app.clientId), '--print', '--client-secret-env', 'MY_APP_SECRET'],
+        [...base(app.clientId), '--client-secret-env', 'MY_APP_SECRET'],
         emulatorEnv(emu, { ...secrets, PATH: `${bin}:${process.env.PATH}`, HTTP_PROXY: `http://agent:${proxyPassword}@127.0.0.1:9`, ALL_PROXY: `http://agent:${proxyPassword}@127.0.0.1:9` }),
       );
       const started = Date.now();
