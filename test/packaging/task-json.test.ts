@@ -55,6 +55,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['takeNewest', 'boolean', 'false', 'advanced'],
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
   ['requestTimeoutSeconds', 'int', '30', 'advanced'],
+  // Issue 14: the renewed refresh token leaves the step only when asked for.
+  ['outputRefreshToken', 'boolean', 'false', 'signin'],
 ];
 
 const DEFAULTS: Record<string, string> = {
@@ -290,7 +292,7 @@ describe('task.json: inputs shown per action and target', () => {
   // Shown whatever the action (with the refresh token store left at "none").
   const ALWAYS = [
     'action', 'organization', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
-    'refreshTokenStore', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
+    'refreshTokenStore', 'outputRefreshToken', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
   ];
   // A hidden input keeps its value in the editor and in YAML, and the rule language cannot say
   // "(target = keyVault && action = rotate) || refreshTokenStore = keyVault". So for update, revoke and
