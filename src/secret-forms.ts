@@ -16,7 +16,10 @@ export function secretForms(value: string): string[] {
   const add = (form: string) => {
     if (form.length >= MIN_MASKED_LENGTH) forms.add(form);
   };
-  for (const raw of value.split(/\r?\n/)) {
+  const lines = value.split(/\r?\n/);
+  // A PEM's lines are base64 fragments already: nothing encodes a fragment again, and each form is one more mask.
+  const whole = lines.filter((l) => l.trim().length > 0).length === 1;
+  for (const raw of lines) {
     const line = raw.trim();
     if (line.length < MIN_MASKED_LENGTH || /^-----(BEGIN|END) /.test(line)) continue;
     add(line);
@@ -28,8 +31,10 @@ export function secretForms(value: string): string[] {
     add(userInfoForm(line));
     // Inside a JSON string (a service's error body, a serialised object).
     add(JSON.stringify(line).slice(1, -1));
-    add(Buffer.from(line, 'utf8').toString('base64'));
-    add(Buffer.from(line, 'utf8').toString('base64url'));
+    if (whole) {
+      add(Buffer.from(line, 'utf8').toString('base64'));
+      add(Buffer.from(line, 'utf8').toString('base64url'));
+    }
   }
   return [...forms];
 }
