@@ -4,6 +4,8 @@
  * tool, so each code path that forms a new encoding adds it here once.
  */
 
+import { cell } from './report/summary';
+
 /** The masker and redactors skip shorter strings: they would match by chance and protect nothing. */
 export const MIN_MASKED_LENGTH = 4;
 
@@ -31,6 +33,8 @@ export function secretForms(value: string): string[] {
     add(userInfoForm(line));
     // Inside a JSON string (a service's error body, a serialised object).
     add(JSON.stringify(line).slice(1, -1));
+    // In a cell of the run summary, which escapes `&<>|` before the summary is written.
+    add(cell(line));
     if (whole) {
       add(Buffer.from(line, 'utf8').toString('base64'));
       add(Buffer.from(line, 'utf8').toString('base64url'));

@@ -130,6 +130,7 @@ function formsOf(secret: string): Array<[string, string]> {
   add('form-encoded', new URLSearchParams({ x: secret }).toString().slice(2));
   add('JSON-escaped', JSON.stringify(secret).slice(1, -1));
   add('URL-user-info-encoded', userInfoEncoded(secret));
+  add('escaped for a Markdown table cell', secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|'));
   for (const core of base64Cores(secret)) {
     add('base64-encoded', core);
     add('base64url-encoded', core.replace(/\+/g, '-').replace(/\//g, '_'));

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { basicAuthForms, redact, secretForms } from '../../src/secret-forms';
+import { cell } from '../../src/report/summary';
 
 /** A password with every awkward class: URL-userinfo specials, form specials, JSON escapes, spaces, non-ASCII. */
 const AWKWARD = `a&b$c+d,e;f=g@h:i/j?k#l[m]n%o "p\\q'r<s>t|u^v\`w{x}y~z é€`;
@@ -23,6 +24,7 @@ describe('secret forms', () => {
       },
     ],
     ['JSON-escaped (an error body)', (s) => JSON.stringify({ error_description: s })],
+    ['escaped for a cell of the run summary', (s) => `| ${cell(s)} |`],
     ['base64', (s) => Buffer.from(s, 'utf8').toString('base64')],
     ['base64url', (s) => Buffer.from(s, 'utf8').toString('base64url')],
   ];
