@@ -16,6 +16,17 @@ export function removeDebugSwitches(env: NodeJS.ProcessEnv): void {
   for (const name of DEBUG_SWITCHES) delete env[name];
 }
 
+/**
+ * The conventional proxy variables. The task's proxy is the agent's (Agent.ProxyUrl), given to both HTTP stacks
+ * explicitly; but @azure/core-rest-pipeline falls back to these when it is given none, so a variable planted by an
+ * earlier step would route Key Vault and the service connection's sign-in through a proxy of the planter's choosing.
+ */
+export const ENVIRONMENT_PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'] as const;
+
+export function removeEnvironmentProxies(env: NodeJS.ProcessEnv): void {
+  for (const name of ENVIRONMENT_PROXY_VARIABLES) delete env[name];
+}
+
 /** NODE_OPTIONS flags that hand the traffic or the process to someone else: TLS session keys to a file, a debugger port. */
 const UNSAFE_NODE_FLAGS = /(?:^|\s)(--tls-keylog|--inspect(?:-brk|-wait|-port)?)(?:[=\s]|$)/;
 

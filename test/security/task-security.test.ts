@@ -94,6 +94,22 @@ describe('security: where credentials may go and what may print them (black box)
       // runTask scanned the log and files already; the proxy password in every encoding is checked here as well.
       f.assertNoSecrets(run, [AWKWARD_PASSWORD]);
     });
+
+    it("HTTPS_PROXY planted in the environment does not route Key Vault or the service connection's sign-in: only the agent's proxy is used", async () => {
+      const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+      f.extraSecrets.push(sp.secret!);
+      const vault = f.emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
+      proxy.log.length = 0;
+      const planted = new URL(proxy.url);
+      planted.username = 'build-agent';
+      planted.password = AWKWARD_PASSWORD;
+      const run = await f.run(
+        { action: 'create', displayName: `env-proxy-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' },
+        { endpoints: { arm: f.servicePrincipalEndpoint(sp) }, env: { HTTPS_PROXY: planted.href, https_proxy: planted.href } },
+      );
+      assert.equal(run.result, 'Succeeded', run.message);
+      assert.deepEqual(proxy.log.map((e) => e.target), [], 'nothing went through the planted proxy');
+    });
   });
 
   it("a service error that quotes the refresh token reaches neither the run summary nor the log", async () => {

@@ -5,7 +5,7 @@
  * logs. main.ts imports this module first, so it runs before task-lib's own import.
  */
 
-import { removeDebugSwitches } from '../../../src/config/environment';
+import { removeDebugSwitches, removeEnvironmentProxies } from '../../../src/config/environment';
 
 /** Task inputs that carry secrets (YAML names). */
 export const SECRET_INPUTS = ['refreshToken', 'clientSecret', 'clientCertificate'] as const;
@@ -51,3 +51,4 @@ for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWOR
 
 // Dependencies decide whether to print debug output when they load, which is after this module runs.
 removeDebugSwitches(process.env);
+removeEnvironmentProxies(process.env);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { environmentProblems, removeDebugSwitches } from '../../../src/config/environment';
+import { environmentProblems, removeDebugSwitches, removeEnvironmentProxies } from '../../../src/config/environment';
 
 describe('environment switches that weaken a run', () => {
   const inputs = (env: NodeJS.ProcessEnv, execArgv: string[] = []) => environmentProblems(env, execArgv).map((e) => e.input);
@@ -24,5 +24,11 @@ describe('environment switches that weaken a run', () => {
     const env: NodeJS.ProcessEnv = { DEBUG: '*', DEBUG_DEPTH: '10', AZURE_LOG_LEVEL: 'verbose', NODE_DEBUG: 'http', PATH: '/bin' };
     removeDebugSwitches(env);
     assert.deepEqual(env, { NODE_DEBUG: 'http', PATH: '/bin' });
+  });
+
+  it("removes the conventional proxy variables, which would route the Azure SDK around the agent's proxy", () => {
+    const env: NodeJS.ProcessEnv = { HTTPS_PROXY: 'http://x:1', http_proxy: 'http://x:1', ALL_PROXY: 'http://x:1', NO_PROXY: '*', PATH: '/bin' };
+    removeEnvironmentProxies(env);
+    assert.deepEqual(env, { PATH: '/bin' });
   });
 });
