@@ -74,6 +74,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const settings = parsed.settings;
       const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: settings.verbose });
       output.secret(settings.signIn.clientSecret);
+      // Said plainly, as the task does: credentials are about to go somewhere other than the defaults.
+      for (const o of settings.urls.overrides ?? []) output.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
       const services = io.services ?? createCoreServices(env);
       const openBrowser = io.openBrowser ?? systemBrowser({ env, secretEnvNames: settings.signIn.clientSecretEnv ? [settings.signIn.clientSecretEnv] : [] });
       try {
