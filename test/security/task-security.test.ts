@@ -37,7 +37,9 @@ describe('security: where credentials may go and what may print them (black box)
     it(`${seam} naming a host that is neither Microsoft's nor loopback fails before any request, naming the variable and the allowed hosts`, async () => {
       // The name resolves to the emulator, so a request sent there would show in its log.
       const hostile = `https://collector.emulator.test:${f.emu.urls.port}`;
-      const run = await f.run({ action: 'list' }, { variables: { [seam]: hostile } });
+      // A variable group store makes the run call the Azure DevOps host too, so each seam would be used.
+      const store = { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' };
+      const run = await f.run({ action: 'list', ...store }, { variables: { [seam]: hostile } });
       assert.equal(run.result, 'Failed', run.message);
       assert.match(run.message ?? '', new RegExp(`${seam.replace('.', '\\.')}.*collector\\.emulator\\.test`));
       assert.match(run.message ?? '', seam === 'PatLifecycle.AuthorityHost' ? /login\.microsoftonline\.com/ : /dev\.azure\.com/);
@@ -76,19 +78,24 @@ describe('security: where credentials may go and what may print them (black box)
       await proxy?.close();
     });
 
-    it('prints the proxy password in no form, whatever characters it holds', async () => {
+    /** A create into a fresh vault through a service principal connection: the Azure SDK's path. */
+    function createIntoKeyVault(label: string) {
       const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
-      f.extraSecrets.push(sp.secret!, AWKWARD_PASSWORD);
+      f.extraSecrets.push(sp.secret!);
       const vault = f.emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
-      const run = await f.run(
-        { action: 'create', displayName: `debug-proxy-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' },
-        {
-          endpoints: { arm: f.servicePrincipalEndpoint(sp) },
-          variables: { 'Agent.ProxyUrl': proxy.url, 'Agent.ProxyUsername': 'build-agent', 'System.Debug': 'true' },
-          secretVariables: { 'PatLifecycle.RefreshToken': f.refreshToken, 'Agent.ProxyPassword': AWKWARD_PASSWORD },
-          env: { DEBUG: '*' },
-        },
-      );
+      const inputs = { action: 'create', displayName: `${label}-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' };
+      return { inputs, endpoints: { arm: f.servicePrincipalEndpoint(sp) } };
+    }
+
+    it('prints the proxy password in no form, whatever characters it holds', async () => {
+      const { inputs, endpoints } = createIntoKeyVault('debug-proxy');
+      f.extraSecrets.push(AWKWARD_PASSWORD);
+      const run = await f.run(inputs, {
+        endpoints,
+        variables: { 'Agent.ProxyUrl': proxy.url, 'Agent.ProxyUsername': 'build-agent', 'System.Debug': 'true' },
+        secretVariables: { 'PatLifecycle.RefreshToken': f.refreshToken, 'Agent.ProxyPassword': AWKWARD_PASSWORD },
+        env: { DEBUG: '*' },
+      });
       assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr.slice(0, 2000)}`);
       assert.ok(proxy.log.some((e) => e.authorized && e.target.includes('.vault.')), 'Key Vault was reached through the proxy, with the password');
       // runTask scanned the log and files already; the proxy password in every encoding is checked here as well.
@@ -96,17 +103,12 @@ describe('security: where credentials may go and what may print them (black box)
     });
 
     it("HTTPS_PROXY planted in the environment does not route Key Vault or the service connection's sign-in: only the agent's proxy is used", async () => {
-      const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
-      f.extraSecrets.push(sp.secret!);
-      const vault = f.emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
+      const { inputs, endpoints } = createIntoKeyVault('env-proxy');
       proxy.log.length = 0;
       const planted = new URL(proxy.url);
       planted.username = 'build-agent';
       planted.password = AWKWARD_PASSWORD;
-      const run = await f.run(
-        { action: 'create', displayName: `env-proxy-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' },
-        { endpoints: { arm: f.servicePrincipalEndpoint(sp) }, env: { HTTPS_PROXY: planted.href, https_proxy: planted.href } },
-      );
+      const run = await f.run(inputs, { endpoints, env: { HTTPS_PROXY: planted.href, https_proxy: planted.href } });
       assert.equal(run.result, 'Succeeded', run.message);
       assert.deepEqual(proxy.log.map((e) => e.target), [], 'nothing went through the planted proxy');
     });
