@@ -4,7 +4,8 @@
  * environment variable `--client-secret-env` names, so it stays out of shell history and process listings.
  */
 import { parseArgs } from 'node:util';
-import type { NetworkConfig, ProxyConfig, ServiceUrls } from '../src/config/types';
+import type { NetworkConfig, ProxyConfig, ServiceOverride, ServiceUrls } from '../src/config/types';
+import { disallowedHostProblem, type ServiceRole } from '../src/config/service-hosts';
 
 export const EXIT = {
   ok: 0,
@@ -221,9 +222,15 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
     }
   }
 
-  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems);
-  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems);
-  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems);
+  const overrides: ServiceOverride[] = [];
+  const authorityHost = url(values, env, 'authority-host', ['PATLIFECYCLE_AUTHORITYHOST'], DEFAULT_AUTHORITY_HOST, problems, 'authority', overrides);
+  const vsspsUrl = url(values, env, 'vssps-url', ['PATLIFECYCLE_VSSPSURL'], DEFAULT_VSSPS_URL, problems, 'devops', overrides);
+  // An organization URL on another host makes that host the default Azure DevOps URL: it is held to the same list.
+  if (orgOrigin && !str(values, 'devops-url')) {
+    const refused = disallowedHostProblem('devops', orgOrigin);
+    if (refused) problems.push(`--organization ${refused.message}; ${refused.hint}.`);
+  }
+  const devopsUrl = url(values, env, 'devops-url', ['PATLIFECYCLE_DEVOPSURL'], orgOrigin ?? DEFAULT_DEVOPS_URL, problems, 'devops', overrides);
 
   const deviceCode = values['device-code'] === true;
   const noOpen = values['no-open'] === true;
@@ -252,7 +259,7 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
       timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
     },
     organization,
-    urls: { authorityHost, vsspsUrl, devopsUrl },
+    urls: { authorityHost, vsspsUrl, devopsUrl, ...(overrides.length > 0 ? { overrides } : {}) },
     store,
     network,
     verbose: values.verbose === true,
@@ -354,7 +361,7 @@ export function parseOrganization(raw: string): { name: string; devopsOrigin?: s
   return { name: decodeURIComponent(first), devopsOrigin: host === 'dev.azure.com' ? undefined : u.origin };
 }
 
-function url(values: FlagValues, env: Env, flag: string, envNames: string[], fallback: string, problems: string[]): string {
+function url(values: FlagValues, env: Env, flag: string, envNames: string[], fallback: string, problems: string[], role: ServiceRole, overrides: ServiceOverride[]): string {
   const fromFlag = str(values, flag);
   const fromEnv = envNames.map((n) => env[n]?.trim()).find((v) => v);
   const raw = fromFlag ?? fromEnv;
@@ -366,6 +373,12 @@ function url(values: FlagValues, env: Env, flag: string, envNames: string[], fal
       problems.push(`${source} '${raw}' must be an https URL.`);
       return fallback;
     }
+    const refused = disallowedHostProblem(role, u.href);
+    if (refused) {
+      problems.push(`${source} ${refused.message}; ${refused.hint}.`);
+      return fallback;
+    }
+    overrides.push({ variable: source ?? `--${flag}`, host: u.host });
     return u.origin + u.pathname.replace(/\/+$/, '');
   } catch {
     problems.push(`${source} '${raw}' is not a valid URL.`);
@@ -393,6 +406,11 @@ function networkSettings(values: FlagValues, env: Env, problems: string[]): Netw
     u = new URL(raw);
   } catch {
     problems.push(`${source} is not a valid proxy URL (http://host:port).`);
+    return network;
+  }
+  // Command lines are visible to every user of the machine (ps, /proc) and kept in shell history.
+  if (source === '--proxy' && (u.username || u.password)) {
+    problems.push('--proxy must not carry a user name or password (they would show in the process list and shell history): drop --proxy and set the environment variable HTTPS_PROXY=http://user:password@host:port instead.');
     return network;
   }
   const proxy: ProxyConfig = {

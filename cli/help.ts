@@ -30,7 +30,8 @@ const SEAM_FLAGS = `Clouds, proxies and test emulators:
                               env PATLIFECYCLE_AUTHORITYHOST)
   --vssps-url URL             PAT API host (default https://vssps.dev.azure.com; env PATLIFECYCLE_VSSPSURL)
   --devops-url URL            Azure DevOps host (default https://dev.azure.com; env PATLIFECYCLE_DEVOPSURL)
-  --proxy URL                 HTTP proxy (default: HTTPS_PROXY; NO_PROXY is honoured)
+  --proxy URL                 HTTP proxy without credentials (default: HTTPS_PROXY, which may carry
+                              user:password; NO_PROXY is honoured)
   -v, --verbose               debug output (secrets stay masked)`;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 error, 2 bad command line, 3 (status) something needs attention.`;

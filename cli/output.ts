@@ -5,6 +5,8 @@
  * `pat-lifecycle status --json > status.json` and `pat-lifecycle login --print > file` keep the data clean.
  */
 
+import { redact, secretForms } from '../src/secret-forms';
+
 export interface Writer {
   write(text: string): void;
 }
@@ -21,19 +23,12 @@ export class Redactor {
     if (!value) return;
     const trimmed = value.trim();
     if (trimmed.length < MIN_SECRET_LENGTH) return;
-    this.secrets.add(trimmed);
-    // A value can also leak URL-encoded (query strings, form bodies in error text).
-    const encoded = encodeURIComponent(trimmed);
-    if (encoded !== trimmed) this.secrets.add(encoded);
+    // A value can also leak encoded (query strings, form bodies, JSON in error text, a proxy URL, base64).
+    for (const form of secretForms(trimmed)) if (form.length >= MIN_SECRET_LENGTH) this.secrets.add(form);
   }
 
   redact(text: string): string {
-    let out = text;
-    // Longest first, so a secret that contains another is masked whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      if (out.includes(secret)) out = out.split(secret).join(MASK);
-    }
-    return out;
+    return redact(text, this.secrets, MASK);
   }
 }
 

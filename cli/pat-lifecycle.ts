@@ -5,13 +5,14 @@
  */
 import packageJson from '../package.json';
 import { PatLifecycleError } from '../src/errors';
+import { environmentProblems, removeDebugSwitches } from '../src/config/environment';
 import { EXIT, parseCommandLine, UsageError } from './args';
 import type { OpenBrowser } from './browser-flow';
 import { HELP } from './help';
 import { Output, type Writer } from './output';
 import { createCoreServices } from './core-services';
 import { runLogin } from './login';
-import { openInSystemBrowser } from './open-browser';
+import { systemBrowser } from './open-browser';
 import { RUN_HELP, runLocal } from './run-command';
 import type { CliServices } from './services';
 import { SignInFailedError } from './sign-in';
@@ -45,6 +46,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     throw err;
   }
 
+  if (parsed.command === 'run' || parsed.command === 'login' || parsed.command === 'status') {
+    // Before any credential is read or sent; the same rules as the pipeline task.
+    const unsafe = environmentProblems(env, io.env ? [] : process.execArgv);
+    if (unsafe.length > 0) {
+      for (const e of unsafe) bootstrap.error(e.describe());
+      return EXIT.usage;
+    }
+    if (env === process.env) removeDebugSwitches(process.env);
+  }
+
   switch (parsed.command) {
     case 'help':
       bootstrap.result(parsed.topic === 'run' ? RUN_HELP : (HELP[parsed.topic ?? 'general'] ?? HELP.general));
@@ -63,8 +74,10 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       const settings = parsed.settings;
       const output = new Output({ stdout: io.stdout, stderr: io.stderr, verbose: settings.verbose });
       output.secret(settings.signIn.clientSecret);
+      // Said plainly, as the task does: credentials are about to go somewhere other than the defaults.
+      for (const o of settings.urls.overrides ?? []) output.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
       const services = io.services ?? createCoreServices(env);
-      const openBrowser = io.openBrowser ?? openInSystemBrowser;
+      const openBrowser = io.openBrowser ?? systemBrowser({ env, secretEnvNames: settings.signIn.clientSecretEnv ? [settings.signIn.clientSecretEnv] : [] });
       try {
         return await guarded(output, async () => {
           if (parsed.command === 'login') {

@@ -19,7 +19,7 @@ const NODE24_VERSION = '24.22.3';
 const DIR = join(ROOT, '.tmp', 'node24');
 const BIN = join(DIR, `node-v${NODE24_VERSION}`);
 // Every black-box test of the task, the bad inputs and the proxy; the long fault, crash and year-long suites stay on Node 20.
-const SUITE = ['test/task/*.test.ts', 'test/robustness/bad-input.test.ts', 'test/robustness/proxy.test.ts'];
+const SUITE = ['test/task/*.test.ts', 'test/robustness/bad-input.test.ts', 'test/robustness/proxy.test.ts', 'test/security/task-security.test.ts'];
 
 function version(bin) {
   try {

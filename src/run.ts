@@ -75,6 +75,8 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     vaultClients,
   });
 
+  // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.
+  for (const o of config.urls.overrides ?? []) host.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
   try {
     // The job's token reads its groups before the refresh token is spent (no user token yet, and none needed for
     // them); the user's token needs the sign-in first.

@@ -3,10 +3,11 @@
  * pipeline's System.CollectionUri. The PatLifecycle.* variables point the product elsewhere (sovereign clouds, the
  * local emulator) without the product knowing why.
  */
-import type { ServiceUrls } from './types';
+import type { ServiceOverride, ServiceUrls } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { expanded, httpsUrl, text } from './fields';
+import { disallowedHostProblem, type ServiceRole } from './service-hosts';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_VSSPS_URL = 'https://vssps.dev.azure.com';
@@ -17,9 +18,15 @@ const ORG_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/;
 const VISUALSTUDIO_HOST = /^([a-z0-9][a-z0-9-]*)\.visualstudio\.com$/i;
 
 export function parseServiceUrls(p: Problems, raw: RawInputs): { urls: ServiceUrls; collectionUri?: string } {
-  const seam = (name: string, fallback: string) =>
-    httpsUrl(p, name, expanded(p, name, text(raw.variable(name))), `set the pipeline variable ${name} to an https URL, or remove it to use ${fallback}`) ??
-    fallback;
+  const overrides: ServiceOverride[] = [];
+  const seam = (name: string, role: ServiceRole, fallback: string) => {
+    const url = httpsUrl(p, name, expanded(p, name, text(raw.variable(name))), `set the pipeline variable ${name} to an https URL, or remove it to use ${fallback}`);
+    if (url === undefined) return fallback;
+    const refused = disallowedHostProblem(role, url);
+    if (refused) return p.add(name, refused.message, refused.hint) ?? fallback;
+    overrides.push({ variable: name, host: new URL(url).host });
+    return url;
+  };
   const collectionUri = httpsUrl(
     p,
     'System.CollectionUri',
@@ -29,9 +36,10 @@ export function parseServiceUrls(p: Problems, raw: RawInputs): { urls: ServiceUr
   const derivedDevops = collectionUri ? devopsBaseOf(collectionUri) : DEFAULT_DEVOPS_URL;
   return {
     urls: {
-      authorityHost: seam('PatLifecycle.AuthorityHost', DEFAULT_AUTHORITY_HOST),
-      vsspsUrl: seam('PatLifecycle.VsspsUrl', DEFAULT_VSSPS_URL),
-      devopsUrl: seam('PatLifecycle.DevOpsUrl', derivedDevops),
+      authorityHost: seam('PatLifecycle.AuthorityHost', 'authority', DEFAULT_AUTHORITY_HOST),
+      vsspsUrl: seam('PatLifecycle.VsspsUrl', 'devops', DEFAULT_VSSPS_URL),
+      devopsUrl: seam('PatLifecycle.DevOpsUrl', 'devops', derivedDevops),
+      ...(overrides.length > 0 ? { overrides } : {}),
     },
     collectionUri,
   };

@@ -43,6 +43,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   }
   const revokeOld = boolean(p, 'revokeOld', text(raw.input('revokeOld')), true);
   const dryRun = boolean(p, 'dryRun', text(raw.input('dryRun')), false);
+  const outputRefreshToken = boolean(p, 'outputRefreshToken', text(raw.input('outputRefreshToken')), false);
   const concurrency = integer(p, 'concurrency', num(p, raw, 'concurrency'), 4, { min: 1, max: MAX_CONCURRENCY }, `give a whole number from 1 to ${MAX_CONCURRENCY}`);
   const refreshTokenMaxAgeDays = integer(p, 'refreshTokenMaxAgeDays', num(p, raw, 'refreshTokenMaxAgeDays'), 60, { min: 1, max: 90 }, 'give a whole number of days from 1 to 90 (an unused refresh token lasts 90 days)');
 
@@ -74,6 +75,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     revokeUntracked,
     destinations: destinations!,
     dryRun,
+    outputRefreshToken,
     concurrency: concurrency!,
     network,
     ...(job.systemAccessToken !== undefined ? { systemAccessToken: job.systemAccessToken } : {}),

@@ -1,5 +1,6 @@
 /** Every secret a Config carries, for the log masker: registered before the run prints anything about them. */
 import type { Config, KeyVaultRef } from './types';
+import { basicAuthForms } from '../secret-forms';
 
 export function secretsOf(config: Config): string[] {
   const out = [
@@ -8,6 +9,8 @@ export function secretsOf(config: Config): string[] {
     config.entra.clientCertificate?.privateKeyPem,
     config.systemAccessToken,
     config.network.proxy?.password,
+    // The Proxy-Authorization header a debug trace of the proxy agent could show.
+    ...(config.network.proxy?.password ? basicAuthForms(config.network.proxy.username ?? '', config.network.proxy.password) : []),
     ...config.destinations.flatMap((d) => vaultSecrets(d.kind === 'keyVault' ? d.vault : undefined)),
     ...vaultSecrets(config.refreshTokenStore.kind === 'keyVault' ? config.refreshTokenStore.vault : undefined),
   ];

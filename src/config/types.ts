@@ -12,6 +12,15 @@ export interface ServiceUrls {
   vsspsUrl: string;
   /** Azure DevOps host for variable groups, default the origin of `System.CollectionUri` (seam: `PatLifecycle.DevOpsUrl`). */
   devopsUrl: string;
+  /** The seams set for this run (hosts already checked against the allowed ones), for a visible notice. */
+  overrides?: ServiceOverride[];
+}
+
+export interface ServiceOverride {
+  /** `PatLifecycle.AuthorityHost` */
+  variable: string;
+  /** `login.microsoftonline.us`, `127.0.0.1:8443` */
+  host: string;
 }
 
 export interface EntraClientConfig {
@@ -124,6 +133,8 @@ export interface Config {
   /** Where each new PAT goes besides the token output; empty for outputOnly. One of each kind at most. */
   destinations: StoreTarget[];
   dryRun: boolean;
+  /** Set the secret output `refreshToken` to the renewed token; off unless asked for, since outputs travel far. */
+  outputRefreshToken?: boolean;
   concurrency: number;
   network: NetworkConfig;
   /** The job's System.AccessToken, when variableGroupAuth is `job` or Key Vault uses workload identity. */

@@ -40,7 +40,7 @@ export function describeAuthority(authorityHost: string, tenantId: string): Entr
 }
 
 /** Hosts of the Microsoft clouds' Entra endpoints; anything else (a private authority, an emulator) gets no instance discovery. */
-const MICROSOFT_AUTHORITY_HOSTS = new Set([
+export const MICROSOFT_AUTHORITY_HOSTS: ReadonlySet<string> = new Set([
   'login.microsoftonline.com',
   'login.microsoft.com',
   'login.windows.net',

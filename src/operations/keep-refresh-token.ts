@@ -35,12 +35,12 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
   const { host, now } = deps;
   const findings: RefreshTokenFindings = { notes: [], issues: [], warnings: [] };
   const target = config.refreshTokenStore;
-  if (rolled) host.setOutput('refreshToken', rolled, { secret: true });
+  if (rolled && config.outputRefreshToken) host.setOutput('refreshToken', rolled, { secret: true });
 
   if (target.kind === 'none') {
     // Every run, since a pipeline on `none` otherwise stays green until the day its sign-in runs out.
     findings.warnings.push(
-      `refreshTokenStore is 'none': the renewed refresh token is not saved${rolled ? ' (only the secret output variable refreshToken has it)' : ''}, so the refreshToken input is never renewed and stops working at most ${REFRESH_TOKEN_LIFETIME_DAYS} days after the sign-in that issued it, and this step fails from then on. ` +
+      `refreshTokenStore is 'none': the renewed refresh token is not saved${rolled && config.outputRefreshToken ? ' (only the secret output variable refreshToken has it)' : ''}, so the refreshToken input is never renewed and stops working at most ${REFRESH_TOKEN_LIFETIME_DAYS} days after the sign-in that issued it, and this step fails from then on. ` +
         "To keep the sign-in alive, set refreshTokenStore to 'variableGroup' (with refreshTokenVariableGroup and refreshTokenVariableName) or 'keyVault' (with refreshTokenSecretName), naming the very variable or secret the refreshToken input reads.",
     );
     if (!rolled) findings.notes.push(`Entra did not return a new refresh token. ${signInAgain(config)}`);

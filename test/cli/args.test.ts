@@ -54,9 +54,12 @@ describe('cli args', () => {
   it('reads the seams from flags, then from the environment', () => {
     const env = { PATLIFECYCLE_AUTHORITYHOST: 'https://127.0.0.1:9443', PATLIFECYCLE_VSSPSURL: 'https://127.0.0.1:9443/', PATLIFECYCLE_DEVOPSURL: 'https://127.0.0.1:9443' };
     const s = login([...base, '--print'], env);
-    assert.deepEqual(s.urls, { authorityHost: 'https://127.0.0.1:9443', vsspsUrl: 'https://127.0.0.1:9443', devopsUrl: 'https://127.0.0.1:9443' });
+    const { overrides, ...urls } = s.urls;
+    assert.deepEqual(urls, { authorityHost: 'https://127.0.0.1:9443', vsspsUrl: 'https://127.0.0.1:9443', devopsUrl: 'https://127.0.0.1:9443' });
+    assert.deepEqual(overrides?.map((o) => o.variable), ['PATLIFECYCLE_AUTHORITYHOST', 'PATLIFECYCLE_VSSPSURL', 'PATLIFECYCLE_DEVOPSURL'], 'each override is reported, by its source');
     const t = login([...base, '--print', '--authority-host', 'https://login.microsoftonline.us'], env);
     assert.equal(t.urls.authorityHost, 'https://login.microsoftonline.us');
+    assert.equal(t.urls.overrides?.[0]?.variable, '--authority-host');
   });
 
   it('reads the client secret from the named environment variable only', () => {

@@ -5,7 +5,7 @@ import { createPkcePair, signInWithBrowser, SignInError, type AuthCodeClient } f
 import { Output, Redactor } from '../../cli/output';
 import { refreshTokenFromCache, msalConfiguration } from '../../cli/sign-in';
 import { buildStatusReport, renderStatusReport } from '../../cli/status';
-import { platformOpenCommand } from '../../cli/open-browser';
+import { browserEnvironment, platformOpenCommand } from '../../cli/open-browser';
 import { createHash } from 'node:crypto';
 import type { PatToken } from '../../src/devops/types';
 
@@ -120,6 +120,25 @@ describe('cli sign-in helpers', () => {
     assert.equal(platformOpenCommand('linux').command, 'xdg-open');
     assert.equal(platformOpenCommand('darwin').command, 'open');
     assert.equal(platformOpenCommand('win32').command, 'rundll32');
+  });
+
+  it("gives the browser no credential: secret-named variables, the --client-secret-env one and proxy user info are gone", () => {
+    const env = browserEnvironment(
+      {
+        PATH: '/bin',
+        HOME: '/home/u',
+        PWD: '/work',
+        AZURE_CLIENT_SECRET: 's',
+        GITHUB_TOKEN: 't',
+        DB_PASSWORD: 'p',
+        MY_CRED: 'named by --client-secret-env',
+        HTTPS_PROXY: 'http://u:p%40ss@proxy:8080',
+        no_proxy: 'localhost',
+        ALL_PROXY: 'not a url',
+      },
+      ['MY_CRED'],
+    );
+    assert.deepEqual(env, { PATH: '/bin', HOME: '/home/u', PWD: '/work', HTTPS_PROXY: 'http://proxy:8080/', no_proxy: 'localhost' });
   });
 });
 

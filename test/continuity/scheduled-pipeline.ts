@@ -129,7 +129,8 @@ export class ScheduledPipeline {
 
   /** The refresh token store inputs every step shares. */
   refreshTokenStoreInputs(): Record<string, string> {
-    return { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: SIGNIN_GROUP, refreshTokenVariableName: RT_VARIABLE };
+    // outputRefreshToken (off by default) lets the tests follow the chain step by step through the rolled token.
+    return { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: SIGNIN_GROUP, refreshTokenVariableName: RT_VARIABLE, outputRefreshToken: 'true' };
   }
 
   armEndpoint() {

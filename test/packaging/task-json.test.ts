@@ -57,6 +57,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
   ['requestTimeoutSeconds', 'int', '30', 'advanced'],
   ['destinationProject', 'string', '', 'destination'],
+  // Issue 14: the renewed refresh token leaves the step only when asked for.
+  ['outputRefreshToken', 'boolean', 'false', 'signin'],
 ];
 
 const DEFAULTS: Record<string, string> = {
@@ -297,7 +299,7 @@ describe('task.json: inputs shown per action and target', () => {
   // Shown whatever the action (with the refresh token store not chosen yet).
   const ALWAYS = [
     'action', 'organization', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
-    'refreshTokenStore', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
+    'refreshTokenStore', 'outputRefreshToken', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
   ];
   // A hidden input keeps its value in the editor and in YAML, and the rule language cannot say
   // "(target = keyVault && action = rotate) || refreshTokenStore = keyVault". So for update, revoke and

@@ -5,8 +5,9 @@
  * with a service principal that itself signs in at Entra) must succeed through the proxy alone, configured as the
  * agent configures a task: Agent.ProxyUrl, Agent.ProxyUsername, Agent.ProxyPassword (secret), Agent.ProxyBypassList.
  *
- * Each service gets its own host name (all `*.emulator.test`, the same emulator), so the proxy's CONNECT log shows
- * every host separately; the emulator's request log shows the address every request came from.
+ * The services get different host names (the same emulator), so the proxy's CONNECT log tells them apart: the
+ * PatLifecycle.* overrides may name only loopback hosts: the user signs in at `localhost`, Azure DevOps and the service
+ * connection's authority are 127.0.0.1, the vault is `*.emulator.test`. The emulator's request log shows the address every request came from.
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -51,9 +52,10 @@ describe('rotation through the agent proxy only (black box)', function () {
   const hosts = () => {
     const port = emu.urls.port;
     return {
-      login: `login.emulator.test:${port}`,
-      vssps: `vssps.emulator.test:${port}`,
-      devops: `devops.emulator.test:${port}`,
+      login: `localhost:${port}`,
+      // The Azure DevOps overrides share the one other loopback name the emulator's certificate holds.
+      vssps: `127.0.0.1:${port}`,
+      devops: `127.0.0.1:${port}`,
       // The service principal's authority: the Azure SDK's own sign-in, separate from the user's.
       spAuthority: `127.0.0.1:${port}`,
     };
@@ -122,7 +124,7 @@ describe('rotation through the agent proxy only (black box)', function () {
 
     // Every host was tunnelled, with the right credentials, and nothing tried to go around the proxy.
     const h = hosts();
-    assert.deepEqual(proxy.tunnelledTargets(), [h.spAuthority, h.devops, h.login, h.vssps, vaultHost].sort());
+    assert.deepEqual(proxy.tunnelledTargets(), [...new Set([h.spAuthority, h.devops, h.login, h.vssps, vaultHost])].sort());
     assert.ok(proxy.log.every((e) => e.authorized && e.status === 200), JSON.stringify(proxy.log));
     assert.deepEqual(emu.refusedConnections(), []);
     const routes = byRoute();
@@ -132,7 +134,7 @@ describe('rotation through the agent proxy only (black box)', function () {
     assert.ok(emu.log.entries().every((e) => e.remoteAddress === VIA_PROXY));
     // The user's token came from login.*, the service principal's from its own authority: both through the proxy.
     const tokenHosts = new Set(emu.log.entries({ route: 'entra.token' }).map((e) => e.host));
-    assert.deepEqual([...tokenHosts].sort(), ['127.0.0.1', 'login.emulator.test']);
+    assert.deepEqual([...tokenHosts].sort(), ['127.0.0.1', 'localhost']);
     s.assertNoLeaks([withoutTaskLibEcho(run)]);
   });
 
@@ -151,7 +153,7 @@ describe('rotation through the agent proxy only (black box)', function () {
   it('a bypass list matching the emulator hosts goes direct: the proxy sees nothing', async () => {
     const { s, old, vaultName, inputs, proxyVariables } = scenario('bypassed');
     emu.setAllowedRemoteAddresses([DIRECT]);
-    const run = await s.run(inputs, proxyVariables({ 'Agent.ProxyBypassList': JSON.stringify(['emulator\\.test', '127\\.0\\.0\\.1']) }));
+    const run = await s.run(inputs, proxyVariables({ 'Agent.ProxyBypassList': JSON.stringify(['emulator\\.test', '127\\.0\\.0\\.1', 'localhost']) }));
     assert.equal(run.result, 'Succeeded', describeRun(run));
     assertRotatedIntoKeyVault(s, run, vaultName, old.authorizationId);
     assert.deepEqual(proxy.log, []);

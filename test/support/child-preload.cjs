@@ -1,6 +1,7 @@
 'use strict';
 // Preloaded (NODE_OPTIONS=--require) into processes that talk to the test emulator, so the product runs unchanged:
-// 1. names under .emulator.test resolve to the emulator on 127.0.0.1 (Key Vault needs a real-looking host name);
+// 1. names under .emulator.test, and localhost, resolve to the emulator on 127.0.0.1 (Key Vault needs a real-looking
+//    host name);
 // 2. the process clock agrees with the emulator's moved clock (EMULATOR_CLOCK_OFFSET_MS).
 // Plain CommonJS without dependencies: it runs before any loader.
 
@@ -13,7 +14,8 @@ const ADDRESS = '127.0.0.1';
 function isEmulatorHost(hostname) {
   if (typeof hostname !== 'string') return false;
   const h = hostname.toLowerCase().replace(/\.$/, '');
-  return h === 'emulator.test' || h.endsWith(SUFFIX);
+  // localhost too: the emulator listens on 127.0.0.1 only, and the system resolver may answer ::1 first.
+  return h === 'emulator.test' || h.endsWith(SUFFIX) || h === 'localhost';
 }
 
 function answer(options) {

@@ -11,11 +11,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultInputs, loadTaskJson, REPO_ROOT, TASK_DIR } from './task-json';
 import { watchConformance } from '../conformance/hook';
+import { assertNoSecrets } from './secret-scan';
 
 export const TASK_ENTRY = join(TASK_DIR, 'dist', 'main.js');
 
@@ -79,7 +80,21 @@ export interface RunTaskOptions {
   pollMs?: number;
   /** Keep AGENT_TEMPDIRECTORY after the run (for debugging). */
   keepTempDir?: boolean;
+  /**
+   * Every run is scanned for the secrets it was handed and the ones it registered (log, summary, every file it left
+   * in its temp folder); a finding fails the run's test. Off only for a test that plants a leak on purpose.
+   */
+  secretScan?: boolean;
+  /** More values the scan must not find (what an emulator issued, for example). */
+  extraSecrets?: readonly string[];
 }
+
+/**
+ * Every Nth run (PAT_TEST_DEBUG_EVERY, default 3; 0 never, 1 always) runs with System.Debug=true and DEBUG=*, unless
+ * the test chose System.Debug or DEBUG itself: debug paths print the most, so a share of all tests exercises them.
+ */
+const DEBUG_EVERY = Number(process.env['PAT_TEST_DEBUG_EVERY'] ?? '3');
+let runCount = 0;
 
 export interface VsoCommand {
   /** `task.setvariable` */
@@ -137,6 +152,12 @@ export async function runTask(options: RunTaskOptions = {}): Promise<TaskRun> {
   const env = buildEnv(options, tempDir);
   // Every black-box run's traffic is checked against the published specs (test/conformance/openapi.ts).
   const checkConformance = watchConformance(options.env);
+  runCount++;
+  const chosen = options.env?.['DEBUG'] !== undefined || Object.keys(options.variables ?? {}).some((k) => envKey(k) === 'SYSTEM_DEBUG');
+  if (!chosen && DEBUG_EVERY > 0 && runCount % DEBUG_EVERY === 0) {
+    env['SYSTEM_DEBUG'] = 'true';
+    env['DEBUG'] = '*';
+  }
   const started = Date.now();
   const child = spawn(TASK_NODE, [entry], { cwd: tempDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -171,9 +192,43 @@ export async function runTask(options: RunTaskOptions = {}): Promise<TaskRun> {
   const run = parseTaskOutput(stdout, stderr);
   const result: TaskRun = { ...run, exitCode: code, signal, timedOut, crashed, durationMs: Date.now() - started, env };
   if (result.summaryPath && existsSync(result.summaryPath)) result.summaryMarkdown = readFileSync(result.summaryPath, 'utf8');
-  if (!options.keepTempDir) rmSync(tempDir, { recursive: true, force: true });
+  try {
+    if (options.secretScan !== false) scanRun(result, options, tempDir);
+  } finally {
+    if (!options.keepTempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
   checkConformance();
   return result;
+}
+
+/** Endpoint authorization parameters that hold a secret. */
+const SECRET_PARAMETERS = /key|secret|password|token|certificate/i;
+
+/** What the run was handed or registered as secret must not show in its log, its summary or any file it wrote. */
+function scanRun(run: TaskRun, o: RunTaskOptions, tempDir: string): void {
+  const handedIn = [
+    ...['refreshToken', 'clientSecret', 'clientCertificate'].map((n) => o.inputs?.[n]).filter((v): v is string => typeof v === 'string'),
+    ...Object.values(o.secretVariables ?? {}),
+    ...Object.values(o.endpoints ?? {}).flatMap((e) => Object.entries(e.parameters ?? {}).filter(([k]) => SECRET_PARAMETERS.test(k)).map(([, v]) => v)),
+    ...(o.system?.accessToken ? [o.system.accessToken] : []),
+    ...(o.env?.['SYSTEM_ACCESSTOKEN'] ? [o.env['SYSTEM_ACCESSTOKEN']] : []),
+    ...Object.values({ ...run.outputs, ...run.variables }).filter((v) => v.secret).map((v) => v.value),
+    ...(o.extraSecrets ?? []),
+  ];
+  const texts = [
+    { where: 'the task log', text: run.visibleLog },
+    ...filesUnder(tempDir).map((path) => ({ where: `the file ${path.slice(tempDir.length + 1)} the task left behind`, text: readFileSync(path, 'utf8') })),
+  ];
+  assertNoSecrets(texts, [...new Set(handedIn)]);
+  // What the task registered already includes each form it made of a secret: looked for as is.
+  assertNoSecrets(texts, [...new Set(run.secretsRegistered)], { asIs: true });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? filesUnder(path) : e.isFile() ? [path] : [];
+  });
 }
 
 /** The agent's environment-variable form of a name. */

@@ -1,7 +1,7 @@
 /**
  * Finds secrets in what a run left behind (logs, the summary, files, request logs) in the forms they leak in: as they
- * are, URL-encoded, and base64 (any alignment, so a secret inside a Basic auth header or a JSON blob is found too).
- * Failures say where and in which form, never the secret itself.
+ * are, URL-encoded (query, form, URL user info), JSON-escaped, and base64 (any alignment, so a secret inside a Basic
+ * auth header or a JSON blob is found too). Failures say where and in which form, never the secret itself.
  */
 import { AssertionError } from 'node:assert';
 import { createHash } from 'node:crypto';
@@ -46,6 +46,11 @@ export const scanStats = {
 export interface ScanOptions {
   /** The texts carry secrets a self-check of the scanner planted on purpose: count what is found apart. */
   planted?: boolean;
+  /**
+   * Look for the secrets as they are only, not in their encoded forms: for values that are already encoded forms
+   * (what a task registered with the masker includes every form it formed), which would otherwise multiply the work.
+   */
+  asIs?: boolean;
 }
 
 const seenSecretDigests = new Set<string>();
@@ -93,7 +98,7 @@ export function findSecrets(texts: ReadonlyArray<string | ScannedText>, secrets:
   secrets.forEach((secret, index) => {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return;
     seenSecretDigests.add(digestOf(secret));
-    const forms = formsOf(secret);
+    const forms: Array<[string, string]> = options.asIs ? [['as is', secret]] : formsOf(secret);
     scanStats.comparisons += forms.length * sources.length;
     for (const source of sources) {
       for (const [form, needle] of forms) {
@@ -124,11 +129,20 @@ function formsOf(secret: string): Array<[string, string]> {
   add('URL-encoded', encodeURIComponent(secret));
   add('form-encoded', new URLSearchParams({ x: secret }).toString().slice(2));
   add('JSON-escaped', JSON.stringify(secret).slice(1, -1));
+  add('URL-user-info-encoded', userInfoEncoded(secret));
+  add('escaped for a Markdown table cell', secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|'));
   for (const core of base64Cores(secret)) {
     add('base64-encoded', core);
     add('base64url-encoded', core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms;
+}
+
+/** As the WHATWG URL parser writes a password into a URL (`&$+,` kept, `@:/;=` escaped): a proxy URL with credentials. */
+function userInfoEncoded(secret: string): string {
+  const url = new URL('http://host');
+  url.password = secret;
+  return url.password;
 }
 
 /**

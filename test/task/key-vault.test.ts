@@ -32,6 +32,7 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
         secretName: 'FeedPat',
         refreshTokenStore: 'keyVault',
         refreshTokenSecretName: 'PatLifecycle-RefreshToken',
+        outputRefreshToken: true,
       },
       { endpoints: { 'arm-connection-id': f.servicePrincipalEndpoint(sp) } },
     );

@@ -30,6 +30,7 @@ describe('PatLifecycle@1 (black box)', function () {
       refreshTokenStore: 'variableGroup',
       refreshTokenVariableGroup: 'signin',
       refreshTokenVariableName: 'PatLifecycle.RefreshToken',
+      outputRefreshToken: true,
     });
     assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
     f.assertNoSecrets(run);

@@ -6,6 +6,7 @@ import { capturedSecretValues, TaskHost, taskRawInputs } from './task-host';
 import { parseConfig } from '../../../src/config/parse-config';
 import { run } from '../../../src/run';
 import { asPatLifecycleError, InputErrors } from '../../../src/errors';
+import { environmentProblems } from '../../../src/config/environment';
 import type { Config } from '../../../src/config/types';
 
 async function main(): Promise<void> {
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   let status: 'Succeeded' | 'SucceededWithIssues' | 'Failed';
   let message: string;
   try {
+    const unsafe = environmentProblems(process.env, process.execArgv);
+    if (unsafe.length > 0) throw new InputErrors(unsafe);
     const config = parseConfig(taskRawInputs(captured));
     exportOidcRequestUri(config);
     ({ status, message } = await run(config, host));

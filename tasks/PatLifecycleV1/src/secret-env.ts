@@ -5,6 +5,8 @@
  * logs. main.ts imports this module first, so it runs before task-lib's own import.
  */
 
+import { removeDebugSwitches, removeEnvironmentProxies } from '../../../src/config/environment';
+
 /** Task inputs that carry secrets (YAML names). */
 export const SECRET_INPUTS = ['refreshToken', 'clientSecret', 'clientCertificate'] as const;
 
@@ -32,16 +34,21 @@ function capture(env: NodeJS.ProcessEnv): CapturedSecrets {
     if (key.startsWith('SECRET_')) captured.variables.set(key.slice('SECRET_'.length), value);
     else if (key.startsWith('ENDPOINT_AUTH_')) captured.endpointAuth.set(key, value);
   }
+  // The job's token mapped into the step (`env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)`, as the task's own hints
+  // advise) arrives as a plain variable, which task-lib would echo when read: take it like the secret ones.
+  const mapped = env[ENV_MAPPED_ACCESS_TOKEN];
+  if (mapped && !captured.variables.has(ENV_MAPPED_ACCESS_TOKEN)) captured.variables.set(ENV_MAPPED_ACCESS_TOKEN, mapped);
   return captured;
 }
+
+const ENV_MAPPED_ACCESS_TOKEN = 'SYSTEM_ACCESSTOKEN';
 
 export const captured: CapturedSecrets = capture(process.env);
 
 // task-lib reads these itself when it loads (to expose the agent's proxy and client certificate to tool runners) and
 // prints `name=value` as it does; the task takes them from the capture above, so task-lib never sees them.
-for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD']) delete process.env[key];
+for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD', ENV_MAPPED_ACCESS_TOKEN]) delete process.env[key];
 
-// The `debug` package of the proxy tunnel library (https-proxy-agent, inside core-rest-pipeline) prints the proxy URL,
-// credentials included, to stderr when DEBUG names it, and a pipeline variable named DEBUG would. The task's own switch
-// for debug output is System.Debug.
-delete process.env['DEBUG'];
+// Dependencies decide whether to print debug output when they load, which is after this module runs.
+removeDebugSwitches(process.env);
+removeEnvironmentProxies(process.env);

@@ -11,6 +11,7 @@ import type { Host } from '../../../src/host';
 import type { EndpointInfo, RawInputs } from '../../../src/config/raw-inputs';
 import type { CapturedSecrets } from './secret-env';
 import { inert, maskableParts } from './log-safety';
+import { redact } from '../../../src/secret-forms';
 
 /** Endpoint authorization parameters that are secrets (the others are ids and names). */
 const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'certificate'];
@@ -26,6 +27,14 @@ export class TaskHost implements Host {
     }
   }
 
+  /**
+   * The agent masks the log, but not attachments such as the summary, and any other reader of the raw output
+   * (a log forwarder, the agent's diagnostics) sees what was printed: the task masks its own text too.
+   */
+  private clean(text: string): string {
+    return inert(redact(text, this.registered));
+  }
+
   setOutput(name: string, value: string, options: { secret: boolean }): void {
     if (options.secret) this.setSecret(value);
     tl.setVariable(name, value, options.secret, true);
@@ -37,19 +46,19 @@ export class TaskHost implements Host {
   }
 
   info(message: string): void {
-    for (const line of message.split(/\r?\n/)) console.log(inert(line));
+    for (const line of message.split(/\r?\n/)) console.log(this.clean(line));
   }
 
   warn(message: string): void {
-    tl.warning(inert(message));
+    tl.warning(this.clean(message));
   }
 
   debug(message: string): void {
-    tl.debug(inert(message));
+    tl.debug(this.clean(message));
   }
 
   progress(percent: number, message: string): void {
-    tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), inert(message));
+    tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), this.clean(message));
   }
 
   uploadSummary(markdown: string): void {
@@ -58,13 +67,13 @@ export class TaskHost implements Host {
     const dir = join(tl.getVariable('Agent.TempDirectory') || tmpdir(), `pat-lifecycle-${randomBytes(6).toString('hex')}`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'PAT Lifecycle.md');
-    writeFileSync(file, markdown, 'utf8');
+    writeFileSync(file, redact(markdown, this.registered), { encoding: 'utf8', mode: 0o600 });
     tl.uploadSummary(file);
   }
 
   complete(status: 'Succeeded' | 'SucceededWithIssues' | 'Failed', message: string): void {
     const result = status === 'Succeeded' ? tl.TaskResult.Succeeded : status === 'SucceededWithIssues' ? tl.TaskResult.SucceededWithIssues : tl.TaskResult.Failed;
-    tl.setResult(result, inert(message), true);
+    tl.setResult(result, this.clean(message), true);
   }
 }
 

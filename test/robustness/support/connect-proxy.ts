@@ -1,8 +1,8 @@
 /**
  * A small forward proxy for tests: HTTP CONNECT tunnels only (every service the task calls is https), Basic proxy
  * credentials, and outbound connections from a chosen local address (127.0.0.2 by default), so an emulator that
- * accepts only that address can tell tunnelled traffic from direct traffic. Names under `.emulator.test` resolve to
- * 127.0.0.1 here, as the child preload resolves them for the task. Logs every CONNECT (target, whether the
+ * accepts only that address can tell tunnelled traffic from direct traffic. Names under `.emulator.test`, and
+ * `localhost`, resolve to 127.0.0.1 here, as the child preload resolves them for the task. Logs every CONNECT (target, whether the
  * credentials were right, the answer), never the credentials.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -75,7 +75,7 @@ export async function startConnectProxy(o: ConnectProxyOptions): Promise<Connect
       port: Number(m[2]),
       localAddress,
       lookup: (hostname, options, callback) => {
-        if (/(^|\.)emulator\.test\.?$/i.test(hostname)) {
+        if (/(^|\.)emulator\.test\.?$|^localhost\.?$/i.test(hostname)) {
           const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
           if (all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
           else callback(null, '127.0.0.1', 4);

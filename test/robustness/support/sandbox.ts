@@ -107,6 +107,8 @@ export class Sandbox {
       variableName: PAT_VARIABLE,
       rotateWhenExpiresWithinDays: 7,
       lifetimeDays: 30,
+      // These suites check the chain against the rolled token, which the output shows them (off by default).
+      outputRefreshToken: true,
       ...(this.authGroupId !== undefined
         ? { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: AUTH_GROUP, refreshTokenVariableName: RT_VARIABLE }
         : { refreshTokenStore: 'none' }),

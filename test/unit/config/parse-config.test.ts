@@ -112,7 +112,9 @@ describe('parseConfig', () => {
       };
       const c = parse({}, { variables: seams });
       assert.equal(c.organization, 'contoso');
-      assert.deepEqual(c.urls, { authorityHost: 'https://127.0.0.1:8443', vsspsUrl: 'https://127.0.0.1:8443', devopsUrl: 'https://127.0.0.1:8443' });
+      const { overrides, ...urls } = c.urls;
+      assert.deepEqual(urls, { authorityHost: 'https://127.0.0.1:8443', vsspsUrl: 'https://127.0.0.1:8443', devopsUrl: 'https://127.0.0.1:8443' });
+      assert.deepEqual(overrides?.map((o) => o.variable), ['PatLifecycle.AuthorityHost', 'PatLifecycle.VsspsUrl', 'PatLifecycle.DevOpsUrl'], 'each override is reported for the log');
       assert.equal(parse({ organization: 'https://127.0.0.1:8443/other' }, { variables: seams }).organization, 'other');
       has(problems({}, { variables: { 'PatLifecycle.VsspsUrl': 'http://127.0.0.1:8080' } }), 'PatLifecycle.VsspsUrl', 'not an https URL');
     });
@@ -125,6 +127,30 @@ describe('parseConfig', () => {
     it('puts the variable groups in the organization input outside a pipeline (no System.CollectionUri)', () => {
       const r = rawInputsFrom({ inputs: { action: 'list', tenantId: TENANT, clientId: CLIENT, refreshToken: REFRESH_TOKEN, refreshTokenStore: 'none', organization: 'fabrikam' } });
       assert.equal(parseConfig(r, NOW).destinationOrganization, 'fabrikam');
+    });
+    it('takes host overrides only to Microsoft sign-in hosts, Azure DevOps hosts and loopback', () => {
+      const allowed: Array<[string, string]> = [
+        ['PatLifecycle.AuthorityHost', 'https://login.microsoftonline.us'],
+        ['PatLifecycle.AuthorityHost', 'https://login.chinacloudapi.cn'],
+        ['PatLifecycle.AuthorityHost', 'https://localhost:8443'],
+        ['PatLifecycle.AuthorityHost', 'https://127.9.8.7:8443'],
+        ['PatLifecycle.AuthorityHost', 'https://[::1]:8443'],
+        ['PatLifecycle.VsspsUrl', 'https://vssps.dev.azure.com'],
+        ['PatLifecycle.VsspsUrl', 'https://contoso.vssps.visualstudio.com'],
+        ['PatLifecycle.DevOpsUrl', 'https://dev.azure.com'],
+        ['PatLifecycle.DevOpsUrl', 'https://contoso.visualstudio.com'],
+      ];
+      for (const [name, url] of allowed) assert.ok(parse({}, { variables: { [name]: url } }).urls.overrides?.some((o) => o.variable === name), `${name} ${url}`);
+      const refused: Array<[string, string]> = [
+        ['PatLifecycle.AuthorityHost', 'https://login.microsoftonline.com.evil.example'],
+        ['PatLifecycle.AuthorityHost', 'https://dev.azure.com'],
+        ['PatLifecycle.AuthorityHost', 'https://10.0.0.1'],
+        ['PatLifecycle.VsspsUrl', 'https://login.microsoftonline.com'],
+        ['PatLifecycle.VsspsUrl', 'https://visualstudio.com.evil.example'],
+        ['PatLifecycle.DevOpsUrl', 'https://127.0.0.1.nip.io'],
+        ['PatLifecycle.DevOpsUrl', 'https://evilvisualstudio.com'],
+      ];
+      for (const [name, url] of refused) has(problems({}, { variables: { [name]: url } }), name, 'would send credentials there');
     });
     it('derives the DevOps host from a collection URI with a path', () => {
       assert.equal(parse({}, { variables: { 'System.CollectionUri': 'https://127.0.0.1:9000/devops/contoso/' } }).urls.devopsUrl, 'https://127.0.0.1:9000/devops');

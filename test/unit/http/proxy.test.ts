@@ -155,6 +155,28 @@ describe('http client through a proxy', () => {
     }
   });
 
+  it('verifies the certificate even with NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment, direct and through the proxy', async () => {
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    const warn = process.emitWarning;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    // Node warns once when it sees the variable; the warning is not what this test is about.
+    process.emitWarning = () => {};
+    try {
+      for (const proxy of [undefined, { url: open.url, bypass: [] }]) {
+        const client = createHttpClient({ timeoutMs: 5000, proxy }, noSleep);
+        try {
+          await assert.rejects(client.request({ method: 'GET', url: secure.url, operation: 'read' }), /not trusted/);
+        } finally {
+          await client.close?.();
+        }
+      }
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+      process.emitWarning = warn;
+    }
+  });
+
   it('without the CA an HTTPS origin fails as untrusted TLS, not retried', async () => {
     let retries = 0;
     const client = createHttpClient({ timeoutMs: 5000 }, { ...noSleep, onRetry: () => retries++ });

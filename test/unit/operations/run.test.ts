@@ -73,13 +73,21 @@ describe('run', () => {
     assert.deepEqual(out.authorizationId, { value: fresh.authorizationId, secret: false });
     assert.deepEqual(out.validTo, { value: fresh.validTo, secret: false });
     assert.deepEqual(out.rotated, { value: 'true', secret: false });
-    assert.deepEqual(out.refreshToken, { value: ROLLED, secret: true });
+    assert.equal(out.refreshToken, undefined, 'the renewed refresh token is an output only when outputRefreshToken asks for it');
     assert.deepEqual(h.w.host.jobVariables['PatLifecycle.RefreshToken'], { value: ROLLED, secret: true });
     for (const s of [config.entra.refreshToken, ACCESS_TOKEN, ROLLED, fresh.value]) assert.ok(h.w.host.secrets.includes(s), 'registered');
     assertNothingPrinted(h, [config.entra.refreshToken, ACCESS_TOKEN, ROLLED, fresh.value]);
     const summary = h.w.host.summaries[0];
     assert.match(summary, /\| feed \| vso\.packaging \| \d{4}-\d\d-\d\d \| 30 \| fake store 'FeedPat' \| rotated: new PAT valid until/);
     assert.match(summary, /Succeeded/);
+  });
+
+  it('outputRefreshToken true: the renewed refresh token is also a secret output', async () => {
+    const h = harness();
+    h.w.store().hold(h.w.service.seed('feed', { daysLeft: 3 }));
+    const result = await run(testConfig({ refreshTokenStore: rtInGroup, outputRefreshToken: true }), h.w.host, h.deps);
+    assert.equal(result.status, 'Succeeded', result.message);
+    assert.deepEqual(h.w.host.outputs.refreshToken, { value: ROLLED, secret: true });
   });
 
   it('not due: rotated=false, the current PAT in the outputs, no token', async () => {
