@@ -39,7 +39,7 @@ describe('security: the command-line tool (black box)', function () {
     assert.equal(emu.log.count(), 0);
   });
 
-  for (const variable of ['PATLIFECYCLE_AUTHORITY_HOST', 'PATLIFECYCLE_VSSPS_URL', 'PATLIFECYCLE_DEVOPS_URL']) {
+  for (const variable of ['PATLIFECYCLE_AUTHORITYHOST', 'PATLIFECYCLE_VSSPSURL', 'PATLIFECYCLE_DEVOPSURL']) {
     it(`refuses ${variable} naming a host that is neither Microsoft's nor loopback, before any request`, async () => {
       const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
       const r = await runCli([...base(app.clientId), '--device-code'], emulatorEnv(emu, { [variable]: `https://collector.emulator.test:${emu.urls.port}` }));
