@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Generates the "Inputs and outputs" reference of README.md from tasks/PatLifecycleV1/task.json, so the table
-// users read is the task's real contract. The section sits between two markers in README.md:
+// Generates the "Inputs and outputs" reference (docs/inputs.md) from tasks/PatLifecycleV1/task.json, so the table
+// users read is the task's real contract. The section sits between two markers in docs/inputs.md:
 //
 //   <!-- inputs:start -->  ...generated...  <!-- inputs:end -->
 //
-//   node scripts/readme-inputs.mjs            rewrite the section in README.md
+//   node scripts/readme-inputs.mjs            rewrite the section in docs/inputs.md
 //   node scripts/readme-inputs.mjs --check    exit 1 when the section differs from what task.json gives
 //   options: --readme PATH, --task PATH       other files (tests use copies)
 //
-// test/docs/readme.test.ts runs the same renderer, so a task.json change without a README refresh fails CI.
+// test/docs/readme.test.ts runs the same renderer, so a task.json change without a refresh of the page fails CI.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const START_MARKER = '<!-- inputs:start -->';
 export const END_MARKER = '<!-- inputs:end -->';
-export const DEFAULT_README = join(root, 'README.md');
+export const DEFAULT_README = join(root, 'docs', 'inputs.md');
 export const DEFAULT_TASK_JSON = join(root, 'tasks', 'PatLifecycleV1', 'task.json');
 
 /**
@@ -197,14 +197,14 @@ function main() {
   const generated = renderInputsSection(task);
   if (opts.check) {
     if (current !== generated) {
-      console.error('readme-inputs: the inputs section of README.md is stale; run `node scripts/readme-inputs.mjs`');
+      console.error('readme-inputs: the inputs section of docs/inputs.md is stale; run `node scripts/readme-inputs.mjs`');
       process.exit(1);
     }
-    console.log('readme-inputs: README.md inputs section is up to date');
+    console.log('readme-inputs: docs/inputs.md inputs section is up to date');
     return;
   }
   if (current === generated) {
-    console.log('readme-inputs: README.md inputs section is up to date');
+    console.log('readme-inputs: docs/inputs.md inputs section is up to date');
     return;
   }
   writeFileSync(opts.readme, replaceSection(readme, generated));
