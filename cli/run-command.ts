@@ -1,6 +1,6 @@
 /**
  * `pat-lifecycle run`: one of the task's operations, run from this machine through the same core `run()` the
- * pipeline task uses, with a console Host. Flags are the task's inputs in kebab case (`--display-name`,
+ * pipeline task uses, with a console Host. Flags are the task's inputs in kebab case (`--pat-name`,
  * `--rotate-when-expires-within-days`); inputs not given take their task.json defaults, as on the agent.
  *
  * Secrets are never flag values: `--refresh-token-env VAR`, `--client-secret-env VAR` and

@@ -6,40 +6,40 @@ import { boolean, displayName, expanded, guid, text } from './fields';
 
 export interface ParsedSelector {
   selector: PatSelector;
-  /** update only: authorizationId and one displayName together rename the PAT. */
+  /** update only: authorizationId and one patName together rename the PAT. */
   newDisplayName?: string;
 }
 
 export function parseSelector(p: Problems, raw: RawInputs, action: Action): ParsedSelector {
-  const names = parseDisplayNames(p, raw.input('displayName'));
-  const pattern = parsePattern(p, expanded(p, 'displayNamePattern', text(raw.input('displayNamePattern'))));
+  const names = parseDisplayNames(p, raw.input('patName') ?? raw.input('displayName'));
+  const pattern = parsePattern(p, expanded(p, 'patNamePattern', text(raw.input('patNamePattern') ?? raw.input('displayNamePattern'))));
   const authorizationId = guid(p, 'authorizationId', expanded(p, 'authorizationId', text(raw.input('authorizationId'))), 'authorization ID of the PAT (the list action shows it)');
   const takeNewest = boolean(p, 'takeNewest', text(raw.input('takeNewest')), false);
   const selector: PatSelector = { displayNames: names, takeNewest, ...(authorizationId ? { authorizationId } : {}), ...(pattern ? { displayNamePattern: pattern } : {}) };
   const given = raw.input('authorizationId')?.trim();
-  const pickOne = 'give displayName (the exact name) or authorizationId';
+  const pickOne = 'give patName (the exact name) or authorizationId';
 
   switch (action) {
     case 'create':
-      if (given) p.add('authorizationId', 'selects an existing PAT, but create makes a new one', 'remove authorizationId; give the new PAT\'s name in displayName');
-      if (pattern) p.add('displayNamePattern', 'cannot name new PATs', 'list the names of the PATs to create in displayName, one per line');
-      if (names.length === 0 && !p.has('displayName')) p.add('displayName', 'is required to create a PAT', 'give the new PAT\'s name (one per line for several)');
+      if (given) p.add('authorizationId', 'selects an existing PAT, but create makes a new one', 'remove authorizationId; give the new PAT\'s name in patName');
+      if (pattern) p.add('patNamePattern', 'cannot name new PATs', 'list the names of the PATs to create in patName, one per line');
+      if (names.length === 0 && !p.has('patName')) p.add('patName', 'is required to create a PAT', 'give the new PAT\'s name (one per line for several)');
       return { selector };
     case 'rotate':
-      if (given && (names.length > 0 || pattern)) p.add('authorizationId', 'is given together with displayName or displayNamePattern', pickOne);
-      if (names.length > 0 && pattern) p.add('displayNamePattern', 'is given together with displayName', 'give either the exact names or a pattern');
-      if (!given && names.length === 0 && !pattern && !p.has('displayName')) p.add('displayName', 'is required to rotate a PAT', `${pickOne}, or displayNamePattern`);
+      if (given && (names.length > 0 || pattern)) p.add('authorizationId', 'is given together with patName or patNamePattern', pickOne);
+      if (names.length > 0 && pattern) p.add('patNamePattern', 'is given together with patName', 'give either the exact names or a pattern');
+      if (!given && names.length === 0 && !pattern && !p.has('patName')) p.add('patName', 'is required to rotate a PAT', `${pickOne}, or patNamePattern`);
       return { selector };
     case 'update':
-      if (pattern) p.add('displayNamePattern', 'is not supported for update', 'give the exact names in displayName');
-      if (given && names.length > 1) p.add('displayName', 'holds several names, but with authorizationId it is the one new name of that PAT', 'give one name to rename the PAT, or drop authorizationId');
-      if (!given && names.length === 0 && !p.has('displayName')) p.add('displayName', 'is required to update a PAT', pickOne);
+      if (pattern) p.add('patNamePattern', 'is not supported for update', 'give the exact names in patName');
+      if (given && names.length > 1) p.add('patName', 'holds several names, but with authorizationId it is the one new name of that PAT', 'give one name to rename the PAT, or drop authorizationId');
+      if (!given && names.length === 0 && !p.has('patName')) p.add('patName', 'is required to update a PAT', pickOne);
       if (given && names.length === 1) return { selector: { ...selector, displayNames: [] }, newDisplayName: names[0] };
       return { selector };
     case 'revoke':
-      if (pattern) p.add('displayNamePattern', 'is not supported for revoke: a pattern that matches more than meant cannot be undone', 'list the exact names in displayName, one per line');
-      if (given && names.length > 0) p.add('authorizationId', 'is given together with displayName', pickOne);
-      if (!given && names.length === 0 && !p.has('displayName')) p.add('displayName', 'is required to revoke a PAT', pickOne);
+      if (pattern) p.add('patNamePattern', 'is not supported for revoke: a pattern that matches more than meant cannot be undone', 'list the exact names in patName, one per line');
+      if (given && names.length > 0) p.add('authorizationId', 'is given together with patName', pickOne);
+      if (!given && names.length === 0 && !p.has('patName')) p.add('patName', 'is required to revoke a PAT', pickOne);
       return { selector };
     case 'list':
       return { selector };
@@ -50,9 +50,9 @@ export function parseSelector(p: Problems, raw: RawInputs, action: Action): Pars
 function parseDisplayNames(p: Problems, value: string | undefined): string[] {
   const out: string[] = [];
   for (const line of (value ?? '').split(/\r?\n/)) {
-    const name = expanded(p, 'displayName', line.trim() || undefined);
+    const name = expanded(p, 'patName', line.trim() || undefined);
     if (name === undefined) continue;
-    const valid = displayName(p, 'displayName', name);
+    const valid = displayName(p, 'patName', name);
     if (valid !== undefined && !out.includes(valid)) out.push(valid);
   }
   return out;
@@ -60,7 +60,7 @@ function parseDisplayNames(p: Problems, value: string | undefined): string[] {
 
 function parsePattern(p: Problems, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return displayName(p, 'displayNamePattern', value);
+  return displayName(p, 'patNamePattern', value);
 }
 
 /** `*` any run of characters, `?` one character; everything else literal, whole name, case-sensitive like the names. */

@@ -18,8 +18,8 @@ const OUR_BUG = 'This is a bug in the task (it sent a malformed request); please
 const RETRY = 'Run the pipeline again; the service could not complete the request this time.';
 
 export const PAT_ERROR_TABLE: Readonly<Record<Exclude<PatTokenError, 'none'>, PatErrorEntry>> = {
-  displayNameRequired: { kind: 'input', message: 'A PAT needs a display name', hint: "Give 'displayName'.", input: 'displayName' },
-  invalidDisplayName: { kind: 'input', message: 'The display name is not allowed', hint: "Choose another 'displayName' (shorter, without unusual characters).", input: 'displayName' },
+  displayNameRequired: { kind: 'input', message: 'A PAT needs a display name', hint: "Give 'patName'.", input: 'patName' },
+  invalidDisplayName: { kind: 'input', message: 'The display name is not allowed', hint: "Choose another 'patName' (shorter, without unusual characters).", input: 'patName' },
   invalidValidTo: { kind: 'input', message: 'The expiry date is not allowed', hint: "Choose a 'lifetimeDays' within the organization's maximum PAT lifespan.", input: 'lifetimeDays' },
   invalidScope: { kind: 'input', message: 'One of the scopes is not a valid PAT scope', hint: "Check 'scopes' against the Azure DevOps scope names (for example vso.code_write, vso.packaging).", input: 'scopes' },
   userIdRequired: { kind: 'auth', message: 'Azure DevOps could not tell which user the request is for', hint: SIGN_IN_AGAIN },
@@ -40,7 +40,7 @@ export const PAT_ERROR_TABLE: Readonly<Record<Exclude<PatTokenError, 'none'>, Pa
   duplicateHash: { kind: 'service', message: 'Azure DevOps generated a duplicate token', hint: RETRY, retryable: true },
   sshPolicyDisabled: { kind: 'policy', message: 'An organization policy disables this kind of credential', hint: 'Ask an organization administrator about the policy.' },
   invalidToken: { kind: 'notFound', message: 'The PAT is not valid (revoked or malformed)', hint: 'Create a new PAT instead.' },
-  tokenNotFound: { kind: 'notFound', message: 'The PAT was not found', hint: "Check 'authorizationId' or 'displayName'; it may have been revoked or have expired.", input: 'authorizationId' },
+  tokenNotFound: { kind: 'notFound', message: 'The PAT was not found', hint: "Check 'authorizationId' or 'patName'; it may have been revoked or have expired.", input: 'authorizationId' },
   invalidAuthorizationId: { kind: 'input', message: 'The authorization id is not a valid PAT id', hint: "Give 'authorizationId' as the GUID shown by the 'list' action.", input: 'authorizationId' },
   failedToReadTenantPolicy: { kind: 'service', message: "Azure DevOps could not read the tenant's PAT policies", hint: RETRY, retryable: true },
   globalPatPolicyViolation: { kind: 'policy', message: 'The tenant policy restricts global (all organizations) PATs', hint: 'Global PATs are retired; this task creates organization-scoped PATs only. If it still happens, ask an administrator to check the global PAT policy allow list.' },

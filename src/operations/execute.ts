@@ -61,7 +61,7 @@ async function targetsOf(run: OperationRun): Promise<Target[]> {
     const names = [...new Set((await run.directory.active()).map((t) => t.displayName).filter((n) => pattern.test(n)))].sort();
     if (names.length === 0) {
       throw new PatLifecycleError('notFound', 'NoPatMatches', `No active PAT's name matches '${selector.displayNamePattern}'`, {
-        input: 'displayNamePattern',
+        input: 'patNamePattern',
         hint: '`*` matches any characters and `?` one; names match case-sensitively. The list action shows the names.',
       });
     }
@@ -90,7 +90,7 @@ function checkExpandedNames(run: OperationRun, names: readonly string[]): void {
     problems.push(...refreshTokenCollisions(dest, config.refreshTokenStore, names));
   }
   if (problems.length === 0) return;
-  throw new InputErrors(problems.map((x) => new InputError(x.input, `${x.message} (names matched by displayNamePattern '${config.selector.displayNamePattern}'); nothing was changed`, x.hint)));
+  throw new InputErrors(problems.map((x) => new InputError(x.input, `${x.message} (names matched by patNamePattern '${config.selector.displayNamePattern}'); nothing was changed`, x.hint)));
 }
 
 function logOutcome(run: OperationRun, o: PatOutcome): void {

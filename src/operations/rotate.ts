@@ -169,7 +169,7 @@ async function lastExpired(run: OperationRun, name: string): Promise<PatToken> {
   const expired = newestFirst((await run.directory.expired()).filter((t) => t.displayName === name));
   if (expired.length > 0) return expired[0];
   throw new PatLifecycleError('notFound', 'PatNotFound', `No active or expired PAT is named '${name}'`, {
-    input: 'displayName',
+    input: 'patName',
     hint: 'check the name (it must match exactly, case included; the list action shows them), or use the create action for a new PAT',
   });
 }

@@ -20,7 +20,7 @@ export function selectActive(active: readonly PatToken[], by: SelectBy): PatToke
   const [newest] = newestFirst(family);
   if (by.takeNewest) return newest;
   throw new PatLifecycleError('input', 'AmbiguousDisplayName', `${family.length} active PATs are named '${by.displayName}': ${newestFirst(family).map(describePat).join(', ')} (newest first)`, {
-    input: 'displayName',
+    input: 'patName',
     hint: 'set authorizationId to the one meant, or takeNewest: true to take the newest; or revoke the extra ones',
   });
 }

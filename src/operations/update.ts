@@ -22,7 +22,7 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   if (!pat) {
     const expired = (await run.directory.expired()).some((t) => t.displayName === target.displayName);
     throw new PatLifecycleError('notFound', 'PatNotFound', `No active PAT is named '${target.displayName}'${expired ? ' (one has expired, and an expired PAT cannot be extended)' : ''}`, {
-      input: 'displayName',
+      input: 'patName',
       hint: expired ? 'use the rotate action to replace the expired PAT' : 'check the name (it must match exactly; the list action shows them)',
     });
   }

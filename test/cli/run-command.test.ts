@@ -16,12 +16,13 @@ describe('cli run: flags to task inputs', () => {
 
   it('maps kebab-case flags to task inputs, applies task.json defaults, reads secrets from the environment', () => {
     const flags = parseRunFlags(
-      ['--action', 'rotate', '--display-name', 'Feed PAT', '--dry-run', '--revoke-old=false', '--refresh-token-env', 'RT', '--project', 'Web', '--tenantId', 't'],
+      ['--action', 'rotate', '--pat-name', 'Feed PAT', '--dry-run', '--revoke-old=false', '--refresh-token-env', 'RT', '--project', 'Web', '--tenantId', 't'],
       env,
     );
     const raw = rawValuesForRun(flags, env);
     assert.equal(raw.inputs?.action, 'rotate');
-    assert.equal(raw.inputs?.displayName, 'Feed PAT');
+    assert.equal(raw.inputs?.patName, 'Feed PAT');
+    assert.equal(rawValuesForRun(parseRunFlags(['--display-name', 'Old flag', '--refresh-token-env', 'RT'], env), env).inputs?.patName, 'Old flag', 'the old name still works');
     assert.equal(raw.inputs?.dryRun, 'true');
     assert.equal(raw.inputs?.revokeOld, 'false');
     assert.equal(raw.inputs?.tenantId, 't');

@@ -188,18 +188,18 @@ function stepProblems(t: TaskJson, found: FoundStep): string[] {
   const action = values.action;
   const has = (name: string) => givenNames.has(name) && values[name].trim() !== '';
   if (action === 'create') {
-    if (!has('displayName')) problems.push(`${where}: create needs 'displayName'`);
+    if (!has('patName')) problems.push(`${where}: create needs 'patName'`);
     if (!has('scopes')) problems.push(`${where}: create needs 'scopes'`);
-    if (has('authorizationId') || has('displayNamePattern')) problems.push(`${where}: create selects no existing PAT (no authorizationId or displayNamePattern)`);
+    if (has('authorizationId') || has('patNamePattern')) problems.push(`${where}: create selects no existing PAT (no authorizationId or patNamePattern)`);
   }
-  if (action === 'rotate' && !has('displayName') && !has('authorizationId') && !has('displayNamePattern')) {
-    problems.push(`${where}: rotate needs 'displayName', 'authorizationId' or 'displayNamePattern'`);
+  if (action === 'rotate' && !has('patName') && !has('authorizationId') && !has('patNamePattern')) {
+    problems.push(`${where}: rotate needs 'patName', 'authorizationId' or 'patNamePattern'`);
   }
-  if ((action === 'update' || action === 'revoke') && !has('displayName') && !has('authorizationId')) {
-    problems.push(`${where}: ${action} needs 'displayName' or 'authorizationId'`);
+  if ((action === 'update' || action === 'revoke') && !has('patName') && !has('authorizationId')) {
+    problems.push(`${where}: ${action} needs 'patName' or 'authorizationId'`);
   }
-  if ((action === 'update' || action === 'revoke') && has('displayNamePattern')) {
-    problems.push(`${where}: ${action} does not take 'displayNamePattern'`);
+  if ((action === 'update' || action === 'revoke') && has('patNamePattern')) {
+    problems.push(`${where}: ${action} does not take 'patNamePattern'`);
   }
   return problems;
 }
@@ -357,9 +357,9 @@ steps:
   - task: PatLifecycle@1
     inputs:
       action: rotate${signIn}
-      displayName: feed
+      patName: feed
       target: vault
-      displayname: x
+      patname: x
   - task: PatLifecycle@1
     inputs:
       action: rotate${signIn}
@@ -369,7 +369,7 @@ steps:
   - task: PatLifecycle@2
     inputs: { action: list }
 `).join('\n');
-      assert.match(problems, /'displayname' is not an input .*did you mean 'displayName'/);
+      assert.match(problems, /'patname' is not an input .*did you mean 'patName'/);
       assert.match(problems, /'target: vault' is not one of variableGroup, keyVault, outputOnly/);
       assert.match(problems, /required input 'variableGroup'/);
       assert.match(problems, /'PatLifecycle@2' is not PatLifecycle@1/);

@@ -18,7 +18,10 @@ import {
 
 const task = loadTaskJson();
 
-/** design.md, "Task contract, v1". `string` accepts multiLine too (displayName takes one name per line). */
+/**
+ * design.md, "Task contract, v1", with the renames since: displayName is patName (alias displayName), displayNamePattern
+ * patNamePattern (alias displayNamePattern). `string` accepts multiLine too (patName takes one name per line).
+ */
 const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
   ['action', 'pickList', ['create', 'rotate', 'update', 'revoke', 'list']],
   ['organization', 'string'],
@@ -31,7 +34,7 @@ const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
   ['refreshTokenVariableGroup', 'string'],
   ['refreshTokenVariableName', 'string'],
   ['refreshTokenSecretName', 'string'],
-  ['displayName', 'string'],
+  ['patName', 'string'],
   ['authorizationId', 'string'],
   ['scopes', 'string'],
   ['lifetimeDays', 'int'],
@@ -51,7 +54,7 @@ const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
 /** Inputs added on top of the contract (issue text). */
 const EXTRA: Array<[name: string, type: string, defaultValue: string, group: string]> = [
   ['concurrency', 'int', '4', 'advanced'],
-  ['displayNamePattern', 'string', '', 'pat'],
+  ['patNamePattern', 'string', '', 'pat'],
   ['takeNewest', 'boolean', 'false', 'advanced'],
   ['revokeUntracked', 'boolean', 'false', 'pat'],
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
@@ -124,7 +127,7 @@ describe('task.json: schema', () => {
   });
 
   it('names only inputs in instanceNameFormat, and reads naturally', () => {
-    assert.equal(task.instanceNameFormat, 'PAT Lifecycle: $(action) $(displayName)');
+    assert.equal(task.instanceNameFormat, 'PAT Lifecycle: $(action) $(patName)');
   });
 
   it('has no messages block: the core words every message itself, and an unused tl.loc table would drift', () => {
@@ -212,7 +215,12 @@ describe('task.json: the v1 contract (design.md)', () => {
   });
 
   it('takes several PAT names, one per line', () => {
-    assert.equal(findInput(task, 'displayName').type, 'multiLine');
+    assert.equal(findInput(task, 'patName').type, 'multiLine');
+  });
+
+  it('keeps the old input names as aliases, so existing YAML still works (patName was displayName, which every step also has as its own key)', () => {
+    assert.deepEqual(findInput(task, 'patName').aliases, ['displayName']);
+    assert.deepEqual(findInput(task, 'patNamePattern').aliases, ['displayNamePattern']);
   });
 
   it('lists Key Vaults from the Azure service connection, and accepts a typed name', () => {
@@ -243,7 +251,7 @@ describe('task.json: the v1 contract (design.md)', () => {
     const alwaysRequired = task.inputs.filter((i) => i.required && !i.visibleRule).map((i) => i.name);
     assert.deepEqual(alwaysRequired, ['action', 'tenantId', 'clientId', 'refreshToken', 'refreshTokenStore']);
     // Needed only for some actions, validated by the code instead:
-    for (const name of ['displayName', 'authorizationId', 'scopes', 'organization', 'clientSecret', 'clientCertificate']) {
+    for (const name of ['patName', 'authorizationId', 'scopes', 'organization', 'clientSecret', 'clientCertificate']) {
       assert.notEqual(findInput(task, name).required, true, name);
     }
   });
@@ -299,7 +307,7 @@ describe('task.json: inputs shown per action and target', () => {
   // Shown whatever the action (with the refresh token store not chosen yet).
   const ALWAYS = [
     'action', 'organization', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
-    'refreshTokenStore', 'outputRefreshToken', 'displayName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
+    'refreshTokenStore', 'outputRefreshToken', 'patName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
   ];
   // A hidden input keeps its value in the editor and in YAML, and the rule language cannot say
   // "(target = keyVault && action = rotate) || refreshTokenStore = keyVault". So for update, revoke and
@@ -314,15 +322,15 @@ describe('task.json: inputs shown per action and target', () => {
     },
     rotate: {
       variableGroup: [
-        'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
+        'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
         'revokeUntracked', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'destinationProject', 'variableGroupAuth',
       ],
       keyVault: [
-        'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
+        'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
         'revokeUntracked', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
       ],
       outputOnly: [
-        'dryRun', 'displayNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
+        'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
         'revokeUntracked', 'allowFullAccess', 'target', 'takeNewest',
       ],
     },
@@ -337,9 +345,9 @@ describe('task.json: inputs shown per action and target', () => {
       outputOnly: ['dryRun', 'authorizationId', 'takeNewest'],
     },
     list: {
-      variableGroup: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'destinationProject', 'variableGroupAuth'],
-      keyVault: ['displayNamePattern', 'rotateWhenExpiresWithinDays', 'azureSubscription', 'keyVault'],
-      outputOnly: ['displayNamePattern', 'rotateWhenExpiresWithinDays'],
+      variableGroup: ['patNamePattern', 'rotateWhenExpiresWithinDays', 'destinationProject', 'variableGroupAuth'],
+      keyVault: ['patNamePattern', 'rotateWhenExpiresWithinDays', 'azureSubscription', 'keyVault'],
+      outputOnly: ['patNamePattern', 'rotateWhenExpiresWithinDays'],
     },
   };
 
@@ -358,12 +366,12 @@ describe('task.json: inputs shown per action and target', () => {
 
   it('shows the refresh token store location for a variable group', () => {
     const shown = visibleInputs(task, { action: 'list', target: 'outputOnly', refreshTokenStore: 'variableGroup' });
-    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'destinationProject', 'variableGroupAuth'].sort());
+    assert.deepEqual([...shown].sort(), [...ALWAYS, 'patNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenVariableGroup', 'refreshTokenVariableName', 'destinationProject', 'variableGroupAuth'].sort());
   });
 
   it('shows the refresh token store location and the connection for Key Vault', () => {
     const shown = visibleInputs(task, { action: 'list', target: 'outputOnly', refreshTokenStore: 'keyVault' });
-    assert.deepEqual([...shown].sort(), [...ALWAYS, 'displayNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenSecretName', 'azureSubscription', 'keyVault'].sort());
+    assert.deepEqual([...shown].sort(), [...ALWAYS, 'patNamePattern', 'rotateWhenExpiresWithinDays', 'refreshTokenSecretName', 'azureSubscription', 'keyVault'].sort());
   });
 
   it('shows the refresh token and the PAT in one Key Vault without a second connection', () => {

@@ -78,10 +78,10 @@ const CASES: BadInput[] = [
   // Which PAT.
   { name: 'authorizationId not a GUID', input: 'authorizationId', inputs: { displayName: undefined, authorizationId: 'feed-reader-id' }, says: /not a GUID/ },
   { name: 'authorizationId and displayName together', input: 'authorizationId', inputs: { authorizationId: '0f8fad5b-d9cb-469f-a165-70867728950e' }, says: /together/ },
-  { name: 'displayName and displayNamePattern together', input: 'displayNamePattern', inputs: { displayNamePattern: 'feed-*', variableName: 'Pat.{name}' }, says: /together/ },
-  { name: 'no PAT selected for rotate', input: 'displayName', drop: ['displayName'], says: /required/ },
-  { name: 'displayName over 256 characters', input: 'displayName', inputs: { displayName: 'x'.repeat(300) }, says: /300 characters/ },
-  { name: 'displayName with a control character', input: 'displayName', inputs: { displayName: 'feed\treader' }, says: /control characters/ },
+  { name: 'patName and patNamePattern together (as the aliases displayName and displayNamePattern)', input: 'patNamePattern', inputs: { displayNamePattern: 'feed-*', variableName: 'Pat.{name}' }, says: /together/ },
+  { name: 'no PAT selected for rotate', input: 'patName', drop: ['displayName'], says: /required/ },
+  { name: 'patName over 256 characters', input: 'patName', inputs: { displayName: 'x'.repeat(300) }, says: /300 characters/ },
+  { name: 'patName with a control character', input: 'patName', inputs: { displayName: 'feed\treader' }, says: /control characters/ },
 
   // What the new PAT gets.
   { name: 'unknown scope', input: 'scopes', inputs: { scopes: 'vso.pakaging' }, says: /unknown scope/ },

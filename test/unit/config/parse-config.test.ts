@@ -44,10 +44,10 @@ describe('parseConfig', () => {
 
   it('names the missing required inputs per action', () => {
     has(problems({ action: 'create', scopes: undefined }), 'scopes', 'required to create');
-    has(problems({ action: 'create', displayName: undefined, scopes: 'vso.code' }), 'displayName', 'required to create');
-    has(problems({ displayName: undefined }), 'displayName', 'required to rotate');
-    has(problems({ action: 'update', displayName: undefined }), 'displayName', 'required to update');
-    has(problems({ action: 'revoke', displayName: undefined }), 'displayName', 'required to revoke');
+    has(problems({ action: 'create', displayName: undefined, scopes: 'vso.code' }), 'patName', 'required to create');
+    has(problems({ displayName: undefined }), 'patName', 'required to rotate');
+    has(problems({ action: 'update', displayName: undefined }), 'patName', 'required to update');
+    has(problems({ action: 'revoke', displayName: undefined }), 'patName', 'required to revoke');
     has(problems({ variableGroup: undefined }), 'variableGroup', "target is 'variableGroup'");
     has(problems({ tenantId: undefined, clientId: undefined }), 'clientId', 'required');
     assert.doesNotThrow(() => parse({ action: 'list', displayName: undefined }));
@@ -197,8 +197,8 @@ describe('parseConfig', () => {
 
   describe('selection', () => {
     it('refuses authorizationId together with displayName for rotate and revoke', () => {
-      has(problems({ authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32' }), 'authorizationId', 'together with displayName');
-      has(problems({ action: 'revoke', authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32' }), 'authorizationId', 'together with displayName');
+      has(problems({ authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32' }), 'authorizationId', 'together with patName');
+      has(problems({ action: 'revoke', authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32' }), 'authorizationId', 'together with patName');
       has(problems({ displayName: undefined, authorizationId: 'not-a-guid' }), 'authorizationId', 'not a GUID');
     });
     it('treats authorizationId plus one displayName as a rename for update', () => {
@@ -211,8 +211,8 @@ describe('parseConfig', () => {
       has(problems({ action: 'create', scopes: 'vso.code', authorizationId: '3d3aca0c-9ad3-4b07-8334-08ec8b1ddc32' }), 'authorizationId', 'create makes a new one');
     });
     it('checks display names: length and control characters', () => {
-      has(problems({ displayName: 'x'.repeat(257) }), 'displayName', '257 characters');
-      has(problems({ displayName: 'tab\there' }), 'displayName', 'control characters');
+      has(problems({ displayName: 'x'.repeat(257) }), 'patName', '257 characters');
+      has(problems({ displayName: 'tab\there' }), 'patName', 'control characters');
       assert.equal(parse({ displayName: 'x'.repeat(256) }).selector.displayNames[0].length, 256);
     });
   });
@@ -230,8 +230,8 @@ describe('parseConfig', () => {
     it('needs {name} with a pattern, and refuses outputOnly for several PATs', () => {
       has(problems({ displayName: undefined, displayNamePattern: 'build-*' }), 'variableName', '{name}');
       has(problems({ displayName: 'a\nb', target: 'outputOnly' }), 'target', 'holds one value');
-      has(problems({ displayName: 'a', displayNamePattern: 'b*' }), 'displayNamePattern', 'together with displayName');
-      has(problems({ action: 'revoke', displayName: undefined, displayNamePattern: 'b*' }), 'displayNamePattern', 'not supported for revoke');
+      has(problems({ displayName: 'a', displayNamePattern: 'b*' }), 'patNamePattern', 'together with patName');
+      has(problems({ action: 'revoke', displayName: undefined, displayNamePattern: 'b*' }), 'patNamePattern', 'not supported for revoke');
     });
   });
 
