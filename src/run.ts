@@ -17,6 +17,7 @@ import { openSecretStore, variableGroupClientFor, type OpenStoreDeps, type Store
 import { RecordFinder } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
+import { GroupWriteQueue } from './stores/variable-group-store';
 import { VaultClients } from './stores/key-vault-store';
 import { checkGroups, groupsToCheck } from './stores/check-groups';
 import { now as clockNow } from './clock';
@@ -61,6 +62,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   let failure: PatLifecycleError | undefined;
 
   const groupViews = new GroupViews();
+  const groupWrites = new GroupWriteQueue();
   const vaultClients = new VaultClients();
   const storeOptions = (purpose: OpenStoreDeps['purpose'], userAccessToken: string): OpenStoreDeps => ({
     http,
@@ -72,6 +74,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     purpose,
     log: (m) => host.info(m),
     groupViews,
+    groupWrites,
     vaultClients,
   });
 

@@ -5,7 +5,7 @@ import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, type VaultClients } from './key-vault-store';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
-import { VariableGroupStore } from './variable-group-store';
+import { VariableGroupStore, type GroupWriteQueue } from './variable-group-store';
 import type { GroupViews } from './group-views';
 
 export type StoreDestination = Exclude<SecretDestination, { kind: 'outputOnly' }> | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>;
@@ -24,6 +24,8 @@ export interface OpenStoreDeps {
   log?: (message: string) => void;
   /** One per run: what one variable-group store read or wrote spares the others a GET. */
   groupViews?: GroupViews;
+  /** One per run: writes to one group take turns and fold together. */
+  groupWrites?: GroupWriteQueue;
   /** One per run: Key Vault clients shared by the stores of one vault and identity. */
   vaultClients?: VaultClients;
 }
@@ -59,6 +61,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         companionKeys: forRefreshToken ? REFRESH_TOKEN_METADATA_KEYS : PAT_METADATA_KEYS,
         purpose: deps.purpose,
         ...(deps.groupViews ? { views: deps.groupViews } : {}),
+        ...(deps.groupWrites ? { writes: deps.groupWrites } : {}),
       });
     }
     case 'keyVault':

@@ -11,8 +11,6 @@ import { GroupViews } from './group-views';
 import { KeyedLock } from './keyed-lock';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
-/** One per process: every store writing to the same group takes turns (see KeyedLock). */
-const groupWrites = new KeyedLock();
 /** The group as the service answered each write: what verify() checks, without another round trip. */
 const answers = new WeakMap<WriteReceipt, VariableGroup>();
 
@@ -26,8 +24,16 @@ interface PendingWrite {
   reject(err: unknown): void;
 }
 
-/** Writes waiting for their group's turn, by group. */
-const pendingWrites = new Map<string, PendingWrite[]>();
+/**
+ * One run's writes to variable groups: the stores of one group take turns (KeyedLock), and whatever is queued when a
+ * group's turn comes goes out in one read-modify-write. Bulk runs need it (the bench: many PATs into one group);
+ * it belongs to the run (src/run.ts makes one), so nothing is shared between runs of a process (the CLI, tests).
+ */
+export class GroupWriteQueue {
+  readonly lock = new KeyedLock();
+  /** Writes waiting for their group's turn, by group. */
+  readonly pending = new Map<string, PendingWrite[]>();
+}
 
 /**
  * One read-modify-write for every write queued on a group: each write is checked against the same read (its own
@@ -78,6 +84,8 @@ export interface VariableGroupStoreOptions {
   companionKeys?: readonly string[];
   /** Shared by the stores of one run, so one store's read or write spares another the same GET. */
   views?: GroupViews;
+  /** Shared by the stores of one run, so writes to one group take turns and fold together. */
+  writes?: GroupWriteQueue;
   /** What the store holds, so an error names the input that chose the group and the fix that fits. Default 'pat'. */
   purpose?: 'pat' | 'refreshToken';
 }
@@ -99,6 +107,7 @@ export class VariableGroupStore implements SecretStore {
   private readonly auth: 'user' | 'job';
   private readonly companionKeys: readonly string[] | undefined;
   private readonly views: GroupViews;
+  private readonly writes: GroupWriteQueue;
   private readonly purpose: 'pat' | 'refreshToken';
   /** Found once by name, then addressed by id so a rename during the run cannot redirect the write. */
   private resolvedId: number | undefined;
@@ -110,6 +119,7 @@ export class VariableGroupStore implements SecretStore {
     this.auth = o.describeAuth;
     this.companionKeys = o.companionKeys;
     this.views = o.views ?? new GroupViews();
+    this.writes = o.writes ?? new GroupWriteQueue();
     this.purpose = o.purpose ?? 'pat';
     this.resolvedId = o.group.id;
   }
@@ -183,12 +193,12 @@ export class VariableGroupStore implements SecretStore {
   private enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
     const key = this.lockKey();
     return new Promise<WriteReceipt>((resolve, reject) => {
-      const queue = pendingWrites.get(key) ?? [];
+      const queue = this.writes.pending.get(key) ?? [];
       queue.push({ store: this, value, metadata, condition, resolve, reject });
-      pendingWrites.set(key, queue);
-      void groupWrites.run(key, async () => {
-        const batch = pendingWrites.get(key);
-        pendingWrites.delete(key);
+      this.writes.pending.set(key, queue);
+      void this.writes.lock.run(key, async () => {
+        const batch = this.writes.pending.get(key);
+        this.writes.pending.delete(key);
         if (batch && batch.length > 0) await writeBatch(batch);
       });
     });

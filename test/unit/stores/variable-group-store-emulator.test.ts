@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { redeemRefreshToken } from '../../../src/entra/redeem-refresh-token';
 import { PatLifecycleError } from '../../../src/errors';
 import { openSecretStore } from '../../../src/stores/open-store';
+import { GroupWriteQueue } from '../../../src/stores/variable-group-store';
 import { startHarness, type Harness } from '../entra/emulator-harness';
 
 describe('VariableGroupStore against the emulator', function () {
@@ -54,6 +55,19 @@ describe('VariableGroupStore against the emulator', function () {
     assert.equal(side.variables.Plain.value, 'plain');
     assert.equal(side.variables['FeedPat.authorizationId'].value, 'aaaa');
     assert.deepEqual(side.sharedWith.slice().sort(), ['Other', 'Web']);
+  });
+
+  it("one run's stores of a group fold their writes into one read-modify-write, and lose none of them", async () => {
+    const id = h.emu.control.variableGroups.add(h.org, 'Web', { name: 'Bulk', variables: {}, administrators: [h.user.userId] });
+    const shared = { ...deps(), groupWrites: new GroupWriteQueue() };
+    const names = ['Pat.a', 'Pat.b', 'Pat.c', 'Pat.d'];
+    const stores = await Promise.all(names.map((variableName) => openSecretStore({ kind: 'variableGroup', group: { project: 'Web', id }, variableName, auth: 'user' }, shared)));
+    const puts = () => h.emu.log.count({ route: /^variableGroups\.update/ });
+    const before = puts();
+    await Promise.all(stores.map((s, i) => s.write(`value-${i}-0123456789`, { authorizationId: `id-${i}`, validTo: '2027-01-01T00:00:00Z' })));
+    const vars = h.emu.control.variableGroups.get(h.org, id).variables;
+    for (const [i, name] of names.entries()) assert.equal(vars[name].value, `value-${i}-0123456789`, name);
+    assert.ok(puts() - before < names.length, `${puts() - before} PUTs for ${names.length} writes: the queued ones went out together`);
   });
 
   it('with the job token: a Reader build service gets the permission error; an Administrator writes', async () => {
