@@ -1,5 +1,5 @@
 /**
- * One run, as design.md draws it: register the secrets, redeem the refresh token once, save the rolled one before
+ * One run, as docs/design.md draws it: register the secrets, redeem the refresh token once, save the rolled one before
  * any PAT is touched, run the operation, set the outputs, attach the summary. Used by the pipeline task and the CLI;
  * everything that reaches the network comes in through `deps`, so tests swap it.
  */

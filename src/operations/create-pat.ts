@@ -1,5 +1,5 @@
 /**
- * Rule 3's create call, made safe to repeat: a create whose answer was lost may still have made a PAT, whose value
+ * Rotation rule 4's create call (docs/design.md), made safe to repeat: a create whose answer was lost may still have made a PAT, whose value
  * is then gone for good. So before trying again, list, and revoke what that attempt made.
  */
 import type { PatToken, PatTokenCreateRequest } from '../devops/types';

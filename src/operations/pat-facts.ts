@@ -6,7 +6,7 @@ export function daysLeft(pat: Pick<PatToken, 'validTo'>, now: Date): number {
   return daysBetween(now, new Date(pat.validTo));
 }
 
-/** Rule 2: due when it expires within the window; a window of 0 means every run rotates. */
+/** Rotation rule 3 (docs/design.md): due when it expires within the window; a window of 0 means every run rotates. */
 export function isDue(pat: Pick<PatToken, 'validTo'>, now: Date, windowDays: number): boolean {
   return windowDays === 0 || daysLeft(pat, now) <= windowDays;
 }

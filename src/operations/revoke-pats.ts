@@ -8,7 +8,7 @@ import { day } from './pat-facts';
 import type { Destination } from './ownership';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
-/** Rule 5: the old PAT goes only after the new one is stored; a failure is an issue, not a failure of the step. */
+/** Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a failure of the step. */
 export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced'): Promise<boolean> {
   if (!run.config.revokeOld) {
     run.log.info(`Kept the old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false).`);

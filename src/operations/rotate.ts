@@ -1,13 +1,13 @@
 /**
- * Rotation, the rules of docs/design.md in order:
- *  b settle what an earlier run of ours left: a PAT its intent proves it made and never stored is revoked
- *  1 which PAT: the one the destinations record; else (adoption) the one active PAT of the name, or authorizationId
- *  2 skip while it is valid for longer than rotateWhenExpiresWithinDays and every destination holds it; a destination
- *    with a value but no record adopts it (the record is written, the value is untouched)
- *  3 create a new PAT with the old name and scopes, allOrgs false, validTo now + lifetimeDays; warn when shortened
- *  4 write it to every destination (while each still names what it named) and check what each service stored
- *  6 on failure in 3-4: put back what can be put back, revoke the new PAT unless a destination holds it
- *  5 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one
+ * Rotation, the rules of docs/design.md ("Rotation rules" and "Ownership") in order:
+ *  1 settle what an earlier run of ours left: a PAT its intent proves it made and never stored is revoked (rule b),
+ *    a PAT a record says was replaced is revoked (rule a, completed)
+ *  2 which PAT: the one the destinations record; else (adoption) the one active PAT of the name, or authorizationId
+ *  3 skip while it is valid for longer than rotateWhenExpiresWithinDays and every destination holds it
+ *  4 intent in every destination, then create a new PAT with the old name and scopes, allOrgs false
+ *  5 write it to every destination (while each still names what it named) and check what each service stored
+ *  6 on failure in 4-5: put back what can be put back, revoke the new PAT unless a destination holds it
+ *  7 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one
  * Same-name PATs that no record proves ours are never revoked (unless revokeUntracked), only named in a warning.
  */
 import { PatLifecycleError } from '../errors';
@@ -45,12 +45,12 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   if (name === undefined) throw notFoundById(target.authorizationId ?? '');
   out.name = name;
 
-  // Rule b.
+  // Rule 1.
   const revoked = await settleIntents(run, dests, name, active, out);
   active = active.filter((t) => !revoked.has(t.authorizationId.toLowerCase()));
   const family = active.filter((t) => t.displayName === name);
 
-  // Rule 1.
+  // Rule 2.
   const held = heldActive(active);
   let current: PatToken | undefined = held[0];
   const adopt: Destination[] = [];
@@ -84,7 +84,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   out.previous = old;
   const expired = current === undefined;
 
-  // Rule 2.
+  // Rule 3.
   if (!expired && pending.length === 0 && !isDue(old, run.now(), config.rotateWhenExpiresWithinDays)) {
     out.action = adopt.length > 0 ? 'adopted' : 'notDue';
     out.pat = old;
@@ -93,7 +93,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
     return out;
   }
 
-  // Rule 3.
+  // Rule 4.
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
   const request = newPatRequest(run, old.displayName, scopes);
@@ -119,13 +119,13 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   out.newToken = created.token;
   out.pat = { ...created, token: null };
 
-  // Rules 4 and 6.
+  // Rules 5 and 6.
   await storeNewPat(run, dests, created, out, { intent, ...(config.revokeOld && toRevoke.includes(old) ? { replaces: old } : {}) });
   out.rotated = true;
   out.action = 'rotated';
   out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
 
-  // Rule 5.
+  // Rule 7.
   for (const t of toRevoke) await revokeReplaced(run, t, dests, out);
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);

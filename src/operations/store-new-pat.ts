@@ -1,5 +1,5 @@
 /**
- * Rules 4 and 6 over every destination of the step: write the new value, check what each service stored, and on a
+ * Rotation rules 5 and 6 (docs/design.md) over every destination of the step: write the new value, check what each service stored, and on a
  * failure undo what can be undone without ever revoking a PAT that a destination holds.
  *
  * Destinations that can put their previous value back (Key Vault keeps versions) are written first; one that cannot
@@ -131,7 +131,7 @@ async function recover(store: SecretStore, created: PatToken, cause: PatLifecycl
   });
 }
 
-/** Rule 6 across destinations: put back what was written, revoke the new PAT when nothing holds it any more. */
+/** Rotation rule 6 (docs/design.md) across destinations: put back what was written, revoke the new PAT when nothing holds it any more. */
 async function rollBack(
   run: OperationRun,
   done: Array<{ dest: Destination; receipt: WriteReceipt | undefined }>,
