@@ -18,7 +18,7 @@ import { RecordFinder } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { VaultClients } from './stores/key-vault-store';
-import { checkGroups, groupsToCheck } from './stores/check-groups';
+import { checkGroups, connectionsToCheck, groupsToCheck } from './stores/check-groups';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -95,6 +95,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
     // Before anything is written, the refresh token included: a group the task cannot write stops the run here.
     await checkGroups(groupsToCheck(config, 'user'), (c) => openStore(c.destination, storeOptions(c.purpose, session.accessToken)));
+    for (const d of connectionsToCheck(config)) await (await openStore(d, storeOptions('pat', session.accessToken))).prepare?.();
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
