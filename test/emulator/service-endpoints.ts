@@ -14,7 +14,7 @@
  */
 import { AZURE_DEVOPS_RESOURCE, BadJsonError, type EmulatorCore, type EmuRequest, type EmuResponse, type Principal, type Route } from './types';
 import { DevOpsContext, negotiateApiVersion, vssError, type ApiVersionRules } from './devops-errors';
-import { devopsDirectory, isVaultHost, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
+import { devopsDirectory, matchOrgPath, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
 import { scopesAllow } from './scopes';
 
 export type EndpointRole = 'User' | 'Administrator';
@@ -211,15 +211,7 @@ function route(core: EmulatorCore, name: string, method: string, shape: { projec
     service: 'serviceEndpoints',
     name,
     method,
-    match(req) {
-      if (isVaultHost(core, req.host)) return null;
-      const m = PATH.exec(req.path);
-      if (!m || (m[2] !== undefined) !== shape.project || (m[3] !== undefined) !== shape.id) return null;
-      const params: Record<string, string> = { org: decodeURIComponent(m[1]!) };
-      if (m[2] !== undefined) params['project'] = decodeURIComponent(m[2]);
-      if (m[3] !== undefined) params['id'] = decodeURIComponent(m[3]);
-      return params;
-    },
+    match: (req) => matchOrgPath(core, req, PATH, shape),
     handle(req, params) {
       const call = admit(core, req, params['org']!, needed);
       if (!('ctx' in call)) return call;
@@ -228,21 +220,12 @@ function route(core: EmulatorCore, name: string, method: string, shape: { projec
   };
 }
 
-export interface ServiceEndpointSideView {
-  id: string;
-  name: string;
-  type: string;
-  url: string;
-  description: string;
-  scheme: string;
-  /** Real values, secrets included. */
+/** An endpoint with its real values, secrets included, for tests to look at. */
+export type ServiceEndpointSideView = Omit<StoredEndpoint, 'parameters' | 'roles' | 'createdBy' | 'projectRefs'> & {
   parameters: Record<string, string>;
-  data: Record<string, string>;
-  owner: string;
-  isReady: boolean;
-  projectReferences: Array<{ projectId: string; name: string; description: string }>;
+  projectReferences: StoredEndpoint['projectRefs'];
   roles: Record<string, EndpointRole>;
-}
+};
 
 function controlApi(store: EndpointStore) {
   const { core, dir } = store;
