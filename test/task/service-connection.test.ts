@@ -251,6 +251,19 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     f.assertNoSecrets(run);
   });
 
+  it('create: a new PAT into a connection that held a hand-made one, recorded; the hand-made PAT keeps working', async () => {
+    const manual = f.seedPat('other-name', { daysLeft: 60 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, manual.token);
+    const run = await f.run({ action: 'create', displayName: 'sc-bot', scopes: 'vso.code', target: 'serviceConnection', serviceConnection: 'Fabrikam feed' });
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    const [made] = f.activePats('sc-bot');
+    const stored = endpoints().get(ORG, id);
+    assert.equal(stored.parameters['apitoken'], made!.token);
+    assert.match(stored.description, new RegExp(`authorizationId=${made!.authorizationId}; validTo=`));
+    assert.equal(state(manual.authorizationId), 'active');
+    f.assertNoSecrets(run);
+  });
+
   it('refuses a service connection the project does not have, naming the input', async () => {
     f.seedPat('feed', { daysLeft: 3 });
     const run = await f.run(rotateInputs({ serviceConnection: 'No such feed' }));
