@@ -13,7 +13,7 @@ import type { OperationContext, PatApi, PatOutcome } from './operations/types';
 import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
-import { openSecretStore, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
+import { openSecretStore, serviceEndpointClientFor, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
 import { RecordFinder } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
@@ -113,10 +113,18 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       accessToken: session.accessToken,
       registerSecret: (v) => host.setSecret(v),
     });
+    const userOptions = storeOptions('pat', session.accessToken);
+    // A connection's project is searched for group records too: a step writing only connections must not revoke a
+    // PAT a variable group of its project still records.
+    const connectionProjects = config.destinations.flatMap((d) => (d.kind === 'serviceConnection' ? [d.connection.project] : []));
     const finder = new RecordFinder(
-      [config.destinations, config.refreshTokenStore]
-        .flat()
-        .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, storeOptions('pat', session.accessToken)), project: d.group.project }] : [])),
+      [
+        ...[config.destinations, config.refreshTokenStore]
+          .flat()
+          .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, userOptions), project: d.group.project }] : [])),
+        ...connectionProjects.map((project) => ({ client: variableGroupClientFor({ kind: 'variableGroup', group: { project }, variableName: '', auth: 'user' }, userOptions), project })),
+      ],
+      connectionProjects.map((project) => ({ client: serviceEndpointClientFor(userOptions), project })),
     );
     const result = await executeOperation({
       config,

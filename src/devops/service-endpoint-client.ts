@@ -55,6 +55,17 @@ export class ServiceEndpointClient {
     return items.map((i) => checkEndpoint(i, res, ctx)).filter((e) => e.name.toLowerCase() === name.toLowerCase());
   }
 
+  /** Every connection of the project the identity can see (secrets null), for finding records of a PAT elsewhere. */
+  async listAll(project: string): Promise<ServiceEndpoint[]> {
+    const ctx = this.ctx('list service connections', project, '*');
+    const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`, operation: ctx.operation });
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
+    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
+    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
+    return items.map((i) => checkEndpoint(i, res, ctx));
+  }
+
   /**
    * Replaces the endpoint with `endpoint` (organization-scoped PUT). `recordOnly`: the PUT changes the record, not the
    * PAT; like a variable group's record write it is never sent again once it may have arrived unanswered, since arriving

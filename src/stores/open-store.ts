@@ -48,6 +48,11 @@ export function variableGroupClientFor(dest: Extract<StoreDestination, { kind: '
   });
 }
 
+/** The client service connections are read and written with: always the signed-in user's token. */
+export function serviceEndpointClientFor(deps: OpenStoreDeps): ServiceEndpointClient {
+  return new ServiceEndpointClient({ http: deps.http, devopsUrl: deps.devopsUrl, organization: deps.organization, authorization: `Bearer ${deps.userAccessToken}` });
+}
+
 export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDeps): Promise<SecretStore> {
   const forRefreshToken = deps.purpose === 'refreshToken';
   switch (dest.kind) {
@@ -75,7 +80,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
       });
     case 'serviceConnection':
       return new ServiceConnectionStore({
-        client: new ServiceEndpointClient({ http: deps.http, devopsUrl: deps.devopsUrl, organization: deps.organization, authorization: `Bearer ${deps.userAccessToken}` }),
+        client: serviceEndpointClientFor(deps),
         connection: dest.connection,
       });
   }

@@ -67,6 +67,11 @@ export class ServiceConnectionStore implements SecretStore {
     return `service connection '${name}'${this.resolvedId && this.resolvedId !== name ? ` (id ${this.resolvedId})` : ''} in project '${this.ref.project}'`;
   }
 
+  /** Whether this store writes that connection (as the run found it). */
+  isConnection(id: string): boolean {
+    return this.resolvedId !== undefined && this.resolvedId.toLowerCase() === id.toLowerCase();
+  }
+
   label(): string {
     return `service connection '${this.resolvedName ?? this.ref.nameOrId}'`;
   }

@@ -264,6 +264,22 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     f.assertNoSecrets(run);
   });
 
+  it('keeps the old PAT while a variable group or another connection of the project still records it', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: recordOf(old) });
+    addConnection('Second feed', SUPPORTED[3]!, old.token, { description: recordOf(old) });
+    f.addGroup('Tokens', { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId });
+    const run = await f.run(rotateInputs());
+    assert.notEqual(run.result, 'Failed', run.message);
+    const [fresh] = f.activePats('feed').filter((p) => p.authorizationId !== old.authorizationId);
+    assert.equal(endpoints().get(ORG, id).parameters['apitoken'], fresh!.token);
+    assert.equal(state(old.authorizationId), 'active', 'still recorded elsewhere, so not revoked');
+    const said = [...run.warnings, run.message ?? '', run.summaryMarkdown ?? ''].join('\n');
+    assert.match(said, /variable group 'Tokens'/);
+    assert.match(said, /service connection 'Second feed'/);
+    f.assertNoSecrets(run);
+  });
+
   it('refuses a service connection the project does not have, naming the input', async () => {
     f.seedPat('feed', { daysLeft: 3 });
     const run = await f.run(rotateInputs({ serviceConnection: 'No such feed' }));
