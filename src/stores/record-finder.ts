@@ -22,10 +22,7 @@ export class RecordFinder {
   async holdersOf(authorizationId: string, own: readonly SecretStore[]): Promise<string[]> {
     const wanted = authorizationId.toLowerCase();
     const holders: string[] = [];
-    const seen = new Set<string>();
-    for (const { client, project } of this.places) {
-      if (seen.has(project.toLowerCase())) continue;
-      seen.add(project.toLowerCase());
+    for (const { client, project } of onePerProject(this.places)) {
       for (const group of await client.listAll(project)) {
         for (const [name, v] of Object.entries(group.variables)) {
           if (!name.toLowerCase().endsWith(RECORD_SUFFIX) || v.isSecret || (v.value ?? '').toLowerCase() !== wanted) continue;
@@ -35,16 +32,7 @@ export class RecordFinder {
         }
       }
     }
-    holders.push(...(await this.connectionHolders(wanted, own)));
-    return holders;
-  }
-
-  private async connectionHolders(wanted: string, own: readonly SecretStore[]): Promise<string[]> {
-    const holders: string[] = [];
-    const seen = new Set<string>();
-    for (const { client, project } of this.connections) {
-      if (seen.has(project.toLowerCase())) continue;
-      seen.add(project.toLowerCase());
+    for (const { client, project } of onePerProject(this.connections)) {
       for (const endpoint of await client.listAll(project)) {
         if ((parseRecord(endpoint.description).authorizationId ?? '').toLowerCase() !== wanted) continue;
         if (own.some((s) => s instanceof ServiceConnectionStore && s.isConnection(endpoint.id))) continue;
@@ -53,4 +41,15 @@ export class RecordFinder {
     }
     return holders;
   }
+}
+
+/** The first place of each project: one list request per project is enough. */
+function onePerProject<T extends { project: string }>(places: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return places.filter((p) => {
+    const key = p.project.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
