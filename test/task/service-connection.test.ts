@@ -165,6 +165,19 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     f.assertNoSecrets(run);
   });
 
+  it('an answer to the PUT that shows the connection not ready fails the run, naming it; both PATs kept for the next run', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: recordOf(old) });
+    const notReady = { ...endpoints().answer(ORG, PROJECT, id), isReady: false };
+    f.emu.faults.add({ route: 'serviceEndpoints.update', nth: 2, phase: 'after', status: 200, body: notReady });
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /not ready after the update \(isReady false\)/);
+    assert.equal(state(old.authorizationId), 'active');
+    assert.equal(f.activePats('feed').length, 2, 'the new PAT is kept: the connection may hold it');
+    f.assertNoSecrets(run);
+  });
+
   it('killed while the PUT of the new PAT is in flight, then run again 16 minutes later: one active PAT, held by the connection', async () => {
     const old = f.seedPat('feed', { daysLeft: 20 });
     const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token);
