@@ -13,13 +13,13 @@ import type { OperationContext, PatApi, PatOutcome } from './operations/types';
 import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
-import { openSecretStore, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
+import { openSecretStore, serviceEndpointClientFor, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
 import { RecordFinder } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { GroupWriteQueue } from './stores/variable-group-store';
 import { VaultClients } from './stores/key-vault-store';
-import { checkGroups, groupsToCheck } from './stores/check-groups';
+import { checkGroups, connectionsToCheck, groupsToCheck } from './stores/check-groups';
 import { now as clockNow } from './clock';
 import { asPatLifecycleError, PatLifecycleError } from './errors';
 import { secretsOf } from './config/secrets';
@@ -98,6 +98,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
     // Before anything is written, the refresh token included: a group the task cannot write stops the run here.
     await checkGroups(groupsToCheck(config, 'user'), (c) => openStore(c.destination, storeOptions(c.purpose, session.accessToken)));
+    for (const d of connectionsToCheck(config)) await (await openStore(d, storeOptions('pat', session.accessToken))).prepare?.();
 
     // Before any PAT call: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
@@ -115,10 +116,18 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
       accessToken: session.accessToken,
       registerSecret: (v) => host.setSecret(v),
     });
+    const userOptions = storeOptions('pat', session.accessToken);
+    // A connection's project is searched for group records too: a step writing only connections must not revoke a
+    // PAT a variable group of its project still records.
+    const connectionProjects = config.destinations.flatMap((d) => (d.kind === 'serviceConnection' ? [d.connection.project] : []));
     const finder = new RecordFinder(
-      [config.destinations, config.refreshTokenStore]
-        .flat()
-        .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, storeOptions('pat', session.accessToken)), project: d.group.project }] : [])),
+      [
+        ...[config.destinations, config.refreshTokenStore]
+          .flat()
+          .flatMap((d) => (d.kind === 'variableGroup' ? [{ client: variableGroupClientFor(d, userOptions), project: d.group.project }] : [])),
+        ...connectionProjects.map((project) => ({ client: variableGroupClientFor({ kind: 'variableGroup', group: { project }, variableName: '', auth: 'user' }, userOptions), project })),
+      ],
+      connectionProjects.map((project) => ({ client: serviceEndpointClientFor(userOptions), project })),
     );
     const result = await executeOperation({
       config,

@@ -2,15 +2,15 @@
  * Where the new PAT goes and where the rolled refresh token goes, and the checks that keep the two apart:
  * a PAT written over the refresh token would end the sign-in chain for good.
  */
-import type { KeyVaultRef, RefreshTokenStoreConfig, StoreTarget, VariableGroupRef } from './types';
+import type { KeyVaultRef, RefreshTokenStoreConfig, ServiceConnectionRef, StoreTarget, VariableGroupRef } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { choice, expanded, keyVaultSecretName, printable, required, text, variableName } from './fields';
 import { parseKeyVault, type JobIdentity } from './key-vault';
-import { hasNamePlaceholder, secretNameFor, variableNameFor } from './name-template';
+import { hasNamePlaceholder, secretNameFor, serviceConnectionNameFor, variableNameFor } from './name-template';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS } from '../stores/secret-store';
 
-export const TARGETS = ['variableGroup', 'keyVault', 'outputOnly'] as const;
+export const TARGETS = ['variableGroup', 'keyVault', 'serviceConnection', 'outputOnly'] as const;
 export const REFRESH_TOKEN_STORES = ['none', 'variableGroup', 'keyVault'] as const;
 
 /** Shared by both destinations: one vault, one service connection and one variable-group identity per run. */
@@ -56,6 +56,24 @@ export class DestinationInputs {
     }
     if (value === undefined || project === undefined) return undefined;
     return /^\d+$/.test(value) ? { project, id: Number(value) } : { project, name: value };
+  }
+
+  /** A service connection of the destination project, by name or id. */
+  serviceConnection(why: string): ServiceConnectionRef | undefined {
+    const value = required(this.p, 'serviceConnection', expanded(this.p, 'serviceConnection', text(this.raw.input('serviceConnection'))), why, 'give the name or the ID of the service connection that holds the PAT (Project settings > Service connections)');
+    const project = this.destinationProject();
+    if (value !== undefined && project === undefined && !this.p.has('destinationProject')) {
+      return this.p.add(
+        'serviceConnection',
+        'needs the project of the service connection, but neither destinationProject nor System.TeamProject is set',
+        'set destinationProject to the project that owns the connection, or run inside a pipeline of that project',
+      );
+    }
+    if (value === undefined || project === undefined) return undefined;
+    if (printable(value) !== value || value.length > 256) {
+      return this.p.add('serviceConnection', `'${printable(value)}' is not a service connection name or ID`, 'give the name as shown under Project settings > Service connections, or its ID (a GUID)');
+    }
+    return { project, nameOrId: value };
   }
 
   /** Checked once even when both groups ask, so a bad value is reported once. */
@@ -106,7 +124,12 @@ export function parsePatDestinations(p: Problems, raw: RawInputs, shared: Destin
   const out: StoreTarget[] = [];
   let complete = true;
   for (const kind of kinds) {
-    const dest = kind === 'variableGroup' ? parseVariableGroupTarget(p, raw, shared, names, kinds) : parseKeyVaultTarget(p, raw, shared, names, kinds);
+    const dest =
+      kind === 'variableGroup'
+        ? parseVariableGroupTarget(p, raw, shared, names, kinds)
+        : kind === 'keyVault'
+          ? parseKeyVaultTarget(p, raw, shared, names, kinds)
+          : parseServiceConnectionTarget(p, shared, names, kinds);
     if (dest) out.push(dest);
     else complete = false;
   }
@@ -115,12 +138,12 @@ export function parsePatDestinations(p: Problems, raw: RawInputs, shared: Destin
 
 function parseTargetKinds(p: Problems, value: string | undefined): Array<(typeof TARGETS)[number]> | undefined {
   const list = (value ?? 'variableGroup').split(/[,;\n]/).map((s) => s.trim()).filter((s) => s.length > 0);
-  const hint = `give one of ${TARGETS.join(', ')}, or several of variableGroup and keyVault separated by commas`;
+  const hint = `give one of ${TARGETS.join(', ')}, or several of variableGroup, keyVault and serviceConnection separated by commas`;
   const kinds: Array<(typeof TARGETS)[number]> = [];
   for (const item of list.length > 0 ? list : ['variableGroup']) {
     const kind = TARGETS.find((t) => t.toLowerCase() === item.toLowerCase());
     if (!kind) return p.add('target', `'${item}' is not a destination kind`, hint);
-    if (kinds.includes(kind)) return p.add('target', `names '${kind}' twice`, 'name each kind once; one step writes one variable group variable and one Key Vault secret at most');
+    if (kinds.includes(kind)) return p.add('target', `names '${kind}' twice`, 'name each kind once; one step writes one variable group variable, one Key Vault secret and one service connection at most');
     kinds.push(kind);
   }
   if (kinds.includes('outputOnly') && kinds.length > 1) {
@@ -148,6 +171,13 @@ function parseKeyVaultTarget(p: Problems, raw: RawInputs, shared: DestinationInp
   return { kind: 'keyVault', vault, secretName: name };
 }
 
+function parseServiceConnectionTarget(p: Problems, shared: DestinationInputs, names: PatNames, kinds: readonly string[]): StoreTarget | undefined {
+  const connection = shared.serviceConnection(whenTarget(kinds, 'serviceConnection'));
+  if (!connection) return undefined;
+  checkTemplate(p, 'serviceConnection', connection.nameOrId, names, (n) => serviceConnectionNameFor(connection.nameOrId, n));
+  return { kind: 'serviceConnection', connection };
+}
+
 function whenTarget(kinds: readonly string[], kind: string): string {
   return kinds.length === 1 ? `when target is '${kind}'` : `when target includes '${kind}'`;
 }
@@ -155,17 +185,17 @@ function whenTarget(kinds: readonly string[], kind: string): string {
 /** Several PATs into one store need `{name}`, and their names must not collapse onto one variable or secret. */
 function checkTemplate(p: Problems, input: string, template: string, names: PatNames, expand: (displayName: string) => string): void {
   if (!hasNamePlaceholder(template)) {
-    if (names.bulk) p.add(input, `'${template}' would receive every selected PAT, one overwriting the other`, `put {name} in it (e.g. ${input === 'secretName' ? 'Pat-{name}' : 'Pat.{name}'}); it becomes each PAT's display name`);
+    if (names.bulk) p.add(input, `'${template}' would receive every selected PAT, one overwriting the other`, `put {name} in it (e.g. ${input === 'secretName' ? 'Pat-{name}' : input === 'serviceConnection' ? 'Feed {name}' : 'Pat.{name}'}); it becomes each PAT's display name`);
     return;
   }
-  for (const problem of templateProblems(input as 'variableName' | 'secretName', names.displayNames, expand)) p.add(input, problem.message, problem.hint);
+  for (const problem of templateProblems(input as 'variableName' | 'secretName' | 'serviceConnection', names.displayNames, expand)) p.add(input, problem.message, problem.hint);
 }
 
 /**
  * What goes wrong when names expand `{name}`: two PATs onto one variable or secret, or a name the store refuses. Run
  * again at run time over the names a displayNamePattern matched (operations/execute.ts).
  */
-export function templateProblems(input: 'variableName' | 'secretName', displayNames: readonly string[], expand: (displayName: string) => string): Array<{ message: string; hint: string }> {
+export function templateProblems(input: 'variableName' | 'secretName' | 'serviceConnection', displayNames: readonly string[], expand: (displayName: string) => string): Array<{ message: string; hint: string }> {
   const problems: Array<{ message: string; hint: string }> = [];
   const seen = new Map<string, string>();
   for (const displayName of displayNames) {
@@ -173,7 +203,8 @@ export function templateProblems(input: 'variableName' | 'secretName', displayNa
     const other = seen.get(expanded.toLowerCase());
     if (other !== undefined) problems.push({ message: `the PATs '${other}' and '${displayName}' would both be written to '${expanded}'`, hint: 'rename one of the PATs, or store them separately' });
     seen.set(expanded.toLowerCase(), displayName);
-    const valid = input === 'secretName' ? /^[0-9a-zA-Z-]{1,127}$/ : /^[A-Za-z0-9._-]{1,256}$/;
+    // eslint-disable-next-line no-control-regex
+    const valid = input === 'secretName' ? /^[0-9a-zA-Z-]{1,127}$/ : input === 'serviceConnection' ? /^[^\u0000-\u001f]{1,256}$/ : /^[A-Za-z0-9._-]{1,256}$/;
     if (!valid.test(expanded)) problems.push({ message: `'${expanded}' (for PAT '${displayName}') is not a valid name`, hint: 'shorten the template or the display name' });
   }
   return problems;

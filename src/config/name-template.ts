@@ -27,10 +27,22 @@ export function destinationFor(dest: StoreTarget, displayName: string): StoreTar
       return { ...dest, variableName: variableNameFor(dest.variableName, displayName) };
     case 'keyVault':
       return { ...dest, secretName: secretNameFor(dest.secretName, displayName) };
+    case 'serviceConnection':
+      return { ...dest, connection: { ...dest.connection, nameOrId: serviceConnectionNameFor(dest.connection.nameOrId, displayName) } };
   }
+}
+
+/** Connection names take the display name as it is: the portal allows the characters display names use. */
+export function serviceConnectionNameFor(template: string, displayName: string): string {
+  return template.split(NAME_PLACEHOLDER).join(displayName);
+}
+
+/** The name (or template) of a destination's variable, secret or connection. */
+export function destinationName(dest: StoreTarget): string {
+  return dest.kind === 'variableGroup' ? dest.variableName : dest.kind === 'keyVault' ? dest.secretName : dest.connection.nameOrId;
 }
 
 /** Whether each PAT gets its own variable or secret (so the stores cannot be opened before the PAT's name is known). */
 export function destinationUsesName(dests: readonly StoreTarget[]): boolean {
-  return dests.some((d) => hasNamePlaceholder(d.kind === 'variableGroup' ? d.variableName : d.secretName));
+  return dests.some((d) => hasNamePlaceholder(destinationName(d)));
 }

@@ -40,6 +40,13 @@ export interface VariableGroupRef {
   id?: number;
 }
 
+/** A service connection, by name or id, in a project of Config.destinationOrganization. */
+export interface ServiceConnectionRef {
+  project: string;
+  /** As given: a GUID is looked up as an id, anything else as a name. */
+  nameOrId: string;
+}
+
 /** Key Vault access through an Azure Resource Manager service connection. */
 export type AzureCredentialConfig =
   | { scheme: 'ServicePrincipal'; tenantId: string; clientId: string; clientSecret?: string; certificatePem?: string }
@@ -63,6 +70,7 @@ export interface KeyVaultRef {
 export type SecretDestination =
   | { kind: 'variableGroup'; group: VariableGroupRef; variableName: string; auth: 'user' | 'job' }
   | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string }
+  | { kind: 'serviceConnection'; connection: ServiceConnectionRef }
   | { kind: 'outputOnly' };
 
 /** A destination that keeps the value between runs, with its ownership record. */

@@ -135,3 +135,22 @@ export interface ListResponse<T> {
 /** Azure DevOps resource (audience of the Entra access tokens the task uses). */
 export const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 export const AZURE_DEVOPS_SCOPE = `${AZURE_DEVOPS_RESOURCE}/.default`;
+
+/** Service endpoints (service connections) API: GET is project-scoped, PUT organization-scoped (serviceEndpoint 7.1). */
+export const SERVICE_ENDPOINT_API_VERSION = '7.1';
+
+/**
+ * A service endpoint as the GET returns it. Only the fields the task reads are typed; the PUT sends back the object
+ * exactly as read (every field, typed or not), with one parameter and the description changed.
+ */
+export interface ServiceEndpoint {
+  id: string;
+  name: string;
+  type: string;
+  url?: string | null;
+  description?: string | null;
+  isReady?: boolean;
+  authorization?: { scheme?: string; parameters?: Record<string, string | null> | null } | null;
+  serviceEndpointProjectReferences?: Array<{ name?: string; description?: string | null; projectReference?: { id?: string; name?: string } }> | null;
+  [field: string]: unknown;
+}

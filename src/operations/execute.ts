@@ -2,7 +2,7 @@
 import { patternToRegExp } from '../config/selector';
 import { InputError, InputErrors, PatLifecycleError } from '../errors';
 import { refreshTokenCollisions, templateProblems } from '../config/destinations';
-import { hasNamePlaceholder, secretNameFor, variableNameFor } from '../config/name-template';
+import { hasNamePlaceholder, secretNameFor, serviceConnectionNameFor, variableNameFor } from '../config/name-template';
 import { forEachPat } from './bulk';
 import { createOne } from './create';
 import { listPats } from './list';
@@ -86,6 +86,9 @@ function checkExpandedNames(run: OperationRun, names: readonly string[]): void {
     }
     if (dest.kind === 'keyVault' && hasNamePlaceholder(dest.secretName)) {
       problems.push(...templateProblems('secretName', names, (n) => secretNameFor(dest.secretName, n)).map((x) => ({ input: 'secretName', ...x })));
+    }
+    if (dest.kind === 'serviceConnection' && hasNamePlaceholder(dest.connection.nameOrId)) {
+      problems.push(...templateProblems('serviceConnection', names, (n) => serviceConnectionNameFor(dest.connection.nameOrId, n)).map((x) => ({ input: 'serviceConnection', ...x })));
     }
     problems.push(...refreshTokenCollisions(dest, config.refreshTokenStore, names));
   }

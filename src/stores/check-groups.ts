@@ -8,6 +8,7 @@ import { asPatLifecycleError } from '../errors';
 import type { SecretStore } from './secret-store';
 import type { StoreDestination } from './open-store';
 import { LINKED_GROUP } from './variable-group-store';
+import { hasNamePlaceholder } from '../config/name-template';
 
 type GroupDestination = Extract<StoreDestination, { kind: 'variableGroup' }>;
 
@@ -22,6 +23,15 @@ export function groupsToCheck(config: Config, auth: 'user' | 'job'): GroupCheck[
   if (config.refreshTokenStore.kind === 'variableGroup' && config.refreshTokenStore.auth === auth) checks.push({ destination: config.refreshTokenStore, purpose: 'refreshToken' });
   for (const d of config.destinations) if (d.kind === 'variableGroup' && d.auth === auth) checks.push({ destination: d, purpose: 'pat' });
   return checks;
+}
+
+/**
+ * The service connections this run writes, read with the user's token: a type or scheme that holds no PAT stops the
+ * run before a PAT exists. A `{name}` template is checked per PAT, when its store is first read.
+ */
+export function connectionsToCheck(config: Config): Array<Extract<StoreDestination, { kind: 'serviceConnection' }>> {
+  if (config.action !== 'create' && config.action !== 'rotate') return [];
+  return config.destinations.flatMap((d) => (d.kind === 'serviceConnection' && !hasNamePlaceholder(d.connection.nameOrId) ? [d] : []));
 }
 
 /**

@@ -1,10 +1,12 @@
 /** Builds the SecretStore for a destination: a PAT's target or the place the rolled refresh token goes. */
 import type { NetworkConfig, RefreshTokenStoreConfig, SecretDestination } from '../config/types';
+import { ServiceEndpointClient } from '../devops/service-endpoint-client';
 import { VariableGroupClient } from '../devops/variable-group-client';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, type VaultClients } from './key-vault-store';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
+import { ServiceConnectionStore } from './service-connection-store';
 import { VariableGroupStore, type GroupWriteQueue } from './variable-group-store';
 import type { GroupViews } from './group-views';
 
@@ -48,6 +50,11 @@ export function variableGroupClientFor(dest: Extract<StoreDestination, { kind: '
   });
 }
 
+/** The client service connections are read and written with: always the signed-in user's token. */
+export function serviceEndpointClientFor(deps: OpenStoreDeps): ServiceEndpointClient {
+  return new ServiceEndpointClient({ http: deps.http, devopsUrl: deps.devopsUrl, organization: deps.organization, authorization: `Bearer ${deps.userAccessToken}` });
+}
+
 export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDeps): Promise<SecretStore> {
   const forRefreshToken = deps.purpose === 'refreshToken';
   switch (dest.kind) {
@@ -73,6 +80,11 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         secretNameInput: forRefreshToken ? 'refreshTokenSecretName' : 'secretName',
         log: deps.log,
         ...(deps.vaultClients ? { clients: deps.vaultClients } : {}),
+      });
+    case 'serviceConnection':
+      return new ServiceConnectionStore({
+        client: serviceEndpointClientFor(deps),
+        connection: dest.connection,
       });
   }
 }

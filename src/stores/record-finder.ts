@@ -1,25 +1,28 @@
 /**
  * Finds the records of a PAT outside the step's own destinations, before the PAT is revoked: two steps that rotate
  * one PAT into two places each record it, and revoking it from one would leave the other holding a dead PAT.
- * Looks through every variable group of the projects the run writes groups in (one list request each); Key Vault
- * secrets and groups of other projects are not searched (docs/design.md, "Ownership").
+ * Looks through every variable group of the projects the run writes groups or service connections in, and every
+ * service connection of the projects it writes connections in (one list request each); Key Vault secrets and other
+ * projects are not searched (docs/design.md, "Ownership").
  */
+import type { ServiceEndpointClient } from '../devops/service-endpoint-client';
 import type { VariableGroupClient } from '../devops/variable-group-client';
 import type { SecretStore } from './secret-store';
+import { parseRecord, ServiceConnectionStore } from './service-connection-store';
 import { VariableGroupStore } from './variable-group-store';
 
 const RECORD_SUFFIX = '.authorizationid';
 
 export class RecordFinder {
-  constructor(private readonly places: ReadonlyArray<{ client: VariableGroupClient; project: string }>) {}
+  constructor(
+    private readonly places: ReadonlyArray<{ client: VariableGroupClient; project: string }>,
+    private readonly connections: ReadonlyArray<{ client: ServiceEndpointClient; project: string }> = [],
+  ) {}
 
   async holdersOf(authorizationId: string, own: readonly SecretStore[]): Promise<string[]> {
     const wanted = authorizationId.toLowerCase();
     const holders: string[] = [];
-    const seen = new Set<string>();
-    for (const { client, project } of this.places) {
-      if (seen.has(project.toLowerCase())) continue;
-      seen.add(project.toLowerCase());
+    for (const { client, project } of onePerProject(this.places)) {
       for (const group of await client.listAll(project)) {
         for (const [name, v] of Object.entries(group.variables)) {
           if (!name.toLowerCase().endsWith(RECORD_SUFFIX) || v.isSecret || (v.value ?? '').toLowerCase() !== wanted) continue;
@@ -29,6 +32,24 @@ export class RecordFinder {
         }
       }
     }
+    for (const { client, project } of onePerProject(this.connections)) {
+      for (const endpoint of await client.listAll(project)) {
+        if ((parseRecord(endpoint.description).authorizationId ?? '').toLowerCase() !== wanted) continue;
+        if (own.some((s) => s instanceof ServiceConnectionStore && s.isConnection(endpoint.id))) continue;
+        holders.push(`service connection '${endpoint.name}' (project '${project}')`);
+      }
+    }
     return holders;
   }
+}
+
+/** The first place of each project: one list request per project is enough. */
+function onePerProject<T extends { project: string }>(places: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return places.filter((p) => {
+    const key = p.project.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

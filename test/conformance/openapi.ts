@@ -4,8 +4,8 @@
  * api-version, body properties), and each answer the emulator gave must validate against that operation's response
  * schema. Fed by the emulator's request log; run over every black-box test's traffic (test/conformance/hook.ts).
  *
- * Covered: the PAT Lifecycle API (tokens 7.1 / 7.2), variable groups (taskAgent 7.1 / 7.2) and Key Vault secrets
- * (2025-07-01). Entra, OIDC and MSI have no OpenAPI, and connectionData appears in no spec: not checked.
+ * Covered: the PAT Lifecycle API (tokens 7.1 / 7.2), variable groups (taskAgent 7.1 / 7.2), service endpoints
+ * (serviceEndpoint 7.1) and Key Vault secrets (2025-07-01). Entra, OIDC and MSI have no OpenAPI, and connectionData appears in no spec: not checked.
  *
  * Strictness beyond the specs, on purpose:
  * - request bodies: every object is closed (no property the spec does not declare), so an unknown key is caught;
@@ -20,7 +20,7 @@ import type { RequestLogEntry } from '../emulator/request-log';
 
 export const SPEC_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'spec', 'openapi');
 
-type Service = 'pats' | 'variableGroups' | 'keyVault';
+type Service = 'pats' | 'variableGroups' | 'serviceEndpoints' | 'keyVault';
 
 interface SpecFile {
   service: Service;
@@ -32,6 +32,7 @@ const SPECS: SpecFile[] = [
   { service: 'pats', file: 'tokens-pats-7.2.json' },
   { service: 'variableGroups', file: 'distributedtask-taskagent-7.1.json' },
   { service: 'variableGroups', file: 'distributedtask-taskagent-7.2.json' },
+  { service: 'serviceEndpoints', file: 'serviceendpoint-7.1.json' },
   { service: 'keyVault', file: 'keyvault-secrets-2025-07-01.json' },
 ];
 
@@ -79,6 +80,27 @@ export interface Violation {
 }
 
 const stripBom = (text: string) => text.replace(/^\uFEFF/, '');
+
+/**
+ * Every definition named in an `allOf` (IdentityRef's GraphSubjectBase): such a base validates the derived object's
+ * whole body, so closing it would refuse the derived type's own properties.
+ */
+function allOfBases(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) allOfBases(n, out);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'allOf' && Array.isArray(v)) for (const item of v) if (typeof (item as { $ref?: unknown }).$ref === 'string') out.add((item as { $ref: string }).$ref.replace('#/definitions/', ''));
+      allOfBases(v, out);
+    }
+  }
+  return out;
+}
+
+/** Definitions closed, except the bases of an `allOf` (see allOfBases). */
+function closeDefinitions(definitions: Record<string, unknown>): Record<string, unknown> {
+  const open = allOfBases(definitions);
+  return Object.fromEntries(Object.entries(definitions).map(([name, d]) => [name, open.has(name) ? d : closeObjects(d)]));
+}
 
 /** Every object schema closed against properties it does not declare (for request bodies). */
 function closeObjects(node: unknown): unknown {
@@ -156,7 +178,7 @@ export function loadOperations(): Operation[] {
     const docId = (mode: 'request' | 'response') => `${file}/${mode}`;
     for (const mode of ['request', 'response'] as const) {
       let definitions: unknown = doc.definitions;
-      if (mode === 'request') definitions = closeObjects(definitions);
+      if (mode === 'request') definitions = closeDefinitions(doc.definitions as Record<string, unknown>);
       if (isAdo) definitions = allowNull(definitions);
       ajv.addSchema({ $id: docId(mode), definitions } as object);
     }
@@ -288,7 +310,7 @@ export function checkTraffic(entries: readonly RequestLogEntry[]): Violation[] {
   const violations: Violation[] = [];
   for (const e of entries) {
     const service = e.service as Service | undefined;
-    if (service !== 'pats' && service !== 'variableGroups' && service !== 'keyVault') continue;
+    if (service !== 'pats' && service !== 'variableGroups' && service !== 'serviceEndpoints' && service !== 'keyVault') continue;
     if (e.route === 'devops.connectionData') continue; // in no spec (spec/openapi/README.md)
     const request = `${e.method} ${e.path}${e.query ? `?${e.query}` : ''}`;
     const path = specPath(e);

@@ -370,7 +370,7 @@ steps:
     inputs: { action: list }
 `).join('\n');
       assert.match(problems, /'patname' is not an input .*did you mean 'patName'/);
-      assert.match(problems, /'target: vault' is not one of variableGroup, keyVault, outputOnly/);
+      assert.match(problems, /'target: vault' is not one of variableGroup, keyVault, serviceConnection, outputOnly/);
       assert.match(problems, /required input 'variableGroup'/);
       assert.match(problems, /'PatLifecycle@2' is not PatLifecycle@1/);
     });

@@ -155,6 +155,20 @@ export function devopsDirectory(core: EmulatorCore): DevOpsDirectory {
   return dir;
 }
 
+/**
+ * The path parameters of an Azure DevOps route `/{org}[/{project}]/_apis/…[/{id}]` (`pattern` captures the three in
+ * that order), when the request has the shape the route serves: with or without the project and the id.
+ */
+export function matchOrgPath(core: EmulatorCore, req: { host: string; path: string }, pattern: RegExp, shape: { project: boolean; id: boolean }): Record<string, string> | null {
+  if (isVaultHost(core, req.host)) return null;
+  const m = pattern.exec(req.path);
+  if (!m || (m[2] !== undefined) !== shape.project || (m[3] !== undefined) !== shape.id) return null;
+  const params: Record<string, string> = { org: decodeURIComponent(m[1]!) };
+  if (m[2] !== undefined) params['project'] = decodeURIComponent(m[2]);
+  if (m[3] !== undefined) params['id'] = decodeURIComponent(m[3]);
+  return params;
+}
+
 /** Host names that belong to Key Vault, never to Azure DevOps routes. */
 export function isVaultHost(core: EmulatorCore, host: string): boolean {
   return host.endsWith('.' + core.urls().vaultDnsSuffix.toLowerCase());

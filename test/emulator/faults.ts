@@ -131,7 +131,7 @@ function matches(spec: FaultMatch, t: FaultTarget): boolean {
   );
 }
 
-const DEVOPS_SERVICES: ReadonlySet<Service | undefined> = new Set<Service | undefined>(['pats', 'variableGroups', 'oidc']);
+const DEVOPS_SERVICES: ReadonlySet<Service | undefined> = new Set<Service | undefined>(['pats', 'variableGroups', 'serviceEndpoints', 'oidc']);
 
 /** The response a `status`, `nonJson` or `html203` fault sends, shaped like the service's own errors. */
 export function faultResponse(spec: FaultSpec, service: Service | undefined, nowMs: number, newGuid: () => string): EmuResponse {

@@ -65,7 +65,7 @@ export function redactQuery(query: URLSearchParams, isSecret: (value: string) =>
 
 // Keys whose string values are credentials or stored secret values in the services emulated here (a PAT's `token`, a
 // Key Vault or variable group `value`, OAuth fields); what the conformance checks need of them is only their type.
-const SECRET_KEY = /^(token|value|secret|password|assertion|client_secret|client_assertion|access_token|refresh_token|id_token)$/i;
+const SECRET_KEY = /^(token|value|secret|password|apitoken|nugetkey|assertion|client_secret|client_assertion|access_token|refresh_token|id_token)$/i;
 const MAX_LOGGED_BODY_BYTES = 1024 * 1024;
 
 /**

@@ -127,6 +127,7 @@ export function inferService(host: string, path: string, vaultDnsSuffix: string)
   const p = path.toLowerCase();
   if (p.includes('/_apis/tokens/')) return 'pats';
   if (p.includes('/_apis/distributedtask/variablegroups')) return 'variableGroups';
+  if (p.includes('/_apis/serviceendpoint/endpoints')) return 'serviceEndpoints';
   if (p.includes('/oidctoken')) return 'oidc';
   if (p.startsWith('/msi/')) return 'msi';
   if (/\/(oauth2|discovery|v2\.0)\b/.test(p)) return 'entra';

@@ -17,7 +17,7 @@ import {
   type ApiVersionRules,
   type ThrottleState,
 } from './devops-errors';
-import { devopsDirectory, isVaultHost, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
+import { devopsDirectory, matchOrgPath, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
 import { formatDevOpsDate } from './pat-format';
 import { authenticateBasicPat, badPatResponse } from './pats';
 import { scopesAllow } from './scopes';
@@ -681,16 +681,7 @@ function vgRoute(
     service: 'variableGroups',
     name,
     method,
-    match(req) {
-      if (isVaultHost(core, req.host)) return null;
-      const m = VG_PATH.exec(req.path);
-      if (!m) return null;
-      if ((m[2] !== undefined) !== shape.project || (m[3] !== undefined) !== shape.id) return null;
-      const params: Record<string, string> = { org: decodeURIComponent(m[1]!) };
-      if (m[2] !== undefined) params['project'] = decodeURIComponent(m[2]);
-      if (m[3] !== undefined) params['id'] = decodeURIComponent(m[3]);
-      return params;
-    },
+    match: (req) => matchOrgPath(core, req, VG_PATH, shape),
     handle(req, params) {
       const call = admit(core, req, params['org']!, needed);
       if (!('ctx' in call)) return call;

@@ -41,7 +41,7 @@ const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
   ['rotateWhenExpiresWithinDays', 'int'],
   ['revokeOld', 'boolean'],
   ['allowFullAccess', 'boolean'],
-  ['target', 'pickList', ['variableGroup', 'keyVault', 'outputOnly']],
+  ['target', 'pickList', ['variableGroup', 'keyVault', 'serviceConnection', 'outputOnly']],
   ['variableGroup', 'string'],
   ['variableName', 'string'],
   ['variableGroupAuth', 'pickList', ['user', 'job']],
@@ -62,6 +62,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['destinationProject', 'string', '', 'destination'],
   // Issue 14: the renewed refresh token leaves the step only when asked for.
   ['outputRefreshToken', 'boolean', 'false', 'signin'],
+  // Issue 13: a service connection as a destination.
+  ['serviceConnection', 'string', '', 'destination'],
 ];
 
 const DEFAULTS: Record<string, string> = {
@@ -318,6 +320,7 @@ describe('task.json: inputs shown per action and target', () => {
     create: {
       variableGroup: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'destinationProject', 'variableGroupAuth'],
       keyVault: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName'],
+      serviceConnection: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target', 'serviceConnection', 'destinationProject'],
       outputOnly: ['dryRun', 'scopes', 'lifetimeDays', 'allowFullAccess', 'target'],
     },
     rotate: {
@@ -328,6 +331,10 @@ describe('task.json: inputs shown per action and target', () => {
       keyVault: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
         'revokeUntracked', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
+      ],
+      serviceConnection: [
+        'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
+        'revokeUntracked', 'allowFullAccess', 'target', 'serviceConnection', 'destinationProject', 'takeNewest',
       ],
       outputOnly: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
@@ -385,7 +392,7 @@ describe('task.json: inputs shown per action and target', () => {
     const requiredWithRule = task.inputs.filter((i) => i.required && i.visibleRule).map((i) => i.name).sort();
     assert.deepEqual(requiredWithRule, [
       'azureSubscription', 'keyVault', 'lifetimeDays', 'refreshTokenSecretName', 'refreshTokenVariableGroup',
-      'refreshTokenVariableName', 'rotateWhenExpiresWithinDays', 'secretName', 'target', 'variableGroup', 'variableName',
+      'refreshTokenVariableName', 'rotateWhenExpiresWithinDays', 'secretName', 'serviceConnection', 'target', 'variableGroup', 'variableName',
     ]);
   });
 });

@@ -26,7 +26,7 @@ describe('security: the command-line tool (black box)', function () {
   });
   beforeEach(() => emu.log.clear());
 
-  const base = (clientId: string) => ['login', '--tenant', tenantId, '--client-id', clientId, '--organization', 'contoso', '--print', '--timeout', '5'];
+  const base = (clientId: string) => ['login', '--tenant-id', tenantId, '--client-id', clientId, '--organization', 'contoso', '--print', '--timeout', '5'];
 
   it('refuses a --proxy URL with a password (it would sit in the process list) before any request, pointing to HTTPS_PROXY', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });

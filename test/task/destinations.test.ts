@@ -18,6 +18,8 @@ function rotateIntoGroups(extra: Record<string, string>): Record<string, string>
     refreshTokenStore: 'variableGroup',
     refreshTokenVariableGroup: 'signin',
     refreshTokenVariableName: RT_VARIABLE,
+    // These tests compare the group with the token Entra rolled, which leaves the step only when asked for.
+    outputRefreshToken: 'true',
     ...extra,
   };
 }

@@ -283,6 +283,23 @@ describe('parseConfig', () => {
     });
   });
 
+  describe('service connections', () => {
+    it('takes the connection by name or id in the destination project, alone or listed with a group', () => {
+      const c = parse({ target: 'serviceConnection', serviceConnection: 'fabrikam-repos', destinationProject: 'Platform' });
+      assert.deepEqual(c.destinations, [{ kind: 'serviceConnection', connection: { project: 'Platform', nameOrId: 'fabrikam-repos' } }]);
+      const both = parse({ target: 'variableGroup, serviceConnection', serviceConnection: '3f2b1c4d-0000-4000-8000-000000000001' });
+      assert.deepEqual(both.destinations.map((d) => d.kind), ['variableGroup', 'serviceConnection']);
+    });
+    it('needs serviceConnection when the target includes it, naming what to give', () => {
+      has(problems({ target: 'serviceConnection' }), 'serviceConnection', /is required when target is 'serviceConnection'.*Service connections/);
+      has(problems({ target: 'variableGroup, serviceConnection' }), 'serviceConnection', "when target includes 'serviceConnection'");
+    });
+    it('needs {name} in the connection for several PATs', () => {
+      has(problems({ target: 'serviceConnection', serviceConnection: 'feed', displayName: 'a\nb' }), 'serviceConnection', 'put {name} in it (e.g. Feed {name})');
+      assert.doesNotThrow(() => parse({ target: 'serviceConnection', serviceConnection: 'Feed {name}', displayName: 'a\nb' }));
+    });
+  });
+
   describe('network', () => {
     it('reads the agent proxy with its bypass list, and the CA file', () => {
       const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

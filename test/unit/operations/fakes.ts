@@ -10,6 +10,7 @@ import type { Host } from '../../../src/host';
 import { PatLifecycleError } from '../../../src/errors';
 import type { OperationContext, PatApi } from '../../../src/operations/types';
 import { DAY_MS } from '../../../src/clock';
+import { destinationName } from '../../../src/config/name-template';
 
 export class Clock {
   constructor(public t = new Date('2026-11-30T12:00:00Z').getTime()) {}
@@ -338,7 +339,7 @@ export function world(): World {
     context: (config) => ({
       config,
       pats: service,
-      openStore: async (d) => store(d.kind === 'variableGroup' ? d.variableName : d.secretName),
+      openStore: async (d) => store(destinationName(d)),
       log: host,
       registerSecret: (v) => host.setSecret(v),
       now: clock.now,

@@ -42,7 +42,7 @@ function harness(o: { rolled?: string | null; redeemError?: PatLifecycleError } 
     findHolders: async () => [],
     openSecretStore: async (dest, options) => {
       if (options.purpose === 'refreshToken') return rtStore;
-      return w.store(dest.kind === 'variableGroup' ? dest.variableName : dest.secretName);
+      return w.store(dest.kind === 'variableGroup' ? dest.variableName : dest.kind === 'keyVault' ? dest.secretName : dest.connection.nameOrId);
     },
   };
   return { w, deps, events, rtStore };

@@ -1,0 +1,111 @@
+/**
+ * Service endpoints (service connections): read one in a project, find one by name, and write it back whole. The PUT
+ * replaces the endpoint, so callers send everything they read, changing only what they mean to change.
+ */
+import { sendDevOpsRequest } from './devops-request';
+import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
+import { devOpsResponseError, parseJsonBody, unexpectedShapeError, type DevOpsCallContext } from './devops-errors';
+import { SERVICE_ENDPOINT_API_VERSION, type ListResponse, type ServiceEndpoint } from './types';
+
+export interface ServiceEndpointClientOptions {
+  http: HttpClient;
+  devopsUrl: string;
+  organization: string;
+  /** The whole header value: `Bearer <token>`. */
+  authorization: string;
+}
+
+const SERVICE = 'Azure DevOps (service connections)';
+
+export class ServiceEndpointClient {
+  private readonly http: HttpClient;
+  private readonly orgBase: string;
+  private readonly organization: string;
+  private readonly authorization: string;
+
+  constructor(o: ServiceEndpointClientOptions) {
+    this.http = o.http;
+    this.organization = o.organization;
+    this.orgBase = `${o.devopsUrl.replace(/\/+$/, '')}/${encodeURIComponent(o.organization)}`;
+    this.authorization = o.authorization;
+  }
+
+  async getById(project: string, id: string): Promise<ServiceEndpoint | undefined> {
+    const ctx = this.ctx(`read service connection ${id}`, project, id);
+    const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}/${encodeURIComponent(id)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`, operation: ctx.operation });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    // An id the project does not see may also answer 200 with no body.
+    if (res.text.trim() === '' || res.text.trim() === 'null') return undefined;
+    return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
+  }
+
+  /** Endpoints whose name equals `name` ignoring case (the service matches names its own way; filtered here). */
+  async findByName(project: string, name: string): Promise<ServiceEndpoint[]> {
+    const ctx = this.ctx(`find service connection '${name}'`, project, name);
+    const res = await this.send({
+      method: 'GET',
+      url: `${this.projectBase(project)}?endpointNames=${encodeURIComponent(name)}&api-version=${SERVICE_ENDPOINT_API_VERSION}`,
+      operation: ctx.operation,
+    });
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
+    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
+    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
+    return items.map((i) => checkEndpoint(i, res, ctx)).filter((e) => e.name.toLowerCase() === name.toLowerCase());
+  }
+
+  /** Every connection of the project the identity can see (secrets null), for finding records of a PAT elsewhere. */
+  async listAll(project: string): Promise<ServiceEndpoint[]> {
+    const ctx = this.ctx('list service connections', project, '*');
+    const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`, operation: ctx.operation });
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
+    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
+    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
+    return items.map((i) => checkEndpoint(i, res, ctx));
+  }
+
+  /**
+   * Replaces the endpoint with `endpoint` (organization-scoped PUT). `recordOnly`: the PUT changes the record, not the
+   * PAT; like a variable group's record write it is never sent again once it may have arrived unanswered, since arriving
+   * after the write that stores the PAT it would undo that write's record (docs/design.md, "Ownership").
+   */
+  async update(endpoint: ServiceEndpoint, project: string, options: { recordOnly?: boolean } = {}): Promise<ServiceEndpoint> {
+    const ctx = this.ctx(`update service connection '${endpoint.name}'`, project, endpoint.name);
+    const req: Omit<HttpRequest, 'headers'> = {
+      method: 'PUT',
+      url: `${this.orgBase}/_apis/serviceendpoint/endpoints/${encodeURIComponent(endpoint.id)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`,
+      operation: ctx.operation,
+      body: JSON.stringify(endpoint),
+    };
+    const res = await this.send(options.recordOnly ? { ...req, retryUnanswered: false } : req);
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
+  }
+
+  private projectBase(project: string): string {
+    return `${this.orgBase}/${encodeURIComponent(project)}/_apis/serviceendpoint/endpoints`;
+  }
+
+  private ctx(operation: string, project: string, label: string): DevOpsCallContext {
+    return {
+      operation,
+      service: SERVICE,
+      permissionHint: `The signed-in user needs the Administrator role on service connection '${label}': Project settings > Service connections > '${label}' > Security (project '${project}').`,
+      notFoundHint: `Check the project '${project}' and the organization '${this.organization}'; 'destinationProject' names another project of this organization.`,
+    };
+  }
+
+  private send(req: Omit<HttpRequest, 'headers'>): Promise<HttpResponse> {
+    return sendDevOpsRequest(this.http, this.authorization, req);
+  }
+}
+
+function checkEndpoint(value: unknown, res: HttpResponse, ctx: DevOpsCallContext): ServiceEndpoint {
+  const e = value as Partial<ServiceEndpoint> | null;
+  if (!e || typeof e !== 'object' || typeof e.id !== 'string' || typeof e.name !== 'string' || typeof e.type !== 'string') {
+    throw unexpectedShapeError(res, ctx, 'a service connection without id, name or type');
+  }
+  return e as ServiceEndpoint;
+}

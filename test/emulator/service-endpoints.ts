@@ -1,0 +1,315 @@
+/**
+ * Emulated Azure DevOps service endpoints (service connections), as serviceEndpoint 7.1 and its examples show them
+ * (spec §8): project-scoped GET by id and list by `endpointNames`, organization-scoped PUT of the whole endpoint,
+ * secret authorization parameters always answered as null, and per-connection roles (User / Administrator).
+ *
+ * PUT rules modelled (documented or reported, spec §8): a body without `url` is refused ("Value cannot be null.
+ * Parameter name: endpoint.Url"), a body without a project reference is refused; the body replaces the endpoint. A
+ * secret parameter sent as null keeps its stored value (the GET shows it as null, and clients send it back so);
+ * a secret parameter left out of the body is gone, as the whole authorization is replaced. The product must send
+ * every parameter it means to keep.
+ *
+ * `control.serviceEndpoints.editInPortal` plays a person saving the connection in the portal: the form sends the
+ * description as edited and rebuilds `data` from the type's declared inputs, so keys a type does not declare are lost.
+ */
+import { AZURE_DEVOPS_RESOURCE, BadJsonError, type EmulatorCore, type EmuRequest, type EmuResponse, type Principal, type Route } from './types';
+import { DevOpsContext, negotiateApiVersion, vssError, type ApiVersionRules } from './devops-errors';
+import { devopsDirectory, matchOrgPath, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
+import { scopesAllow } from './scopes';
+
+export type EndpointRole = 'User' | 'Administrator';
+
+/** Per type: the `data` keys its definition declares (what the portal's form keeps) and its secret parameters. */
+const TYPES: Record<string, { data: string[] }> = {
+  externaltfs: { data: [] },
+  externalnugetfeed: { data: [] },
+  externalnpmregistry: { data: [] },
+  git: { data: ['accessExternalGitServer'] },
+  generic: { data: [] },
+  azurerm: { data: ['environment', 'scopeLevel', 'subscriptionId', 'subscriptionName', 'creationMode'] },
+  github: { data: [] },
+};
+const SECRET_PARAMETERS = new Set(['apitoken', 'password', 'nugetkey', 'serviceprincipalkey', 'accesstoken']);
+
+interface StoredEndpoint {
+  id: string;
+  name: string;
+  type: string;
+  url: string;
+  description: string;
+  scheme: string;
+  /** Real values, secrets included, in the order and spelling last written. */
+  parameters: Array<[string, string]>;
+  data: Record<string, string>;
+  owner: string;
+  isReady: boolean;
+  createdBy: { displayName: string; id: string; uniqueName: string };
+  /** Projects that see it, with the name and description each project shows. */
+  projectRefs: Array<{ projectId: string; name: string; description: string }>;
+  roles: Map<string, EndpointRole>;
+}
+
+class EndpointStore {
+  readonly byOrg = new Map<string, Map<string, StoredEndpoint>>();
+  constructor(
+    readonly core: EmulatorCore,
+    readonly dir: DevOpsDirectory,
+  ) {}
+
+  of(org: Organization): Map<string, StoredEndpoint> {
+    let m = this.byOrg.get(org.id);
+    if (!m) this.byOrg.set(org.id, (m = new Map()));
+    return m;
+  }
+
+  remember(e: StoredEndpoint): void {
+    for (const [k, v] of e.parameters) if (SECRET_PARAMETERS.has(k.toLowerCase()) && v) this.core.recordSecret(v);
+  }
+}
+
+const stores = new WeakMap<EmulatorCore, EndpointStore>();
+function endpointStore(core: EmulatorCore): EndpointStore {
+  let s = stores.get(core);
+  if (!s) stores.set(core, (s = new EndpointStore(core, devopsDirectory(core))));
+  return s;
+}
+
+const VERSIONS: ApiVersionRules = { min: 4.1, max: 7.2, gaFrom: 7.1, maxResourceVersion: () => 4, defaultForGet: '7.1' };
+const PATH = /^\/([^/]+)\/(?:([^/]+)\/)?_apis\/serviceendpoint\/endpoints(?:\/([^/]+))?\/?$/i;
+
+interface Call {
+  ctx: DevOpsContext;
+  store: EndpointStore;
+  org: Organization;
+  principal: Principal;
+}
+
+function objectIdOf(p: Principal): string {
+  return (p.kind === 'pat' ? p.userId : p.objectId).toLowerCase();
+}
+
+/** Project members are Users of the project's connections unless given another role. */
+function roleOf(call: Call, e: StoredEndpoint): EndpointRole {
+  return e.roles.get(objectIdOf(call.principal)) ?? 'User';
+}
+
+function admit(core: EmulatorCore, req: EmuRequest, orgName: string, needed: 'serviceendpoint' | 'serviceendpoint_manage'): Call | EmuResponse {
+  const store = endpointStore(core);
+  const ctx = new DevOpsContext(core, req);
+  const org = store.dir.findOrg(orgName);
+  if (!org) return vssError(ctx, 404, 'HostDoesNotExistException', `The organization '${orgName}' does not exist.`);
+  const check = core.verifyBearer(req, AZURE_DEVOPS_RESOURCE);
+  if (!check.ok) return ctx.signIn();
+  const principal = check.principal;
+  if (principal.kind === 'job' && !store.dir.jobBelongsTo(principal, org)) return ctx.signIn();
+  ctx.principal = principal;
+  const v = negotiateApiVersion(ctx, VERSIONS);
+  if (!v.ok) return v.response;
+  if (principal.kind === 'user' && principal.scopes.length > 0 && !scopesAllow(principal.scopes, `vso.${needed}`)) {
+    return vssError(ctx, 401, 'UnauthorizedRequestException', `TF400813: The user '${principal.userId}' is not authorized to access this resource.`);
+  }
+  return { ctx, store, org, principal };
+}
+
+function endpointJson(store: EndpointStore, org: Organization, e: StoredEndpoint, project?: Project): object {
+  const ref = project ? e.projectRefs.find((r) => r.projectId === project.id) : undefined;
+  return {
+    data: { ...e.data },
+    id: e.id,
+    name: ref?.name ?? e.name,
+    type: e.type,
+    url: e.url,
+    createdBy: { ...e.createdBy },
+    description: e.description,
+    authorization: { parameters: Object.fromEntries(e.parameters.map(([k, v]) => [k, SECRET_PARAMETERS.has(k.toLowerCase()) ? null : v])), scheme: e.scheme },
+    isShared: e.projectRefs.length > 1,
+    isReady: e.isReady,
+    owner: e.owner,
+    serviceEndpointProjectReferences: e.projectRefs.map((r) => ({ projectReference: { id: r.projectId, name: store.dir.projectById(org, r.projectId)?.name ?? '' }, name: r.name, description: r.description })),
+  };
+}
+
+function notFound(call: Call, id: string): EmuResponse {
+  return vssError(call.ctx, 404, 'ServiceEndpointNotFoundException', `Service endpoint with id ${id} does not exist or you do not have access to it.`);
+}
+
+function handleGet(call: Call, projectName: string, id: string): EmuResponse {
+  const project = call.store.dir.findProject(call.org, projectName);
+  if (!project) return vssError(call.ctx, 404, 'ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${projectName}.`);
+  const e = call.store.of(call.org).get(id.toLowerCase());
+  if (!e || !e.projectRefs.some((r) => r.projectId === project.id)) return notFound(call, id);
+  return call.ctx.json(200, endpointJson(call.store, call.org, e, project));
+}
+
+function handleList(call: Call, projectName: string, req: EmuRequest): EmuResponse {
+  const project = call.store.dir.findProject(call.org, projectName);
+  if (!project) return vssError(call.ctx, 404, 'ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${projectName}.`);
+  const names = req.query.get('endpointNames');
+  const wanted = names === null ? undefined : names.split(',').map((n) => n.trim().toLowerCase());
+  const found = [...call.store.of(call.org).values()].filter((e) => {
+    const ref = e.projectRefs.find((r) => r.projectId === project.id);
+    return ref && (!wanted || wanted.includes(ref.name.toLowerCase()));
+  });
+  return call.ctx.json(200, { count: found.length, value: found.map((e) => endpointJson(call.store, call.org, e, project)) });
+}
+
+function bad(call: Call, message: string, typeKey = 'ArgumentException'): EmuResponse {
+  return vssError(call.ctx, 400, typeKey, message, { eventId: 0 });
+}
+
+function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
+  const { store, org } = call;
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = req.json<Record<string, unknown>>();
+  } catch (err) {
+    if (err instanceof BadJsonError) return bad(call, `TF400898: An Internal Error Occurred. Activity Id: ${call.ctx.activityId}.`, 'JsonReaderException');
+    throw err;
+  }
+  if (!body || typeof body !== 'object') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint', 'ArgumentNullException');
+  const e = store.of(org).get(id.toLowerCase());
+  if (!e) return notFound(call, id);
+  if (typeof body['url'] !== 'string' || !body['url']) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Url', 'ArgumentNullException');
+  const refs = body['serviceEndpointProjectReferences'];
+  if (!Array.isArray(refs) || refs.length === 0) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.ServiceEndpointProjectReferences', 'ArgumentNullException');
+  if (roleOf(call, e) !== 'Administrator') {
+    return vssError(call.ctx, 403, 'AccessDeniedException', `Access denied. The caller needs the Administrator role on service endpoint '${e.name}' (${e.id}) to update it.`);
+  }
+  if (typeof body['type'] === 'string' && body['type'].toLowerCase() !== e.type.toLowerCase()) return bad(call, `The type of service endpoint '${e.name}' cannot be changed.`);
+  const auth = body['authorization'] as { scheme?: unknown; parameters?: Record<string, unknown> | null } | undefined;
+  if (!auth || typeof auth.scheme !== 'string') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Authorization', 'ArgumentNullException');
+  const projectRefs: StoredEndpoint['projectRefs'] = [];
+  for (const r of refs as Array<{ projectReference?: { id?: string; name?: string }; name?: string; description?: string }>) {
+    const p = r.projectReference?.id ? store.dir.projectById(org, r.projectReference.id) : r.projectReference?.name ? store.dir.findProject(org, r.projectReference.name) : undefined;
+    if (!p) return bad(call, 'Project reference of the service endpoint is not valid.');
+    projectRefs.push({ projectId: p.id, name: typeof r.name === 'string' && r.name ? r.name : String(body['name'] ?? e.name), description: typeof r.description === 'string' ? r.description : '' });
+  }
+  const old = new Map(e.parameters.map(([k, v]) => [k.toLowerCase(), v]));
+  const parameters: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(auth.parameters ?? {})) {
+    if (v === null || v === undefined) {
+      // The GET shows secrets as null; null sent back keeps the stored value.
+      if (old.has(k.toLowerCase())) parameters.push([k, old.get(k.toLowerCase())!]);
+      continue;
+    }
+    parameters.push([k, String(v)]);
+  }
+  e.name = typeof body['name'] === 'string' && body['name'] ? body['name'] : e.name;
+  e.url = body['url'];
+  e.description = typeof body['description'] === 'string' ? body['description'] : '';
+  e.scheme = auth.scheme;
+  e.parameters = parameters;
+  e.data = Object.fromEntries(Object.entries((body['data'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+  e.owner = typeof body['owner'] === 'string' ? body['owner'] : e.owner;
+  e.projectRefs = projectRefs;
+  store.remember(e);
+  return call.ctx.json(200, endpointJson(store, org, e));
+}
+
+function route(core: EmulatorCore, name: string, method: string, shape: { project: boolean; id: boolean }, needed: 'serviceendpoint' | 'serviceendpoint_manage', handler: (call: Call, req: EmuRequest, p: Record<string, string>) => EmuResponse): Route {
+  return {
+    service: 'serviceEndpoints',
+    name,
+    method,
+    match: (req) => matchOrgPath(core, req, PATH, shape),
+    handle(req, params) {
+      const call = admit(core, req, params['org']!, needed);
+      if (!('ctx' in call)) return call;
+      return handler(call, req, params);
+    },
+  };
+}
+
+/** An endpoint with its real values, secrets included, for tests to look at. */
+export type ServiceEndpointSideView = Omit<StoredEndpoint, 'parameters' | 'roles' | 'createdBy' | 'projectRefs'> & {
+  parameters: Record<string, string>;
+  projectReferences: StoredEndpoint['projectRefs'];
+  roles: Record<string, EndpointRole>;
+};
+
+function controlApi(store: EndpointStore) {
+  const { core, dir } = store;
+  const find = (org: string, id: string): StoredEndpoint => {
+    const e = store.of(dir.requireOrg(org)).get(id.toLowerCase());
+    if (!e) throw new Error(`serviceEndpoints: no endpoint ${id} in ${org}`);
+    return e;
+  };
+  return {
+    add(
+      org: string,
+      project: string,
+      opts: { name: string; type: string; url: string; scheme: string; parameters: Record<string, string>; data?: Record<string, string>; description?: string; sharedWith?: string[]; administrators?: string[]; users?: string[] },
+    ): string {
+      const o = dir.requireOrg(org);
+      const projects = [project, ...(opts.sharedWith ?? [])].map((n) => {
+        const p = dir.findProject(o, n);
+        if (!p) throw new Error(`serviceEndpoints.add: no project ${n} in ${o.name}`);
+        return p;
+      });
+      if (!TYPES[opts.type.toLowerCase()]) throw new Error(`serviceEndpoints.add: type ${opts.type} is not modelled`);
+      const id = core.newGuid().toLowerCase();
+      const e: StoredEndpoint = {
+        id,
+        name: opts.name,
+        type: opts.type,
+        url: opts.url,
+        description: opts.description ?? '',
+        scheme: opts.scheme,
+        parameters: Object.entries(opts.parameters),
+        data: { ...(opts.data ?? {}) },
+        owner: 'Library',
+        isReady: true,
+        createdBy: { displayName: 'Emulator Seed', id: '00000000-0000-0000-0000-000000000000', uniqueName: 'seed@emulator.test' },
+        projectRefs: projects.map((p) => ({ projectId: p.id, name: opts.name, description: opts.description ?? '' })),
+        roles: new Map([...(opts.administrators ?? []).map((a) => [a.toLowerCase(), 'Administrator' as EndpointRole] as const), ...(opts.users ?? []).map((u) => [u.toLowerCase(), 'User' as EndpointRole] as const)]),
+      };
+      store.of(o).set(id, e);
+      store.remember(e);
+      return id;
+    },
+    get(org: string, id: string): ServiceEndpointSideView {
+      const e = find(org, id);
+      return {
+        id: e.id,
+        name: e.name,
+        type: e.type,
+        url: e.url,
+        description: e.description,
+        scheme: e.scheme,
+        parameters: Object.fromEntries(e.parameters),
+        data: { ...e.data },
+        owner: e.owner,
+        isReady: e.isReady,
+        projectReferences: e.projectRefs.map((r) => ({ ...r })),
+        roles: Object.fromEntries(e.roles),
+      };
+    },
+    /** The endpoint as the GET answers it in `project` (secrets null): what a test compares field by field. */
+    answer(org: string, project: string, id: string): Record<string, unknown> {
+      const o = dir.requireOrg(org);
+      return endpointJson(store, o, find(org, id), dir.findProject(o, project)) as Record<string, unknown>;
+    },
+    grant(org: string, id: string, objectId: string, role: EndpointRole): void {
+      find(org, id).roles.set(objectId.toLowerCase(), role);
+    },
+    /**
+     * A person saves the connection in the portal: the description as they typed it, and `data` rebuilt from the
+     * inputs the type declares (keys it does not declare are dropped); secrets are kept, as the form does not show them.
+     */
+    editInPortal(org: string, id: string, edit: { description?: (old: string) => string; name?: string }): void {
+      const e = find(org, id);
+      if (edit.description) e.description = edit.description(e.description);
+      if (edit.name) e.name = edit.name;
+      const declared = TYPES[e.type.toLowerCase()]?.data ?? [];
+      e.data = Object.fromEntries(Object.entries(e.data).filter(([k]) => declared.some((d) => d.toLowerCase() === k.toLowerCase())));
+    },
+  };
+}
+
+export function register(core: EmulatorCore): void {
+  const store = endpointStore(core);
+  core.addRoute(route(core, 'serviceEndpoints.get', 'GET', { project: true, id: true }, 'serviceendpoint', (c, _r, p) => handleGet(c, p['project']!, p['id']!)));
+  core.addRoute(route(core, 'serviceEndpoints.list', 'GET', { project: true, id: false }, 'serviceendpoint', (c, r, p) => handleList(c, p['project']!, r)));
+  core.addRoute(route(core, 'serviceEndpoints.update', 'PUT', { project: false, id: true }, 'serviceendpoint_manage', (c, r, p) => handleUpdate(c, r, p['id']!)));
+  core.extendControl('serviceEndpoints', controlApi(store));
+}

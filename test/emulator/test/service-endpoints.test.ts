@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { FakeCore } from './fake-core';
+import { register as registerPats } from '../pats';
+import { register as registerServiceEndpoints } from '../service-endpoints';
+import { responseProblemsOf } from '../../conformance/openapi';
+
+const SPEC = 'serviceendpoint-7.1.json';
+
+function setup() {
+  const core = new FakeCore();
+  registerPats(core);
+  registerServiceEndpoints(core);
+  const { devops, serviceEndpoints: se } = core.control;
+  devops.addOrganization({ name: 'contoso' });
+  devops.addProject('contoso', { name: 'Alpha' });
+  devops.addProject('contoso', { name: 'Beta' });
+  const alice = core.addUser('alice');
+  const bob = core.addUser('bob');
+  const id: string = se.add('contoso', 'Alpha', {
+    name: 'feed',
+    type: 'externalnugetfeed',
+    url: 'https://pkgs.example.test/index.json',
+    scheme: 'UsernamePassword',
+    parameters: { username: 'u', password: 'stored-secret-1' },
+    description: 'the feed',
+    administrators: [alice.user.userId],
+  });
+  const get = (auth: string, project = 'Alpha') => core.dispatch('GET', `/contoso/${project}/_apis/serviceendpoint/endpoints/${id}?api-version=7.1`, { headers: { Authorization: auth } });
+  const byName = (auth: string, names: string) => core.dispatch('GET', `/contoso/Alpha/_apis/serviceendpoint/endpoints?endpointNames=${encodeURIComponent(names)}&api-version=7.1`, { headers: { Authorization: auth } });
+  const put = (auth: string, body: object) => core.dispatch('PUT', `/contoso/_apis/serviceendpoint/endpoints/${id}?api-version=7.1`, { headers: { Authorization: auth }, body });
+  return { core, se, alice, bob, id, get, byName, put };
+}
+
+describe('emulator service endpoints API (unit)', () => {
+  it('GET answers the endpoint of the project with secret parameters as null, as the spec declares it', async () => {
+    const { alice, get } = setup();
+    const res = await get(alice.bearer);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json.authorization, { parameters: { username: 'u', password: null }, scheme: 'UsernamePassword' });
+    assert.ok(!res.text.includes('stored-secret-1'));
+    assert.deepEqual(responseProblemsOf('Endpoints_Get', SPEC, 200, res.json), []);
+    assert.equal((await get(alice.bearer, 'Beta')).status, 404, 'a project the connection is not shared with does not see it');
+  });
+
+  it('lists by endpointNames in a {count, value} envelope', async () => {
+    const { alice, byName } = setup();
+    const res = await byName(alice.bearer, 'feed,other');
+    assert.equal(res.status, 200);
+    assert.equal(res.json.count, 1);
+    assert.equal(res.json.value[0].name, 'feed');
+    assert.deepEqual(responseProblemsOf('Endpoints_Get Service Endpoints By Names', SPEC, 200, res.json), []);
+  });
+
+  it('PUT keeps a secret sent back as null, replaces one sent with a value, and drops one left out', async () => {
+    const { se, alice, get, put, id } = setup();
+    const read = (await get(alice.bearer)).json;
+    assert.equal((await put(alice.bearer, read)).status, 200);
+    assert.equal(se.get('contoso', id).parameters.password, 'stored-secret-1');
+    assert.equal((await put(alice.bearer, { ...read, authorization: { scheme: 'UsernamePassword', parameters: { username: 'u', password: 'new-secret-2' } } })).status, 200);
+    assert.equal(se.get('contoso', id).parameters.password, 'new-secret-2');
+    assert.equal((await put(alice.bearer, { ...read, authorization: { scheme: 'UsernamePassword', parameters: { username: 'u' } } })).status, 200);
+    assert.equal(se.get('contoso', id).parameters.password, undefined);
+  });
+
+  it('PUT without url or without a project reference is refused, as the service does', async () => {
+    const { alice, get, put } = setup();
+    const read = (await get(alice.bearer)).json;
+    const { url: _u, ...noUrl } = read;
+    const res = await put(alice.bearer, noUrl);
+    assert.equal(res.status, 400);
+    assert.match(res.json.message, /Parameter name: endpoint\.Url/);
+    assert.equal((await put(alice.bearer, { ...read, serviceEndpointProjectReferences: [] })).status, 400);
+  });
+
+  it('PUT needs the Administrator role on the connection; a User gets 403', async () => {
+    const { bob, get, put } = setup();
+    const read = (await get(bob.bearer)).json;
+    const res = await put(bob.bearer, read);
+    assert.equal(res.status, 403);
+    assert.match(res.json.message, /Administrator role/);
+  });
+
+  it("a portal edit keeps the description as typed and drops data keys the type does not declare", async () => {
+    const { se, id } = setup();
+    se.editInPortal('contoso', id, { description: (d: string) => `${d}, edited` });
+    assert.equal(se.get('contoso', id).description, 'the feed, edited');
+    const git: string = se.add('contoso', 'Alpha', { name: 'git', type: 'git', url: 'https://git.example.test/r', scheme: 'UsernamePassword', parameters: { username: 'u', password: 'p-secret-3' }, data: { accessExternalGitServer: 'true', recordKey: 'x' } });
+    se.editInPortal('contoso', git, {});
+    assert.deepEqual(se.get('contoso', git).data, { accessExternalGitServer: 'true' });
+  });
+});
