@@ -62,35 +62,22 @@ export class VariableGroupClient {
 
   /** Groups whose name equals `name` ignoring case. The API's groupName takes wildcards, so results are filtered here. */
   async findByName(project: string, name: string): Promise<VariableGroup[]> {
-    const ctx = this.ctx(`find variable group '${name}'`, project, name);
     const wanted = name.toLowerCase();
-    const found: VariableGroup[] = [];
-    let continuationToken: string | undefined;
-    for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const query = `groupName=${encodeURIComponent(name)}&api-version=${VARIABLE_GROUP_API_VERSION}${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`;
-      const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?${query}`, operation: ctx.operation });
-      if (res.status === 404) this.throwIfProjectMissing(res, project);
-      if (res.status !== 200) throw devOpsResponseError(res, ctx);
-      const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
-      const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
-      if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
-      for (const item of items) {
-        const group = checkGroup(item, res, ctx);
-        if (group.name.toLowerCase() === wanted) found.push(group);
-      }
-      continuationToken = res.headers['x-ms-continuationtoken'] || undefined;
-      if (!continuationToken) return found;
-    }
-    return found;
+    const groups = await this.list(project, `groupName=${encodeURIComponent(name)}&`, this.ctx(`find variable group '${name}'`, project, name));
+    return groups.filter((g) => g.name.toLowerCase() === wanted);
   }
 
   /** Every group of the project the identity can see (secrets masked), for finding records of a PAT elsewhere. */
-  async listAll(project: string): Promise<VariableGroup[]> {
-    const ctx = this.ctx('list variable groups', project, '*');
+  listAll(project: string): Promise<VariableGroup[]> {
+    return this.list(project, '', this.ctx('list variable groups', project, '*'));
+  }
+
+  /** Every page of a list query (`filter` is `name=value&` or empty), up to MAX_LIST_PAGES. */
+  private async list(project: string, filter: string, ctx: DevOpsCallContext): Promise<VariableGroup[]> {
     const found: VariableGroup[] = [];
     let continuationToken: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const query = `api-version=${VARIABLE_GROUP_API_VERSION}${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`;
+      const query = `${filter}api-version=${VARIABLE_GROUP_API_VERSION}${continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''}`;
       const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?${query}`, operation: ctx.operation });
       if (res.status === 404) this.throwIfProjectMissing(res, project);
       if (res.status !== 200) throw devOpsResponseError(res, ctx);
@@ -107,8 +94,7 @@ export class VariableGroupClient {
   /**
    * Replaces the group's variables. The org-level PUT (7.1) needs every project the group is shared with, taken from
    * the GET; when the GET had none, the project-level PUT of 5.0 (which needs none) is used with `project`.
-   */
-  /**
+   *
    * `recordOnly`: the PUT changes records, not values (an intent, an adoption). It is never sent again once it may
    * have reached the service unanswered: arriving late, after the write that stores the value, it would undo that
    * write's record (docs/design.md, "Ownership").

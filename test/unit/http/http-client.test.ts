@@ -246,6 +246,20 @@ describe('http client', () => {
     assert.match(err.hint ?? '', /RequestTimeoutSeconds/);
   });
 
+  it('retryUnanswered false: a PUT that times out is OutcomeUnknown and not sent again (a late copy would undo a later write)', async () => {
+    server.script(hang);
+    const err = await rejects(client.request({ method: 'PUT', url: server.url, operation: 'record an intent', body: '{}', timeoutMs: 150, retryUnanswered: false }));
+    assert.equal(err.code, 'OutcomeUnknown');
+    assert.equal(server.seen.length, 1);
+  });
+
+  it('retryUnanswered false still retries an answered 503 (an answer means it will not arrive late)', async () => {
+    server.script(text(503, 'busy'), json(200, {}));
+    const res = await client.request({ method: 'PUT', url: server.url, operation: 'record an intent', body: '{}', retryUnanswered: false });
+    assert.equal(res.status, 200);
+    assert.equal(server.seen.length, 2);
+  });
+
   it('retries a refused connection for any method (nothing was sent), then fails with a network error', async () => {
     const port = await closedPort();
     const err = await rejects(client.request({ method: 'POST', url: `http://127.0.0.1:${port}/x`, operation: 'create PAT', body: '{}' }));
