@@ -71,7 +71,8 @@ export async function bulkFigure(opts: { size: number; latencyMs: number; log: (
       const destination = kv ? { target: 'keyVault', secretName: `Pat${label}-{name}` } : { target: 'variableGroup', variableGroup: groupName, variableName: 'Pat.{name}' };
       w.emu.setLatency(opts.latencyMs);
       const before = w.emu.log.entries().length;
-      const run = await runAction(w, { action: 'rotate', displayNamePattern: `${prefix}*`, ...destination, concurrency, refreshTokenStore: 'none' }, { timeoutMs: 170_000 });
+      // revokeUntracked: the seeded PATs were never recorded by a destination; a schedule's steady state has them recorded.
+      const run = await runAction(w, { action: 'rotate', displayNamePattern: `${prefix}*`, ...destination, concurrency, refreshTokenStore: 'none', revokeUntracked: true }, { timeoutMs: 170_000 });
       w.emu.setLatency(0);
       const entries = w.emu.log.entries().slice(before);
       const failure = failureOf(run);

@@ -132,6 +132,16 @@ interface Scenario {
 }
 
 const RT = ['vg.read', 'vg.write'];
+/** The intent a create or rotation writes to its destination before it creates the PAT (docs/design.md, "Ownership"). */
+const INTENT_VG = ['vg.read', 'vg.write'];
+const INTENT_KV = ['kv.read', 'kv.write'];
+/** Before revoking, the run lists its project's variable groups for other records of the PAT (RecordFinder). */
+const HOLDERS = ['vg.read'];
+/**
+ * The benchmark's PATs were made before any destination recorded them; `revokeUntracked` lets a rotation revoke the
+ * PAT it replaces, as it would once the destination recorded it (the steady state of a schedule).
+ */
+const AS_RECORDED = { revokeUntracked: true };
 
 const SCENARIOS: Scenario[] = [
   { action: 'list', inputs: () => ({ action: 'list' }), minimum: ['token', ...RT, 'pats.list'] },
@@ -143,18 +153,18 @@ const SCENARIOS: Scenario[] = [
   {
     action: 'create -> variableGroup',
     inputs: (w) => ({ action: 'create', displayName: 'req-new-vg', scopes: SCOPE, ...patToGroup(w, 'NewPat') }),
-    minimum: ['token', ...RT, 'pats.list', 'pats.create', 'vg.write', 'vg.read'],
+    minimum: ['token', ...RT, 'pats.list', ...INTENT_VG, 'pats.create', 'vg.write', 'vg.read'],
   },
   {
     action: 'rotate -> variableGroup',
-    inputs: (w) => ({ action: 'rotate', displayName: 'req-a-001', ...patToGroup(w, 'ReqPat') }),
-    minimum: ['token', ...RT, 'pats.list', 'pats.create', 'vg.write', 'vg.read', 'pats.revoke'],
+    inputs: (w) => ({ action: 'rotate', displayName: 'req-a-001', ...AS_RECORDED, ...patToGroup(w, 'ReqPat') }),
+    minimum: ['token', ...RT, 'pats.list', ...INTENT_VG, 'pats.create', 'vg.write', 'vg.read', ...HOLDERS, 'pats.revoke'],
   },
   {
     action: 'rotate -> keyVault',
-    inputs: () => ({ action: 'rotate', displayName: 'req-b-001', target: 'keyVault', secretName: 'ReqPatB' }),
-    // The SDK's bearer challenge, the vault identity's token, the stored secret's metadata, then write + one read.
-    minimum: ['token', ...RT, 'pats.list', 'kv.challenge', 'token', 'kv.read', 'pats.create', 'kv.write', 'kv.read', 'pats.revoke'],
+    inputs: () => ({ action: 'rotate', displayName: 'req-b-001', ...AS_RECORDED, target: 'keyVault', secretName: 'ReqPatB' }),
+    // The SDK's bearer challenge, the vault identity's token, the stored secret's metadata, the intent, then write + one read.
+    minimum: ['token', ...RT, 'pats.list', 'kv.challenge', 'token', 'kv.read', ...INTENT_KV, 'pats.create', 'kv.write', 'kv.read', ...HOLDERS, 'pats.revoke'],
   },
   {
     action: 'rotate (not due: skip)',

@@ -59,7 +59,7 @@ export async function startupFigures(opts: StartupOptions): Promise<Row[]> {
     w = await createWorld();
     seedPats(w, 1, 'rotate-task-');
     seedPats(w, 1, 'rotate-plain-');
-    const rotateInputs = { action: 'rotate', displayName: 'rotate-task-001', rotateWhenExpiresWithinDays: 0, ...rtToGroup(w), ...patToGroup(w, 'RotatePat') };
+    const rotateInputs = { action: 'rotate', displayName: 'rotate-task-001', rotateWhenExpiresWithinDays: 0, revokeUntracked: true, ...rtToGroup(w), ...patToGroup(w, 'RotatePat') };
     // Warm-up through the black-box harness: proves the path works and gives the exact env the agent would set.
     const warm = await runAction(w, rotateInputs);
     const why = failureOf(warm);
