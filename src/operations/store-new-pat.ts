@@ -11,7 +11,6 @@ import type { PatToken } from '../devops/types';
 import { REMOVE, STORE_CHANGED, type SecretMetadata, type SecretStore, type WriteReceipt } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { CONCURRENT_ROTATION, INTENT_DEADLINE_MS, parseIntent, sameId, type Destination } from './ownership';
-export { CONCURRENT_ROTATION };
 import { withdrawIntent } from './destination';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 

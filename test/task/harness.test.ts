@@ -4,6 +4,9 @@ import { parseTaskOutput } from '../support/run-task';
 import { assertNoSecrets, findSecrets } from '../support/secret-scan';
 import { inert, maskableParts } from '../../tasks/PatLifecycleV1/src/log-safety';
 
+/** A PEM-shaped text around made-up lines (no key): the armour is built here so no key-shaped block sits in the repository. */
+const fakePem = (body: string) => ['BEGIN', 'END'].map((edge) => `-----${edge} ${['PRIVATE', 'KEY'].join(' ')}-----`).join(`\n${body}\n`) + '\n';
+
 describe('harness: parseTaskOutput', () => {
   it('reads results, outputs, variables, secrets, issues, progress and the summary path as the agent does', () => {
     const stdout = [
@@ -67,7 +70,7 @@ describe('harness: secret scan', () => {
 
 describe('task adapter helpers', () => {
   it('registers a PEM line by line without its armour, and URL-encoded forms', () => {
-    const parts = maskableParts('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nab/+==\n-----END PRIVATE KEY-----\n');
+    const parts = maskableParts(fakePem('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nab/+=='));
     for (const part of ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'ab/+==', encodeURIComponent('ab/+==')]) assert.ok(parts.includes(part), part);
     assert.ok(!parts.some((p) => p.includes('-----')), 'the armour lines are public');
   });
