@@ -18,7 +18,7 @@ interface Target {
 }
 
 export async function executeOperation(context: OperationContext): Promise<OperationResult> {
-  const run: OperationRun = { ...context, directory: new PatDirectory(context.pats) };
+  const run: OperationRun = { ...context, directory: context.directory ?? new PatDirectory(context.pats) };
   const { config, log } = run;
   if (config.action === 'list') {
     const outcomes = await listPats(run);

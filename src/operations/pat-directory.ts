@@ -7,6 +7,7 @@ import type { PatApi } from './types';
 
 export class PatDirectory {
   private readonly cache = new Map<PatDisplayFilter, Promise<PatToken[]>>();
+  private readonly early = new Map<PatDisplayFilter, Promise<PatToken[]>>();
 
   constructor(private readonly pats: PatApi) {}
 
@@ -24,10 +25,23 @@ export class PatDirectory {
     return this.list(filter);
   }
 
+  /**
+   * Starts a listing now for the first caller to take later: a read, so the run sends it while the refresh token is
+   * saved (docs/design.md, "The flow of one run"). That caller gets its outcome, failure included, as if it had
+   * listed itself.
+   */
+  prefetch(filter: PatDisplayFilter = 'active'): void {
+    if (this.cache.has(filter) || this.early.has(filter)) return;
+    const pending = collect(this.pats.listAll(filter));
+    pending.catch(() => undefined);
+    this.early.set(filter, pending);
+  }
+
   private list(filter: PatDisplayFilter): Promise<PatToken[]> {
     let pending = this.cache.get(filter);
     if (!pending) {
-      pending = collect(this.pats.listAll(filter));
+      pending = this.early.get(filter) ?? collect(this.pats.listAll(filter));
+      this.early.delete(filter);
       // A failed listing is not cached: the next caller tries again.
       pending.catch(() => this.cache.delete(filter));
       this.cache.set(filter, pending);

@@ -8,13 +8,16 @@ import { day } from './pat-facts';
 import type { Destination } from './ownership';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
-/** Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a failure of the step. */
-export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced'): Promise<boolean> {
+/**
+ * Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a
+ * failure of the step. `search`: the search for other holders, when the caller started it earlier (heldElsewhere).
+ */
+export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced', search?: Promise<string[]>): Promise<boolean> {
   if (!run.config.revokeOld) {
     run.log.info(`Kept the old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false).`);
     return false;
   }
-  const elsewhere = await heldElsewhere(run, old, dests);
+  const elsewhere = await (search ?? heldElsewhere(run, old, dests));
   if (elsewhere.length > 0) {
     out.warnings.push(
       `The old PAT ${describePat(old)} was not revoked: ${elsewhere.join(' and ')} also hold${elsewhere.length === 1 ? 's' : ''} it. ` +
@@ -37,7 +40,8 @@ export async function revokeReplaced(run: OperationRun, old: PatToken, dests: re
   }
 }
 
-async function heldElsewhere(run: OperationRun, pat: PatToken, dests: readonly Destination[]): Promise<string[]> {
+/** Other destinations whose records name the PAT. Never rejects: a search that failed names what it could not check. */
+export async function heldElsewhere(run: OperationRun, pat: PatToken, dests: readonly Destination[]): Promise<string[]> {
   if (!run.findHolders) return [];
   try {
     return await run.findHolders(pat.authorizationId, dests.map((d) => d.store));

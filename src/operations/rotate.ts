@@ -19,7 +19,7 @@ import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
 import { ambiguousName, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
-import { revokeReplaced } from './revoke-pats';
+import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
@@ -115,6 +115,9 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
     return out;
   }
   const intent = await announceIntent(run, dests, request.validTo);
+  // Rule 7's search for other holders of the PATs to revoke reads only other destinations, so it goes out while the
+  // new PAT is made and stored rather than after (docs/design.md, "The flow of one run").
+  const searches = new Map(config.revokeOld ? toRevoke.map((t) => [t, heldElsewhere(run, t, dests)] as const) : []);
   const created = await createPat(run, request, out);
   out.newToken = created.token;
   out.pat = { ...created, token: null };
@@ -126,7 +129,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
 
   // Rule 7.
-  for (const t of toRevoke) await revokeReplaced(run, t, dests, out);
+  for (const t of toRevoke) await revokeReplaced(run, t, dests, out, 'replaced', searches.get(t));
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
   }

@@ -36,6 +36,8 @@ export interface OperationContext {
    * it, only the step's own destinations count.
    */
   findHolders?(authorizationId: string, own: readonly SecretStore[]): Promise<string[]>;
+  /** The run's PAT listing, when the caller started it early (PatDirectory.prefetch); else the operation makes one. */
+  directory?: import('./pat-directory').PatDirectory;
 }
 
 export type OutcomeAction =

@@ -55,7 +55,7 @@ function assertNothingPrinted(h: Harness, secrets: string[]) {
 }
 
 describe('run', () => {
-  it('rotates: outputs, the rolled refresh token saved before any PAT call, secrets registered and never printed', async () => {
+  it('rotates: outputs, the rolled refresh token saved before any PAT is changed, secrets registered and never printed', async () => {
     const h = harness();
     h.w.store().hold(h.w.service.seed('feed', { daysLeft: 3 }));
     h.rtStore.metadata = { issuedAt: new Date(h.w.clock.t - 10 * DAY_MS).toISOString() };
