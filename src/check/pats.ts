@@ -11,7 +11,7 @@ import { day } from '../operations/pat-facts';
 import type { PatDirectory } from '../operations/pat-directory';
 import type { PatApi } from '../operations/types';
 import { destinationOf, sameId } from '../operations/ownership';
-import { missing, missingFrom, ok, type CheckDeps, type CheckLine } from './types';
+import { missing, missingFrom, notChecked, ok, type CheckDeps, type CheckLine } from './types';
 import type { StoreCache } from './store-cache';
 
 export const PAT_API = 'PAT Lifecycle API';
@@ -47,6 +47,9 @@ export async function checkSelectedPats(deps: CheckDeps, pats: PatApi, active: r
       };
     }
     lines.push(ok(what, `matches ${names.length} PAT name(s): ${names.join(', ')}.`));
+  }
+  if (names.length === 0 && !selector.displayNamePattern) {
+    lines.push(notChecked('PATs of the step', 'the step names no PAT (patName, patNamePattern or authorizationId).', 'Give the patName of the PAT the step rotates to check that it exists and is not ambiguous.'));
   }
   for (const name of names) lines.push(await checkName(deps, directory, active, stores, name));
   return { lines, names };

@@ -62,9 +62,11 @@ describe('cli doctor (action check) against the emulator', function () {
     assertNothingWritten(output);
   });
 
-  it('run --action check is the same command', async () => {
-    const r = await runCli(['run', '--action', 'check', ...args()], emulatorEnv(emu, { PATLIFECYCLE_RT: refreshToken }));
+  it('run --action check is the same command; without a PAT name the PAT line is not checked', async () => {
+    const withoutName = args().filter((a, i, all) => a !== '--pat-name' && all[i - 1] !== '--pat-name');
+    const r = await runCli(['run', '--action', 'check', ...withoutName], emulatorEnv(emu, { PATLIFECYCLE_RT: refreshToken }));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /\[ok\] PAT Lifecycle API: accepts builder@contoso\.test/);
+    assert.match(r.stdout + r.stderr, /\[not checked\] PATs of the step: the step names no PAT/);
   });
 });
