@@ -154,8 +154,12 @@ export function parseCommandLine(argv: string[], env: Env = process.env): Parsed
     }
     case 'run':
       return { command: 'run', argv: rest };
+    case 'doctor':
+      // `run --action check` under the name people look for when a first run fails on its set-up.
+      if (rest.some((a) => /^--action(=|$)/.test(a))) throw new UsageError(["doctor is 'run --action check': leave out --action, or use 'run --action ...'."]);
+      return { command: 'run', argv: ['--action', 'check', ...rest] };
     default:
-      throw new UsageError([`Unknown command '${first}'. Commands: login, status, run, help.`]);
+      throw new UsageError([`Unknown command '${first}'. Commands: login, status, run, doctor, help.`]);
   }
 }
 

@@ -42,7 +42,8 @@ export const HELP: Record<string, string> = {
 Usage:
   pat-lifecycle login  --tenant-id ID --client-id ID --organization ORG <store> [options]
   pat-lifecycle status --tenant-id ID --client-id ID --organization ORG [<store>] [options]
-  pat-lifecycle run    --action list|create|rotate|update|revoke ... (a local run of the task's operations)
+  pat-lifecycle run    --action list|create|rotate|update|revoke|check ... (a local run of the task's operations)
+  pat-lifecycle doctor ... (the same flags as run: run --action check)
   pat-lifecycle help [login|status|run]
 
 Commands:
@@ -51,6 +52,9 @@ Commands:
   status   Show the stored refresh token's age and days left in its 90-day inactivity window, and your
            active PATs with their days left. Exit code 3 when something needs a human soon.
   run      Run one of the task's operations from this machine.
+  doctor   Check a step's set-up (run --action check): signs in, reads every prerequisite, writes
+           nothing, and lists each as ok, missing (with the fix) or not checked. Exit code 1 when
+           something is missing.
 
 ${EXIT_CODES}
 See docs/cli.md for the app registration, step by step.`,

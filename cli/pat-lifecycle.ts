@@ -39,7 +39,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       for (const p of err.problems) bootstrap.error(p);
-      const command = argv[0] === 'login' || argv[0] === 'status' || argv[0] === 'run' ? argv[0] : undefined;
+      const command = argv[0] === 'login' || argv[0] === 'status' || argv[0] === 'run' ? argv[0] : argv[0] === 'doctor' ? 'run' : undefined;
       bootstrap.info(`Run 'pat-lifecycle help${command ? ` ${command}` : ''}' for the flags.`);
       return EXIT.usage;
     }
@@ -58,7 +58,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
 
   switch (parsed.command) {
     case 'help':
-      bootstrap.result(parsed.topic === 'run' ? RUN_HELP : (HELP[parsed.topic ?? 'general'] ?? HELP.general));
+      bootstrap.result(parsed.topic === 'run' || parsed.topic === 'doctor' ? RUN_HELP : (HELP[parsed.topic ?? 'general'] ?? HELP.general));
       return EXIT.ok;
     case 'version':
       bootstrap.result(VERSION);

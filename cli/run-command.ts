@@ -37,7 +37,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
 export const RUN_HELP = `pat-lifecycle run: run one of the task's operations from this machine (the same code as the task).
 
 Usage:
-  pat-lifecycle run --action list|create|rotate|update|revoke --tenant-id ID --client-id ID \\
+  pat-lifecycle run --action list|create|rotate|update|revoke|check --tenant-id ID --client-id ID \\
       --organization ORG --refresh-token-env VAR [task inputs as --kebab-case flags] [options]
 
 Task inputs (defaults as in task.json):
@@ -65,6 +65,10 @@ for other clouds.
 
 Note: the run redeems the refresh token, and Entra issues a new one. Configure --refresh-token-store (as the
 pipeline does) so the new one is kept; the old one keeps working until it is unused for 90 days.
+
+--action check (or 'pat-lifecycle doctor'): signs in, reads every prerequisite of the step the other flags
+describe, writes nothing and does not save the new refresh token (the stored one stays valid); exit code 1 when a
+prerequisite is missing.
 
 Exit codes: 0 succeeded, 1 failed, 2 bad command line, 3 succeeded with issues.`;
 

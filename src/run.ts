@@ -10,6 +10,7 @@ import type { NetworkConfig } from './config/types';
 import type { SecretStore } from './stores/secret-store';
 import type { EntraSession, RedeemOptions } from './entra/redeem-refresh-token';
 import type { OperationContext, PatApi, PatOutcome } from './operations/types';
+import type { CheckDeps } from './check/types';
 import { createHttpClient } from './http/http-client';
 import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
@@ -30,12 +31,18 @@ import { LOGIN_COMMAND } from './entra/aadsts';
 import { resultMessage, statusOf, type RunStatus } from './report/status';
 import { renderSummary } from './report/summary';
 import { patTable } from './report/table';
+import { checkSetup } from './check/check-setup';
+import { checkMessage, checkStatus, logLine } from './check/report';
+import type { CheckLine } from './check/types';
+import { renderCheckSummary } from './report/summary';
 
 export interface RunResult {
   status: RunStatus;
   /** For the task result: the counts, then each failure and issue on its own line. Never a secret. */
   message: string;
   outcomes: PatOutcome[];
+  /** action check: one line per prerequisite. */
+  checks?: CheckLine[];
 }
 
 
@@ -81,33 +88,30 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
   // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.
   for (const o of config.urls.overrides ?? []) host.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
+  if (config.action === 'check') {
+    try {
+      return await check(config, host, deps, {
+        redeem: () => redeem(config, host, http, deps),
+        openStore: (d, purpose, token) => openStore(d, storeOptions(purpose, token)),
+        groupClient: (d, token) => variableGroupClientFor(d, storeOptions('pat', token)),
+        endpointClient: (token) => serviceEndpointClientFor(storeOptions('pat', token)),
+        patApi: (accessToken) => patApiFor(config, host, http, deps, accessToken),
+      });
+    } finally {
+      await http.close?.().catch(() => undefined);
+    }
+  }
   try {
     // The job's token reads its groups before the refresh token is spent (no user token yet, and none needed for
     // them); the user's token needs the sign-in first.
     await checkGroups(groupsToCheck(config, 'job'), (c) => openStore(c.destination, storeOptions(c.purpose, '')));
-    host.progress(5, 'Signing in to Microsoft Entra');
-    const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
-      entra: config.entra,
-      authorityHost: config.urls.authorityHost,
-      http,
-      registerSecret: (v) => host.setSecret(v),
-      log: (m) => host.debug(m),
-    });
-    host.setSecret(session.accessToken);
-    if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
-    host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
+    const session = await redeem(config, host, http, deps);
 
     // Before anything is written, the refresh token included: a group the task cannot write stops the run here.
     await checkGroups(groupsToCheck(config, 'user'), (c) => openStore(c.destination, storeOptions(c.purpose, session.accessToken)));
     for (const d of connectionsToCheck(config)) await (await openStore(d, storeOptions('pat', session.accessToken))).prepare?.();
 
-    const pats = (deps.createPatApi ?? ((o) => new PatClient(o)))({
-      http,
-      vsspsUrl: config.urls.vsspsUrl,
-      organization: config.organization,
-      accessToken: session.accessToken,
-      registerSecret: (v) => host.setSecret(v),
-    });
+    const pats = patApiFor(config, host, http, deps, session.accessToken);
     // Every action starts from the list of active PATs. Listing changes nothing, so it goes out beside the saving of
     // the refresh token instead of after it: one round trip less on every run (docs/design.md, "The flow of one run").
     const directory = new PatDirectory(pats);
@@ -170,6 +174,56 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     renderSummary({ action: config.action, organization: config.organization, dryRun: config.dryRun, status, message, outcomes, notes, issues, now: now() }),
   );
   return { status, message, outcomes };
+}
+
+/** Redeems the refresh token once; every token it brings is registered as a secret before anything can print it. */
+async function redeem(config: Config, host: Host, http: HttpClient, deps: RunDeps): Promise<EntraSession> {
+  host.progress(5, 'Signing in to Microsoft Entra');
+  const session = await (deps.redeemRefreshToken ?? redeemRefreshToken)({
+    entra: config.entra,
+    authorityHost: config.urls.authorityHost,
+    http,
+    registerSecret: (v) => host.setSecret(v),
+    log: (m) => host.debug(m),
+  });
+  host.setSecret(session.accessToken);
+  if (session.rolledRefreshToken) host.setSecret(session.rolledRefreshToken);
+  host.info(`Signed in${session.account?.username ? ` as ${session.account.username}` : ''}; access token valid until ${session.expiresOn.toISOString()}.`);
+  return session;
+}
+
+function patApiFor(config: Config, host: Host, http: HttpClient, deps: RunDeps, accessToken: string): PatApi {
+  return (deps.createPatApi ?? ((o) => new PatClient(o)))({
+    http,
+    vsspsUrl: config.urls.vsspsUrl,
+    organization: config.organization,
+    accessToken,
+    registerSecret: (v) => host.setSecret(v),
+  });
+}
+
+/**
+ * action check (src/check/): reads every prerequisite and reports each one; the renewed refresh token is not saved,
+ * not handed on, and no output is set but `rotated` (false).
+ */
+async function check(config: Config, host: Host, deps: RunDeps, services: Pick<CheckDeps, 'redeem' | 'openStore' | 'groupClient' | 'endpointClient' | 'patApi'>): Promise<RunResult> {
+  const now = deps.now ?? clockNow;
+  host.progress(5, 'Checking the prerequisites of this step');
+  const checks = await checkSetup({
+    ...services,
+    config,
+    explain: (e) => withLoginCommand(e, config),
+    now,
+    runId: randomUUID().slice(0, 8),
+    log: { info: (m) => host.info(m), debug: (m) => host.debug(m) },
+  });
+  for (const line of checks) host.info(logLine(line));
+  const status = checkStatus(checks);
+  const message = checkMessage(checks);
+  host.setOutput('rotated', 'false', { secret: false });
+  host.progress(100, status);
+  host.uploadSummary(renderCheckSummary({ organization: config.organization, status, message, checks, now: now() }));
+  return { status, message, outcomes: [], checks };
 }
 
 /** A failure whose fix is to sign in again names the exact command that seeds a new refresh token where this run reads it. */

@@ -14,7 +14,7 @@ import { checkNoCollision, DestinationInputs, parsePatDestinations, parseRefresh
 import { FULL_ACCESS_SCOPE, hasFullAccess, normalizeScopes } from './scopes';
 import { now as clockNow } from '../clock';
 
-export const ACTIONS: readonly Action[] = ['create', 'rotate', 'update', 'revoke', 'list'];
+export const ACTIONS: readonly Action[] = ['create', 'rotate', 'update', 'revoke', 'list', 'check'];
 export const MAX_LIFETIME_DAYS = 366;
 export const MAX_CONCURRENCY = 16;
 
@@ -43,12 +43,15 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   }
   const revokeOld = boolean(p, 'revokeOld', text(raw.input('revokeOld')), true);
   const dryRun = boolean(p, 'dryRun', text(raw.input('dryRun')), false);
+  const checkPatCreation = boolean(p, 'checkPatCreation', text(raw.input('checkPatCreation')), false);
+  if (checkPatCreation && action !== 'check') p.add('checkPatCreation', `is for action 'check', not '${action}'`, "remove it, or set action: check");
   const outputRefreshToken = boolean(p, 'outputRefreshToken', text(raw.input('outputRefreshToken')), false);
   const concurrency = integer(p, 'concurrency', num(p, raw, 'concurrency'), 4, { min: 1, max: MAX_CONCURRENCY }, `give a whole number from 1 to ${MAX_CONCURRENCY}`);
   const refreshTokenMaxAgeDays = integer(p, 'refreshTokenMaxAgeDays', num(p, raw, 'refreshTokenMaxAgeDays'), 60, { min: 1, max: 90 }, 'give a whole number of days from 1 to 90 (an unused refresh token lasts 90 days)');
 
   const shared = new DestinationInputs(p, raw, job);
-  const stores = action === 'create' || action === 'rotate';
+  // check reads the destinations the same step would write when it rotates, so it parses them as rotate does.
+  const stores = action === 'create' || action === 'rotate' || action === 'check';
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
   const refreshTokenStore = parseRefreshTokenStore(p, raw, shared);
@@ -75,6 +78,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     revokeUntracked,
     destinations: destinations!,
     dryRun,
+    checkPatCreation,
     outputRefreshToken,
     concurrency: concurrency!,
     network,
@@ -89,6 +93,7 @@ function num(p: Problems, raw: RawInputs, name: string): string | undefined {
 function parseScopes(p: Problems, raw: RawInputs, action: Action, allowFullAccess: boolean): string[] | undefined {
   const value = expanded(p, 'scopes', text(raw.input('scopes')));
   if (action === 'revoke' || action === 'list') return undefined;
+  // check: the scopes its PAT creation probe asks for (the step's own, so a full-scope policy shows); none needed.
   if (value === undefined) {
     if (action === 'create') p.add('scopes', 'is required to create a PAT', 'give the scopes the PAT needs, e.g. vso.packaging vso.code (space- or comma-separated)');
     return undefined;

@@ -43,6 +43,11 @@ export function parseSelector(p: Problems, raw: RawInputs, action: Action): Pars
       return { selector };
     case 'list':
       return { selector };
+    case 'check':
+      // Optional: without a name, check proves everything but the PATs themselves. Together they would stop a rotate.
+      if (given && (names.length > 0 || pattern)) p.add('authorizationId', 'is given together with patName or patNamePattern', pickOne);
+      if (names.length > 0 && pattern) p.add('patNamePattern', 'is given together with patName', 'give either the exact names or a pattern');
+      return { selector };
   }
 }
 

@@ -3,7 +3,8 @@
  * Everything here is validated; a Config exists only if every input was good.
  */
 
-export type Action = 'create' | 'rotate' | 'update' | 'revoke' | 'list';
+/** `check` reads every prerequisite of the step and writes nothing (src/check/). */
+export type Action = 'create' | 'rotate' | 'update' | 'revoke' | 'list' | 'check';
 
 export interface ServiceUrls {
   /** Entra authority host, default `https://login.microsoftonline.com` (seam: `PatLifecycle.AuthorityHost`). */
@@ -141,6 +142,11 @@ export interface Config {
   /** Where each new PAT goes besides the token output; empty for outputOnly. One of each kind at most. */
   destinations: StoreTarget[];
   dryRun: boolean;
+  /**
+   * check only: prove that the user may create PATs by creating a 1-day PAT and revoking it at once. Reading cannot
+   * show an organization's PAT creation policy; off unless asked for, since it creates (and revokes) a real PAT.
+   */
+  checkPatCreation: boolean;
   /** Set the secret output `refreshToken` to the renewed token; off unless asked for, since outputs travel far. */
   outputRefreshToken?: boolean;
   concurrency: number;

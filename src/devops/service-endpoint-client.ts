@@ -55,6 +55,24 @@ export class ServiceEndpointClient {
     return items.map((i) => checkEndpoint(i, res, ctx)).filter((e) => e.name.toLowerCase() === name.toLowerCase());
   }
 
+  /**
+   * Whether the identity has the Administrator role on the connection: the list's `actionFilter=manage` returns only
+   * the connections it may manage, so the role is read without trying a write (action check).
+   */
+  async canManage(project: string, id: string): Promise<boolean> {
+    const ctx = this.ctx('read the roles on a service connection', project, id);
+    const res = await this.send({
+      method: 'GET',
+      url: `${this.projectBase(project)}?endpointIds=${encodeURIComponent(id)}&actionFilter=manage&api-version=${SERVICE_ENDPOINT_API_VERSION}`,
+      operation: ctx.operation,
+    });
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
+    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
+    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
+    return items.map((i) => checkEndpoint(i, res, ctx)).some((e) => e.id.toLowerCase() === id.toLowerCase());
+  }
+
   /** Every connection of the project the identity can see (secrets null), for finding records of a PAT elsewhere. */
   async listAll(project: string): Promise<ServiceEndpoint[]> {
     const ctx = this.ctx('list service connections', project, '*');

@@ -67,6 +67,16 @@ export class VariableGroupClient {
     return groups.filter((g) => g.name.toLowerCase() === wanted);
   }
 
+  /**
+   * Groups named `name` on which the identity has the Administrator role: the list's `actionFilter=manage` returns
+   * only those, so the role is read without trying a write (action check).
+   */
+  async findManageable(project: string, name: string): Promise<VariableGroup[]> {
+    const wanted = name.toLowerCase();
+    const groups = await this.list(project, `groupName=${encodeURIComponent(name)}&actionFilter=manage&`, this.ctx(`find variable group '${name}' the identity administers`, project, name));
+    return groups.filter((g) => g.name.toLowerCase() === wanted);
+  }
+
   /** Every group of the project the identity can see (secrets masked), for finding records of a PAT elsewhere. */
   listAll(project: string): Promise<VariableGroup[]> {
     return this.list(project, '', this.ctx('list variable groups', project, '*'));

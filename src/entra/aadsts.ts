@@ -112,7 +112,7 @@ export const AADSTS_TABLE: Readonly<Record<string, AadstsEntry>> = {
   '7000218': {
     kind: 'input',
     message: 'The refresh token belongs to a confidential (web) app registration, which must prove its identity',
-    hint: "Give 'clientSecret' or 'clientCertificate' for the app registration, or use a public client registration.",
+    hint: "Give 'clientSecret' or 'clientCertificate' for the app registration; or, to use it as a public client, turn on 'Allow public client flows' (app registration > Authentication > Advanced settings) and sign in again.",
     input: 'clientSecret',
   },
   '700025': {

@@ -25,6 +25,7 @@ export async function executeOperation(context: OperationContext): Promise<Opera
     outcomes.forEach((o) => logOutcome(run, o));
     return { outcomes };
   }
+  if (config.action === 'check') throw new PatLifecycleError('service', 'Unexpected', 'action check reads prerequisites (src/check) and runs no operation.');
   const targets = await targetsOf(run);
   const verb = { create: 'Creating', rotate: 'Rotating', update: 'Updating', revoke: 'Revoking' }[config.action];
   if (targets.length > 1) log.info(`${verb} ${targets.length} PATs, ${Math.min(config.concurrency, targets.length)} at a time.`);

@@ -7,6 +7,8 @@ import type { PatOutcome } from '../operations/types';
 import { daysLeft, day, wholeDays } from '../operations/pat-facts';
 import { splitScopeString } from '../config/scopes';
 import type { RunStatus } from './status';
+import type { CheckLine } from '../check/types';
+import { STATE_WORDS } from '../check/report';
 
 export interface SummaryInput {
   action: Action;
@@ -64,6 +66,30 @@ export function renderSummary(s: SummaryInput): string {
     for (const n of s.notes) lines.push(`- ${cell(n)}`);
     lines.push('');
   }
+  lines.push(`<sub>Generated ${s.now.toISOString().replace(/\.\d+Z$/, 'Z')}</sub>`);
+  return lines.join('\n') + '\n';
+}
+
+export interface CheckSummaryInput {
+  organization: string;
+  status: RunStatus;
+  message: string;
+  checks: readonly CheckLine[];
+  now: Date;
+}
+
+const STATE_MARKS: Record<CheckLine['state'], string> = { ok: '✅', missing: '❌', notChecked: '➖' };
+
+/** action check: every prerequisite on its own row, missing ones first, each with its fix. */
+export function renderCheckSummary(s: CheckSummaryInput): string {
+  const lines: string[] = [];
+  lines.push(`### PAT Lifecycle: check in ${cell(s.organization)}`, '');
+  lines.push(`**Status:** ${STATUS_TEXT[s.status]}: ${cell(s.message.split('\n')[0] ?? '')}`, '');
+  lines.push('| Prerequisite | State | Found | Fix |', '| --- | --- | --- | --- |');
+  const order: CheckLine['state'][] = ['missing', 'notChecked', 'ok'];
+  const ranked = [...s.checks].sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
+  for (const c of ranked) lines.push(`| ${cell(c.prerequisite)} | ${STATE_MARKS[c.state]} ${STATE_WORDS[c.state]} | ${cell(c.detail)} | ${cell(c.fix ?? '')} |`);
+  lines.push('', 'Check only reads: it changes no PAT, variable group, Key Vault secret or service connection (the PAT creation probe, when asked for, revokes its own PAT at once), and it neither saves nor renews the refresh token.', '');
   lines.push(`<sub>Generated ${s.now.toISOString().replace(/\.\d+Z$/, 'Z')}</sub>`);
   return lines.join('\n') + '\n';
 }

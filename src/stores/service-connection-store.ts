@@ -62,6 +62,12 @@ export class ServiceConnectionStore implements SecretStore {
     await this.load();
   }
 
+  /** The connection as found: its id and name, for checks that address it (action check). */
+  async found(): Promise<{ id: string; name: string }> {
+    const endpoint = this.recent ?? (await this.load());
+    return { id: endpoint.id, name: endpoint.name };
+  }
+
   describe(): string {
     const name = this.resolvedName ?? this.ref.nameOrId;
     return `service connection '${name}'${this.resolvedId && this.resolvedId !== name ? ` (id ${this.resolvedId})` : ''} in project '${this.ref.project}'`;

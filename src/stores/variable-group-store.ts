@@ -153,6 +153,12 @@ export class VariableGroupStore implements SecretStore {
     );
   }
 
+  /** The group as found (a view of a moment ago will do): its id and name, for checks that address it (action check). */
+  async found(): Promise<{ id: number; name: string }> {
+    const group = this.recentView() ?? (await this.load());
+    return { id: group.id, name: group.name };
+  }
+
   describe(): string {
     const group = this.ref.name !== undefined ? `'${this.ref.name}'${this.resolvedId !== undefined ? ` (id ${this.resolvedId})` : ''}` : `id ${this.resolvedId}`;
     const who = this.auth === 'job' ? "the job's access token" : "the signed-in user's token";

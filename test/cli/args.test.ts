@@ -23,6 +23,12 @@ function usageProblems(argv: string[], env: Record<string, string> = {}): string
 }
 
 describe('cli args', () => {
+  it("doctor is 'run --action check' with the same flags, and refuses an --action of its own", () => {
+    assert.deepEqual(parseCommandLine(['doctor', '--pat-name', 'feed']), { command: 'run', argv: ['--action', 'check', '--pat-name', 'feed'] });
+    assert.match(usageProblems(['doctor', '--action', 'rotate']).join('\n'), /doctor is 'run --action check': leave out --action/);
+    assert.match(usageProblems(['doctr']).join('\n'), /Commands: login, status, run, doctor, help/);
+  });
+
   it('parses a variable group login with defaults', () => {
     const s = login([...base, '--variable-group', 'Tokens', '--variable', 'RT', '--project', 'Web']);
     assert.deepEqual(s.store, { kind: 'variableGroup', project: 'Web', group: { name: 'Tokens' }, variableName: 'RT' });

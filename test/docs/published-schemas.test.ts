@@ -47,7 +47,7 @@ describe('published schemas: task.json and the pipelines', function () {
       assert.ok(inputs.properties[input.name], input.name);
       for (const alias of input.aliases ?? []) assert.ok(inputs.properties[alias], alias);
     }
-    assert.deepEqual(inputs.properties['action']!.enum, ['create', 'rotate', 'update', 'revoke', 'list']);
+    assert.deepEqual(inputs.properties['action']!.enum, ['create', 'rotate', 'update', 'revoke', 'list', 'check']);
     assert.deepEqual(inputs.properties['variableGroupAuth']!.enum, ['user', 'job']);
     // target is editable (EditableOptions) so that YAML can list several kinds; Microsoft's schema gives editable pick
     // lists no enum, and the samples checker (test/docs/samples.test.ts) checks each listed kind instead.

@@ -1,6 +1,6 @@
 /**
  * Emulated Azure DevOps service endpoints (service connections), as serviceEndpoint 7.1 and its examples show them
- * (spec §8): project-scoped GET by id and list by `endpointNames`, organization-scoped PUT of the whole endpoint,
+ * (spec §8): project-scoped GET by id and list by `endpointNames` or `endpointIds` (with `actionFilter`), organization-scoped PUT of the whole endpoint,
  * secret authorization parameters always answered as null, and per-connection roles (User / Administrator).
  *
  * PUT rules modelled (documented or reported, spec §8): a body without `url` is refused ("Value cannot be null.
@@ -146,9 +146,14 @@ function handleList(call: Call, projectName: string, req: EmuRequest): EmuRespon
   if (!project) return vssError(call.ctx, 404, 'ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${projectName}.`);
   const names = req.query.get('endpointNames');
   const wanted = names === null ? undefined : names.split(',').map((n) => n.trim().toLowerCase());
+  const idsRaw = req.query.get('endpointIds');
+  const ids = idsRaw === null ? undefined : idsRaw.split(',').map((n) => n.trim().toLowerCase());
+  // actionFilter (spec: none/manage/use/view): `manage` lists only the connections the caller administers.
+  const action = (req.query.get('actionFilter') ?? 'none').toLowerCase();
+  if (!['none', 'manage', 'use', 'view'].includes(action)) return bad(call, `The value '${req.query.get('actionFilter')}' is not valid for actionFilter.`);
   const found = [...call.store.of(call.org).values()].filter((e) => {
     const ref = e.projectRefs.find((r) => r.projectId === project.id);
-    return ref && (!wanted || wanted.includes(ref.name.toLowerCase()));
+    return ref && (!wanted || wanted.includes(ref.name.toLowerCase())) && (!ids || ids.includes(e.id.toLowerCase())) && (action !== 'manage' || roleOf(call, e) === 'Administrator');
   });
   return call.ctx.json(200, { count: found.length, value: found.map((e) => endpointJson(call.store, call.org, e, project)) });
 }

@@ -317,3 +317,27 @@ describe('parseConfig', () => {
     });
   });
 });
+
+describe('parseConfig: action check', () => {
+  it('parses the destinations as rotate does, so a check step is the rotate step with action: check', () => {
+    const c = parse({ action: 'check' });
+    assert.equal(c.action, 'check');
+    assert.equal(c.checkPatCreation, false);
+    assert.deepEqual(c.destinations[0]!, { kind: 'variableGroup', group: { project: 'Proj', name: 'Tokens' }, variableName: 'FeedPat', auth: 'user' });
+    assert.deepEqual(c.selector, { displayNames: ['feed-reader'], takeNewest: false });
+  });
+
+  it('needs no PAT name (the PAT lines then say nothing was named), and takes the probe scopes', () => {
+    const c = parse({ action: 'check', displayName: undefined, checkPatCreation: 'true', scopes: 'vso.code' });
+    assert.deepEqual(c.selector.displayNames, []);
+    assert.equal(c.checkPatCreation, true);
+    assert.deepEqual(c.scopes, ['vso.code']);
+  });
+
+  it('refuses what would stop the rotate it checks, and checkPatCreation on another action', () => {
+    const list = problems({ action: 'check', authorizationId: '3fa85f64-5717-4562-b3fc-2c963f66afa6', variableGroup: undefined });
+    has(list, 'authorizationId', 'is given together with patName');
+    has(list, 'variableGroup', 'is required');
+    has(problems({ checkPatCreation: 'true' }), 'checkPatCreation', "is for action 'check', not 'rotate'");
+  });
+});

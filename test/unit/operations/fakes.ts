@@ -305,6 +305,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     allowFullAccess: false,
     destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'FeedPat', auth: 'user' }],
     dryRun: false,
+    checkPatCreation: false,
     concurrency: 4,
     network: { timeoutMs: 30_000 },
     ...overrides,

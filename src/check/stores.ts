@@ -1,0 +1,197 @@
+/**
+ * Every place the step writes: the PAT's destinations and the refresh token store. Each is found and read as a rotate
+ * reads it (a group linked to Key Vault, a connection that holds no PAT: refused by the store's own prepare()), then
+ * the role a write needs is read, never tried: the variable-group and service-connection lists answer
+ * `actionFilter=manage` with only what the identity administers. Key Vault has no such read, so whether the
+ * connection's identity may set secrets stays `not checked`.
+ */
+import type { RefreshTokenStoreConfig, StoreTarget } from '../config/types';
+import { destinationFor, destinationName, hasNamePlaceholder } from '../config/name-template';
+import { daysBetween } from '../clock';
+import { REFRESH_TOKEN_LIFETIME_DAYS } from '../operations/keep-refresh-token';
+import type { StoreDestination } from '../stores/open-store';
+import type { ServiceConnectionStore } from '../stores/service-connection-store';
+import type { VariableGroupStore } from '../stores/variable-group-store';
+import { missing, missingFrom, notChecked, ok, type CheckDeps, type CheckLine } from './types';
+import type { StoreCache } from './store-cache';
+
+type Purpose = 'pat' | 'refreshToken';
+const ROLE = (purpose: Purpose) => (purpose === 'pat' ? 'PAT destination' : 'refresh token store');
+
+/** The PAT's destinations, `{name}` expanded over the names the step works on (a group is checked once). */
+export async function checkDestinations(deps: CheckDeps, stores: StoreCache, names: readonly string[], userAccessToken: string): Promise<CheckLine[]> {
+  const { destinations } = deps.config;
+  if (destinations.length === 0) return [ok('PAT destination', "target is 'outputOnly': the new PAT goes only to the secret output variable token; no store to read.")];
+  const lines: CheckLine[] = [];
+  const seen = new Set<string>();
+  for (const target of destinations) {
+    for (const dest of expand(target, names)) {
+      if (!dest) {
+        lines.push(notChecked(`${kindWords(target)} (PAT destination)`, `'${destinationName(target)}' holds {name}, and the step names no PAT to put in it.`, 'Give patName or patNamePattern to check the place of each PAT.'));
+        continue;
+      }
+      const key = containerKey(dest);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push(...(await checkStore(deps, stores, dest, 'pat', userAccessToken)));
+    }
+  }
+  return lines;
+}
+
+export async function checkRefreshTokenStore(deps: CheckDeps, stores: StoreCache, userAccessToken: string): Promise<CheckLine[]> {
+  const store = deps.config.refreshTokenStore;
+  if (store.kind === 'none') {
+    return [
+      notChecked(
+        'Refresh token store',
+        "refreshTokenStore is 'none': no run saves the renewed refresh token, so the sign-in stops working at most 90 days after it was made.",
+        "Set refreshTokenStore to variableGroup (refreshTokenVariableGroup, refreshTokenVariableName) or keyVault (refreshTokenSecretName), naming the variable or secret the refreshToken input reads.",
+      ),
+    ];
+  }
+  return checkStore(deps, stores, store, 'refreshToken', userAccessToken);
+}
+
+async function checkStore(deps: CheckDeps, stores: StoreCache, dest: StoreDestination, purpose: Purpose, userAccessToken: string): Promise<CheckLine[]> {
+  // The job's token and the Key Vault connection need no sign-in: their stores are read even when it failed.
+  const needsUser = dest.kind === 'serviceConnection' || (dest.kind === 'variableGroup' && dest.auth === 'user');
+  if (needsUser && !userAccessToken) return [notChecked(`${storeWords(dest)} (${ROLE(purpose)})`, "is read with the signed-in user's token: needs the sign-in, which failed (above).")];
+  switch (dest.kind) {
+    case 'variableGroup':
+      return checkGroup(deps, stores, dest, purpose, userAccessToken);
+    case 'keyVault':
+      return checkVaultSecret(deps, stores, dest, purpose);
+    case 'serviceConnection':
+      return checkConnection(deps, stores, dest, userAccessToken);
+  }
+}
+
+async function checkGroup(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'variableGroup' }>, purpose: Purpose, userAccessToken: string): Promise<CheckLine[]> {
+  const label = `Variable group '${dest.group.name ?? dest.group.id}' (${ROLE(purpose)})`;
+  const roleLabel = `Administrator role on variable group '${dest.group.name ?? dest.group.id}'`;
+  const who = dest.auth === 'job' ? `the job's identity ('${dest.group.project} Build Service (${deps.config.destinationOrganization})')` : 'the signed-in user';
+  let found: { id: number; name: string };
+  let detail: string;
+  try {
+    const store = (await stores.open(dest, purpose)) as VariableGroupStore;
+    await store.prepare();
+    found = await store.found();
+    const info = await store.read({ recent: true });
+    const variable = hasNamePlaceholder(dest.variableName)
+      ? `each PAT's variable ('${dest.variableName}') is read on its PAT's line`
+      : `variable '${dest.variableName}' ${info.exists ? 'exists' : 'does not exist yet (the first run adds it)'}`;
+    detail = `found in project '${dest.group.project}' (id ${found.id}), not linked to Key Vault; ${variable}.`;
+    if (purpose === 'refreshToken') detail += ` ${tokenAge(deps, info.metadata.issuedAt)}`;
+  } catch (err) {
+    return [missingFrom(label, err, deps.explain), notChecked(roleLabel, 'the group was not found or cannot be used.')];
+  }
+  const lines = [ok(label, detail)];
+  try {
+    const manageable = await deps.groupClient(dest, userAccessToken).findManageable(dest.group.project, found.name);
+    if (manageable.some((g) => g.id === found.id)) lines.push(ok(roleLabel, `${who} has it: the run can write the group.`));
+    else {
+      const grantee = dest.auth === 'job' ? `'${dest.group.project} Build Service (${deps.config.destinationOrganization})'` : 'the signed-in user (or a group of theirs)';
+      lines.push(
+        missing(
+          roleLabel,
+          `${who} can read the group but is not an Administrator of it, so the run cannot write it.`,
+          `Pipelines > Library > '${found.name}' > Security: give ${grantee} the Administrator role${dest.auth === 'job' ? ", or set variableGroupAuth: user" : ''}.`,
+        ),
+      );
+    }
+  } catch (err) {
+    lines.push(missingFrom(roleLabel, err, deps.explain));
+  }
+  return lines;
+}
+
+async function checkVaultSecret(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'keyVault' }>, purpose: Purpose): Promise<CheckLine[]> {
+  const label = `Key Vault secret '${dest.secretName}' (${ROLE(purpose)})`;
+  const lines: CheckLine[] = [];
+  try {
+    const store = await stores.open(dest, purpose);
+    const info = await store.read();
+    let detail = `${dest.vault.vaultUrl}: readable with the service connection's identity; ${info.exists ? 'it holds a value' : 'it does not exist yet (the first run creates it)'}.`;
+    if (purpose === 'refreshToken') detail += ` ${tokenAge(deps, info.metadata.issuedAt)}`;
+    lines.push(ok(label, detail));
+  } catch (err) {
+    lines.push(missingFrom(label, err, deps.explain));
+  }
+  lines.push(
+    notChecked(
+      `Permission to set Key Vault secret '${dest.secretName}'`,
+      'reading cannot prove that the identity may write the secret.',
+      "The first run needs the service connection's identity (azureSubscription) to get and set secrets in the vault: the role Key Vault Secrets Officer (Access control (IAM), RBAC vaults), or Get and Set secret permissions (Access policies).",
+    ),
+  );
+  return lines;
+}
+
+async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'serviceConnection' }>, userAccessToken: string): Promise<CheckLine[]> {
+  const label = `Service connection '${dest.connection.nameOrId}' (PAT destination)`;
+  const roleLabel = `Administrator role on service connection '${dest.connection.nameOrId}'`;
+  let found: { id: string; name: string };
+  try {
+    const store = (await stores.open(dest, 'pat')) as ServiceConnectionStore;
+    await store.prepare();
+    found = await store.found();
+  } catch (err) {
+    return [missingFrom(label, err, deps.explain), notChecked(roleLabel, 'the connection was not found or cannot hold a PAT.')];
+  }
+  const lines = [ok(label, `found in project '${dest.connection.project}' (id ${found.id}); its type and scheme hold a PAT the task can write.`)];
+  try {
+    if (await deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id)) lines.push(ok(roleLabel, 'the signed-in user has it: the run can update the connection.'));
+    else {
+      lines.push(
+        missing(
+          roleLabel,
+          'the signed-in user can use the connection but is not an Administrator of it, so the run cannot update it.',
+          `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
+        ),
+      );
+    }
+  } catch (err) {
+    lines.push(missingFrom(roleLabel, err, deps.explain));
+  }
+  return lines;
+}
+
+/** How old the saved refresh token is, from the `issuedAt` its store records beside it. */
+function tokenAge(deps: CheckDeps, issuedAt: string | undefined): string {
+  const at = issuedAt ? new Date(issuedAt) : undefined;
+  if (!at || Number.isNaN(at.getTime())) return 'It records no date, so the age of the saved refresh token is unknown (the login command and every run record one).';
+  const age = Math.floor(daysBetween(at, deps.now()));
+  const left = Math.max(0, REFRESH_TOKEN_LIFETIME_DAYS - age);
+  const old = age > deps.config.refreshTokenMaxAgeDays ? ` That is more than refreshTokenMaxAgeDays (${deps.config.refreshTokenMaxAgeDays}): the scheduled runs have not been renewing it.` : '';
+  return `The saved refresh token is ${age} day(s) old (about ${left} days left if no run renews it).${old}`;
+}
+
+/** One destination per name for `{name}` templates (undefined when no name is known); the target itself otherwise. */
+function expand(target: StoreTarget, names: readonly string[]): Array<StoreTarget | undefined> {
+  if (!hasNamePlaceholder(destinationName(target))) return [target];
+  if (target.kind === 'variableGroup') return [target]; // the group is the same for every name; PAT lines read the variables
+  return names.length > 0 ? names.map((n) => destinationFor(target, n)) : [undefined];
+}
+
+/** What is checked once: a group (whatever the variable), a vault secret, a connection. */
+function containerKey(dest: StoreTarget | Exclude<RefreshTokenStoreConfig, { kind: 'none' }>): string {
+  switch (dest.kind) {
+    case 'variableGroup':
+      return `group|${dest.group.project.toLowerCase()}|${dest.group.id ?? dest.group.name?.toLowerCase()}`;
+    case 'keyVault':
+      return `vault|${dest.vault.vaultUrl}|${dest.secretName.toLowerCase()}`;
+    case 'serviceConnection':
+      return `connection|${dest.connection.project.toLowerCase()}|${dest.connection.nameOrId.toLowerCase()}`;
+  }
+}
+
+function kindWords(target: StoreTarget): string {
+  return target.kind === 'variableGroup' ? 'Variable group' : target.kind === 'keyVault' ? 'Key Vault secret' : 'Service connection';
+}
+
+function storeWords(dest: StoreDestination): string {
+  if (dest.kind === 'variableGroup') return `Variable group '${dest.group.name ?? dest.group.id}'`;
+  if (dest.kind === 'keyVault') return `Key Vault secret '${dest.secretName}'`;
+  return `Service connection '${dest.connection.nameOrId}'`;
+}
