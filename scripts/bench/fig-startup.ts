@@ -131,6 +131,8 @@ async function wholeRotate(o: StartupOptions, world: World, env: Record<string, 
   const bare: number[] = [];
   const task: number[] = [];
   const plain: number[] = [];
+  // The same calls over node:https (no undici to load): the floor for any Node script making them.
+  const plainHttps: number[] = [];
   const requests: number[] = [];
   const errors: string[] = [];
   for (let i = 0; i < o.runs; i++) {
@@ -145,20 +147,24 @@ async function wholeRotate(o: StartupOptions, world: World, env: Record<string, 
     const p = await runTimed([PLAIN_ROTATE], { env: plainEnv });
     if (p.code === 0) plain.push(p.ms);
     else errors.push(`plain fetch: ${oneLine(p.stderr)}`);
+    const h = await runTimed([PLAIN_ROTATE], { env: { ...plainEnv, BENCH_TRANSPORT: 'https' } });
+    if (h.code === 0) plainHttps.push(h.ms);
+    else errors.push(`plain https: ${oneLine(h.stderr)}`);
   }
   if (task.length === 0) return naRow(FIG.rotate.id, FIG.rotate.figure, FIG.rotate.target, errors[0] ?? 'no run succeeded', { errors });
   const mBare = median(bare);
   const mT = median(task);
   const mP = plain.length > 0 ? median(plain) : undefined;
+  const mH = plainHttps.length > 0 ? median(plainHttps) : undefined;
   return {
     id: FIG.rotate.id,
     figure: FIG.rotate.figure,
     measured: `${ms(mT)} spawn to exit (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)}), ${median(requests)} requests`,
     target: FIG.rotate.target,
-    reference: `bare node -e 0: ${ms(mBare)}; ${mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}` : `plain fetch n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`}`,
-    ratio: `${x(mT / mBare)} bare${mP !== undefined ? `; plain ${x(mP / mBare)} bare` : ''}`,
+    reference: `bare node -e 0: ${ms(mBare)}; ${mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}` : `plain fetch n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`}${mH !== undefined ? `; the same over node:https: ${ms(mH)}` : ''}`,
+    ratio: `${x(mT / mBare)} bare${mP !== undefined ? `; plain ${x(mP / mBare)} bare` : ''}${mH !== undefined ? `; plain https ${x(mH / mBare)} bare` : ''}`,
     verdict: verdict(mT <= ROTATE_MAX_RATIO * mBare),
-    details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, requests, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
+    details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, plainHttpsMs: plainHttps, requests, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
   };
 }
 
