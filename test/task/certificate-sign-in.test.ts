@@ -5,18 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { certificateWithKey } from '../support/certificates';
-import { TaskFixture } from './task-fixture';
+import { TaskFixture, useTaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 certificate sign-in (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   it('redeems the refresh token of a confidential app with clientCertificate (a signed client assertion)', async () => {
     const { cert, pem, privateKey } = await certificateWithKey();

@@ -4,7 +4,7 @@
  * creation probe aside), and that the renewed refresh token was neither saved nor handed on.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
 import type { TaskRun } from '../support/run-task';
 
 const RT_VARIABLE = 'PatLifecycle.RefreshToken';
@@ -13,13 +13,7 @@ const WRITE = /^(POST|PUT|DELETE|PATCH)$/;
 describe('PatLifecycle@1 action check (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   /** The step as a first-time user writes it: a rotate into a variable group, the refresh token kept in another. */
   function setUp(o: { pat?: boolean } = {}): void {

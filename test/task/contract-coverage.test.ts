@@ -4,18 +4,12 @@
  * groups and the organization's full-scope policy. Every run is scanned for secrets.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 contract coverage (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
 
   /** A confidential app as a service principal secret connection, and a vault it may write. */

@@ -4,18 +4,12 @@
  * with an emulator delay fault and kill once the fault has been taken.
  */
 import { strict as assert } from 'node:assert';
-import { TaskFixture } from './task-fixture';
+import { TaskFixture, useTaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 killed mid-rotation, then run again (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   const inputs = { action: 'rotate', displayName: 'feed-reader', variableGroup: 'Tokens', variableName: 'FeedPat', rotateWhenExpiresWithinDays: 0 };
 

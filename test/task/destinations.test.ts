@@ -4,7 +4,7 @@
  * choice the user must make, with a warning on every run that chose `none`.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
 
 const RT_VARIABLE = 'PatLifecycle.RefreshToken';
 
@@ -27,13 +27,7 @@ function rotateIntoGroups(extra: Record<string, string>): Record<string, string>
 describe('PatLifecycle@1 destinations (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   it("rotates a PAT of organization fabrikam into a variable group of the pipeline's organization contoso", async () => {
     f.emu.control.devops.addOrganization({ name: 'fabrikam' });

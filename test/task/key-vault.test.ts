@@ -1,17 +1,11 @@
 /** The bundled task writing to Key Vault through an Azure Resource Manager service connection, against the emulator. */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 with Key Vault (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   const connectionData = () => f.keyVaultConnectionData();
 

@@ -4,7 +4,7 @@
  * anywhere, naming the group, its vault and the Key Vault inputs to use instead.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
 import type { TaskRun } from '../support/run-task';
 
 const RT_VARIABLE = 'PatLifecycle.RefreshToken';
@@ -13,13 +13,9 @@ const VAULT = 'contoso-secrets';
 describe('PatLifecycle@1 with a variable group linked to Key Vault (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
+  useTaskFixture((fixture) => {
+    f = fixture;
     f.seedPat('feed-reader', { daysLeft: 3 });
-  });
-  afterEach(async () => {
-    await f.close();
   });
 
   function addLinkedGroup(name: string, secret: string): number {

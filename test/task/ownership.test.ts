@@ -4,7 +4,7 @@
  * values. The bundled task runs as the agent runs it; the emulator's state is the judge.
  */
 import { strict as assert } from 'node:assert';
-import { TaskFixture, type SeededPat } from './task-fixture';
+import { TaskFixture, useTaskFixture, type SeededPat } from './task-fixture';
 
 const DAY = 86_400_000;
 
@@ -14,12 +14,9 @@ describe('ownership: only PATs the task made or stored are revoked (black box)',
   /** PATs someone made by hand before the task arrived; none may ever be revoked by it. */
   let handMade: SeededPat[];
 
-  beforeEach(async () => {
-    f = await TaskFixture.start();
+  useTaskFixture((fixture) => {
+    f = fixture;
     handMade = [f.seedPat('personal-laptop', { scope: 'vso.code', daysLeft: 200 }), f.seedPat('release-bot', { scope: 'vso.release', daysLeft: 12 })];
-  });
-  afterEach(async () => {
-    await f.close();
   });
 
   const state = (id: string) => f.pats().find((p) => p.authorizationId === id)?.state;

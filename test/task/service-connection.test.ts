@@ -5,7 +5,7 @@
  * serviceEndpoint 7.1 by the harness.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture, type SeededPat } from './task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture, type SeededPat } from './task-fixture';
 
 const DAY = 86_400_000;
 
@@ -31,13 +31,7 @@ const SUPPORTED: Kind[] = [
 describe('PatLifecycle@1 with target serviceConnection (black box)', function () {
   this.timeout(180_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   const endpoints = () => f.emu.control.serviceEndpoints;
   const state = (id: string) => f.pats().find((p) => p.authorizationId === id)?.state;

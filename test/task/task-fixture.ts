@@ -135,6 +135,22 @@ export class TaskFixture {
   }
 }
 
+/**
+ * A fresh fixture for every test of the calling `describe`, closed after it: `ready` receives it before the test runs
+ * (and may seed it).
+ */
+export function useTaskFixture(ready: (f: TaskFixture) => void): void {
+  let current: TaskFixture | undefined;
+  beforeEach(async () => {
+    current = await TaskFixture.start();
+    ready(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+}
+
 /** Bundles the task when the bundle is missing or older than any source file, so a test never runs stale code. */
 export function ensureBundle(): void {
   const newest = Math.max(...['src', 'tasks/PatLifecycleV1/src'].map((d) => newestMtime(join(REPO_ROOT, d))));

@@ -3,18 +3,12 @@
  * Every run is scanned for secrets in the log, the summary and the request log.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, TaskFixture } from './task-fixture';
+import { ORG, TaskFixture, useTaskFixture } from './task-fixture';
 
 describe('PatLifecycle@1 (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-
-  beforeEach(async () => {
-    f = await TaskFixture.start();
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+  useTaskFixture((fixture) => (f = fixture));
 
   it('rotates a PAT into a variable group with the user token, saving the rolled refresh token first', async () => {
     const old = f.seedPat('feed-reader', { scope: 'vso.packaging vso.code', daysLeft: 3 });
