@@ -49,6 +49,8 @@ export interface ConnectionRole {
   supported: string;
   /** The fix for a connection of another type. */
   unsupportedHint: string;
+  /** The fix when the connection is not found. */
+  notFoundHint: string;
 }
 
 export const PAT_ROLE: ConnectionRole = {
@@ -56,6 +58,7 @@ export const PAT_ROLE: ConnectionRole = {
   input: 'serviceConnection',
   supported: SUPPORTED_CONNECTIONS,
   unsupportedHint: 'Choose such a connection, or edit this one to use a PAT (a NuGet connection with an API key, for example, becomes one with the Token scheme).',
+  notFoundHint: "Check its name or id under Project settings > Service connections (and 'destinationProject' for another project); the task does not create connections.",
 };
 
 /** The extension's own endpoint type (vss-extension.json), scheme None with its own inputs: the refresh token. */
@@ -64,6 +67,7 @@ export const SIGN_IN_ROLE: ConnectionRole = {
   input: 'signInConnection',
   supported: "PAT Lifecycle sign-in (patlifecycle-signin, the extension's own type)",
   unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `npx pat-lifecycle-cli login --service-connection NAME`.',
+  notFoundHint: 'The signed-in user must be able to see the connection (Project settings > Service connections > the connection > Security: Administrator, to write the renewed refresh token back).',
 };
 
 export interface ServiceConnectionStoreOptions {
@@ -214,7 +218,7 @@ export class ServiceConnectionStore implements SecretStore {
     if (!endpoint) {
       throw new PatLifecycleError('notFound', 'ServiceConnectionNotFound', `Service connection '${this.ref.nameOrId}' was not found in project '${project}'.`, {
         input: this.role.input,
-        hint: "Check its name or id under Project settings > Service connections (and 'destinationProject' for another project); the task does not create connections.",
+        hint: this.role.notFoundHint,
       });
     }
     this.refuseUnsupported(endpoint);
