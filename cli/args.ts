@@ -62,7 +62,9 @@ export type StoreSettings =
       credential: KeyVaultCredentialKind;
       /** Entra host the Key Vault credential signs in at (the same cloud as the sign-in). */
       authorityHost: string;
-    };
+    }
+  /** A PAT Lifecycle sign-in service connection (login --service-connection): found by name or id, created if missing. */
+  | { kind: 'serviceConnection'; project: string; nameOrId: string };
 
 export interface CommonSettings {
   signIn: SignInSettings;
@@ -75,6 +77,8 @@ export interface CommonSettings {
 
 export interface LoginSettings extends CommonSettings {
   print: boolean;
+  /** --yes: create a missing sign-in service connection without asking (scripts). */
+  yes: boolean;
 }
 
 export interface StatusSettings extends CommonSettings {
@@ -113,7 +117,7 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const LOGIN_OPTIONS = { ...COMMON_OPTIONS, print: { type: 'boolean' } } as const;
+const LOGIN_OPTIONS = { ...COMMON_OPTIONS, print: { type: 'boolean' }, 'service-connection': { type: 'string' }, yes: { type: 'boolean', short: 'y' } } as const;
 const STATUS_OPTIONS = {
   ...COMMON_OPTIONS,
   'warn-days': { type: 'string' },
@@ -137,10 +141,11 @@ export function parseCommandLine(argv: string[], env: Env = process.env): Parsed
       const common = commonSettings(values, env, problems, { storeRequired: false });
       const print = values.print === true;
       if (common && !common.store && !print) {
-        problems.push('Say where the refresh token goes: --variable-group NAME|ID --variable NAME --project NAME, or --key-vault NAME|URL --secret NAME (or --print to only show it).');
+        problems.push('Say where the refresh token goes: --variable-group NAME|ID --variable NAME --project NAME, --key-vault NAME|URL --secret NAME, or --service-connection NAME --project NAME (or --print to only show it).');
       }
+      if (values.yes === true && common?.store?.kind !== 'serviceConnection') problems.push('--yes only applies with --service-connection (it allows creating a missing connection).');
       if (problems.length > 0 || !common) throw new UsageError(problems);
-      return { command: 'login', settings: { ...common, print } };
+      return { command: 'login', settings: { ...common, print, yes: values.yes === true } };
     }
     case 'status': {
       const values = parseFlags(rest, STATUS_OPTIONS);
@@ -278,12 +283,21 @@ function storeSettings(values: FlagValues, env: Env, problems: string[], authori
   const secret = str(values, 'secret');
   const dnsSuffixRaw = str(values, 'key-vault-dns-suffix');
   const credentialRaw = str(values, 'kv-credential');
+  const connection = str(values, 'service-connection');
 
   const wantsGroup = group !== undefined || variable !== undefined;
   const wantsVault = vault !== undefined || secret !== undefined;
-  if (wantsGroup && wantsVault) {
-    problems.push('Choose one store: either --variable-group/--variable or --key-vault/--secret, not both.');
+  if ([wantsGroup, wantsVault, connection !== undefined].filter(Boolean).length > 1) {
+    problems.push('Choose one store: either --variable-group/--variable, --key-vault/--secret or --service-connection, not several.');
     return undefined;
+  }
+  if (connection !== undefined) {
+    const before = problems.length;
+    // eslint-disable-next-line no-control-regex
+    if (!/^[^\u0000-\u001f]{1,256}$/.test(connection)) problems.push(`--service-connection '${connection}' is not a service connection name or id.`);
+    if (!project) problems.push('--project is required with --service-connection: the project the connection belongs to (the pipeline\'s project).');
+    if (problems.length > before || !project) return undefined;
+    return { kind: 'serviceConnection', project, nameOrId: connection };
   }
   if (!wantsVault && (dnsSuffixRaw !== undefined || credentialRaw !== undefined)) {
     problems.push('--key-vault-dns-suffix and --kv-credential only apply with --key-vault.');
@@ -342,7 +356,7 @@ function storeSettings(values: FlagValues, env: Env, problems: string[], authori
     // A lone --project is harmless, but almost always means the variable group flags were forgotten.
     problems.push('--project was given without --variable-group/--variable.');
   }
-  if (required) problems.push('A store is required: --variable-group NAME|ID --variable NAME --project NAME, or --key-vault NAME|URL --secret NAME.');
+  if (required) problems.push('A store is required: --variable-group NAME|ID --variable NAME --project NAME, --key-vault NAME|URL --secret NAME, or --service-connection NAME --project NAME.');
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import { PatClient } from '../src/devops/pat-client';
 import { MsalNetworkClient } from '../src/entra/msal-network-client';
 import { createHttpClient, type HttpClient } from '../src/http/http-client';
 import { openSecretStore } from '../src/stores/open-store';
+import { ServiceEndpointClient } from '../src/devops/service-endpoint-client';
 import { createDeveloperKeyVaultStore } from './key-vault-store';
 import type { CliServices } from './services';
 
@@ -39,6 +40,8 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
           log: (m) => ctx.output.debug(m),
         });
       }
+      // login writes a sign-in connection itself (cli/sign-in-connection.ts): it may have to create it first.
+      if (store.kind === 'serviceConnection') throw new Error('a sign-in service connection is written by login --service-connection, not opened as a store');
       // The variable group is written with the Entra token of this very sign-in, as the task writes it by default.
       if (!ctx.userAccessToken) throw new Error('a variable group store needs the signed-in user\'s access token');
       return openSecretStore(
@@ -53,6 +56,9 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
           log: (m) => ctx.output.debug(m),
         },
       );
+    },
+    serviceEndpoints(ctx) {
+      return new ServiceEndpointClient({ http: http(ctx.network), devopsUrl: ctx.urls.devopsUrl, organization: ctx.organization, authorization: `Bearer ${ctx.userAccessToken}` });
     },
     listActivePats(ctx) {
       const client = new PatClient({ http: http(ctx.network), vsspsUrl: ctx.urls.vsspsUrl, organization: ctx.organization, accessToken: ctx.accessToken });

@@ -25,6 +25,11 @@ const STORE_FLAGS = `Store (where the pipeline task reads the refresh token):
                               azd, PowerShell, environment...), cli (Azure CLI only), env
                               (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)`;
 
+const CONNECTION_FLAGS = `Or a service connection (login only; the task's signInConnection input reads it):
+  --service-connection NAME|ID  a PAT Lifecycle sign-in connection in --project; created when missing,
+                              after you answer y (the tool asks)
+  -y, --yes                   create a missing connection without asking (scripts)`;
+
 const SEAM_FLAGS = `Clouds, proxies and test emulators:
   --authority-host URL        Entra host (default https://login.microsoftonline.com;
                               env PATLIFECYCLE_AUTHORITYHOST)
@@ -47,8 +52,8 @@ Usage:
   pat-lifecycle help [login|status|run]
 
 Commands:
-  login    Sign in (browser, or --device-code) and write the refresh token into a variable group or
-           Key Vault secret, with the metadata the task reads. The token is never printed unless --print.
+  login    Sign in (browser, or --device-code) and write the refresh token into a variable group, a
+           Key Vault secret or a sign-in service connection, with the metadata the task reads. The token is never printed unless --print.
   status   Show the stored refresh token's age and days left in its 90-day inactivity window, and your
            active PATs with their days left. Exit code 3 when something needs a human soon.
   run      Run one of the task's operations from this machine.
@@ -63,13 +68,16 @@ See docs/cli.md for the app registration, step by step.`,
 
 Usage:
   pat-lifecycle login --tenant-id ID --client-id ID --organization ORG \\
-      (--variable-group NAME|ID --variable NAME --project NAME | --key-vault NAME|URL --secret NAME) [options]
+      (--variable-group NAME|ID --variable NAME --project NAME | --key-vault NAME|URL --secret NAME
+       | --service-connection NAME --project NAME [--yes]) [options]
 
 ${SIGN_IN_FLAGS}
 
 ${ORG_FLAGS}
 
 ${STORE_FLAGS}
+
+${CONNECTION_FLAGS}
 
 Output:
   --print                     Also print the refresh token on stdout (with a warning). Avoid: anyone who

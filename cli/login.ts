@@ -9,11 +9,14 @@ import type { Output } from './output';
 import type { CliServices } from './services';
 import { signIn } from './sign-in';
 import type { SecretMetadata, SecretStore } from '../src/stores/secret-store';
+import { connectionSnippet, seedSignInConnection } from './sign-in-connection';
 
 export interface LoginDeps {
   output: Output;
   services: CliServices;
   openBrowser?: OpenBrowser;
+  /** Asks the user a yes/no question (login --service-connection creating a connection); false when nobody can answer. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promise<void> {
@@ -47,7 +50,30 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
     tenantId: signedIn.tenantId,
   };
 
-  if (settings.store) {
+  if (settings.store?.kind === 'serviceConnection') {
+    const seeded = await seedSignInConnection(
+      {
+        project: settings.store.project,
+        nameOrId: settings.store.nameOrId,
+        authorityHost: settings.urls.authorityHost,
+        tenantId: signedIn.tenantId,
+        clientId: signedIn.clientId,
+        ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}),
+        refreshToken: signedIn.refreshToken,
+        issuedAt: signedIn.issuedAt,
+        yes: settings.yes,
+      },
+      {
+        api: services.serviceEndpoints({ organization: settings.organization, urls: settings.urls, network: settings.network, userAccessToken: signedIn.accessToken, output }),
+        output,
+        confirm: deps.confirm ?? (async () => false),
+      },
+    );
+    output.info(`${seeded.created ? 'Created' : 'Updated'} service connection '${seeded.name}' (id ${seeded.id}) in project '${settings.store.project}' with the sign-in.`);
+    output.info('The refresh token expires after 90 days without use; every scheduled run of the task redeems it and writes the new one back into the connection.');
+    output.info('');
+    output.info(connectionSnippet(seeded.name));
+  } else if (settings.store) {
     store ??= await services.openRefreshTokenStore(settings.store, {
       organization: settings.organization,
       urls: settings.urls,
@@ -76,7 +102,7 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
 }
 
 /** The task inputs that match what was just stored, so the user can copy them. No secret in it. */
-export function pipelineSnippet(store: StoreSettings, metadata: SecretMetadata): string {
+export function pipelineSnippet(store: Exclude<StoreSettings, { kind: 'serviceConnection' }>, metadata: SecretMetadata): string {
   const lines = ['Configure the pipeline task with:', ''];
   if (store.kind === 'variableGroup') {
     const group = store.group.name ?? String(store.group.id);

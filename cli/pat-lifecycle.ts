@@ -17,6 +17,7 @@ import { RUN_HELP, runLocal } from './run-command';
 import type { CliServices } from './services';
 import { SignInFailedError } from './sign-in';
 import { runStatus } from './status';
+import { terminalConfirm } from './confirm';
 
 export interface MainIo {
   stdout?: Writer;
@@ -26,6 +27,8 @@ export interface MainIo {
   openBrowser?: OpenBrowser;
   /** Replaces the core-backed services (tests of the commands' logic). */
   services?: CliServices;
+  /** Replaces the terminal's yes/no question (login --service-connection creating a connection). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 const VERSION = packageJson.version;
@@ -81,7 +84,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       try {
         return await guarded(output, async () => {
           if (parsed.command === 'login') {
-            await runLogin(parsed.settings, { output, services, openBrowser });
+            await runLogin(parsed.settings, { output, services, openBrowser, confirm: io.confirm ?? terminalConfirm() });
             return EXIT.ok;
           }
           return runStatus(parsed.settings, { output, services, openBrowser });

@@ -8,6 +8,7 @@ import type { PatToken } from '../src/devops/types';
 import type { SecretStore } from '../src/stores/secret-store';
 import type { StoreSettings } from './args';
 import type { Output } from './output';
+import type { EndpointApi } from './sign-in-connection';
 
 export interface StoreContext {
   organization: string;
@@ -21,6 +22,8 @@ export interface StoreContext {
 export interface CliServices {
   openRefreshTokenStore(store: StoreSettings, ctx: StoreContext): Promise<SecretStore>;
   listActivePats(ctx: { organization: string; urls: ServiceUrls; network: NetworkConfig; accessToken: string; output: Output }): AsyncIterable<PatToken>;
+  /** Service connections of the organization, read and written with the signed-in user's token (login --service-connection). */
+  serviceEndpoints(ctx: StoreContext & { userAccessToken: string }): EndpointApi;
   /** undefined: MSAL uses its own fetch (no proxy support). */
   msalNetworkClient(network: NetworkConfig, output: Output): INetworkModule | undefined;
   /** Releases pooled connections so the process can exit at once. */

@@ -201,6 +201,7 @@ export function renderStatusReport(report: StatusReport): string {
 /** For the table: `Web/Tokens:RefreshToken`, `kv1/refresh-token`. */
 export function shortStoreName(store: StoreSettings): string {
   if (store.kind === 'variableGroup') return `group ${store.project}/${store.group.name ?? `#${store.group.id}`}:${store.variableName}`;
+  if (store.kind === 'serviceConnection') return `connection ${store.project}/${store.nameOrId}`;
   return `vault ${new URL(store.vaultUrl).hostname.split('.')[0]}/${store.secretName}`;
 }
 

@@ -2,7 +2,7 @@
  * Where the new PAT goes and where the rolled refresh token goes, and the checks that keep the two apart:
  * a PAT written over the refresh token would end the sign-in chain for good.
  */
-import type { KeyVaultRef, RefreshTokenStoreConfig, ServiceConnectionRef, StoreTarget, VariableGroupRef } from './types';
+import type { KeyVaultRef, RefreshTokenStoreConfig, ServiceConnectionRef, SignInHandover, StoreTarget, VariableGroupRef } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { choice, expanded, keyVaultSecretName, printable, required, text, variableName } from './fields';
@@ -11,7 +11,7 @@ import { hasNamePlaceholder, secretNameFor, serviceConnectionNameFor, variableNa
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS } from '../stores/secret-store';
 
 export const TARGETS = ['variableGroup', 'keyVault', 'serviceConnection', 'outputOnly'] as const;
-export const REFRESH_TOKEN_STORES = ['none', 'variableGroup', 'keyVault'] as const;
+export const REFRESH_TOKEN_STORES = ['none', 'variableGroup', 'keyVault', 'serviceConnection'] as const;
 
 /** Shared by both destinations: one vault, one service connection and one variable-group identity per run. */
 export class DestinationInputs {
@@ -210,15 +210,33 @@ export function templateProblems(input: 'variableName' | 'secretName' | 'service
   return problems;
 }
 
-export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: DestinationInputs): RefreshTokenStoreConfig | undefined {
+/**
+ * `signIn`: the sign-in connection when signInConnection is set (null when it is set but was refused), undefined when
+ * the sign-in comes from the inputs. With a connection the store is that connection: the next run reads its token
+ * there, so a token saved anywhere else would never be read, and the connection's would be spent.
+ */
+export function parseRefreshTokenStore(p: Problems, raw: RawInputs, shared: DestinationInputs, signIn?: { connection: ServiceConnectionRef; handover: SignInHandover } | null): RefreshTokenStoreConfig | undefined {
   const value = expanded(p, 'refreshTokenStore', text(raw.input('refreshTokenStore')));
+  if (signIn !== undefined) {
+    if (value !== undefined && value.toLowerCase() !== 'serviceconnection') {
+      return p.add(
+        'refreshTokenStore',
+        `is '${value}', but the sign-in comes from signInConnection: the next run reads the refresh token from that connection, so a renewed token saved anywhere else would never be read`,
+        "set refreshTokenStore to 'serviceConnection' (or leave it out): the task writes the renewed token back into the sign-in connection",
+      );
+    }
+    return signIn ? { kind: 'serviceConnection', connection: signIn.connection, handover: signIn.handover } : undefined;
+  }
+  if (value?.toLowerCase() === 'serviceconnection') {
+    return p.add('refreshTokenStore', "is 'serviceConnection', but signInConnection is not set", 'set signInConnection to the PAT Lifecycle sign-in service connection (it replaces tenantId, clientId and refreshToken), or choose variableGroup or keyVault');
+  }
   if (value === undefined) {
     // No default on purpose: `none` used to be one, and a pipeline on it ran green until its sign-in ran out.
     if (p.has('refreshTokenStore')) return undefined;
     return p.add(
       'refreshTokenStore',
       'is required: it says where the renewed refresh token is saved, and there is no default',
-      `set it to one of: ${REFRESH_TOKEN_STORES.join(', ')}. variableGroup or keyVault saves the renewed token where the refreshToken input reads it (with refreshTokenVariableGroup and refreshTokenVariableName, or refreshTokenSecretName); none saves nothing, so the sign-in stops working at most 90 days after it was made`,
+      `set it to one of: ${REFRESH_TOKEN_STORES.join(', ')}. variableGroup or keyVault saves the renewed token where the refreshToken input reads it (with refreshTokenVariableGroup and refreshTokenVariableName, or refreshTokenSecretName); none saves nothing, so the sign-in stops working at most 90 days after it was made; serviceConnection goes with signInConnection, whose connection holds the sign-in`,
     );
   }
   const kind = choice(p, 'refreshTokenStore', value, REFRESH_TOKEN_STORES, 'none');

@@ -23,23 +23,13 @@ export function parseEntraClient(p: Problems, raw: RawInputs, now: Date): EntraC
     required(p, 'clientId', expanded(p, 'clientId', text(raw.input('clientId'))), 'to sign in', 'give the application (client) ID of the app registration that issued the refresh token'),
     'application (client) ID',
   );
-  const refreshToken = parseRefreshToken(p, raw.secretInput('refreshToken'));
+  const refreshToken = parseRefreshToken(p, expanded(p, 'refreshToken', text(raw.secretInput('refreshToken'))));
   const clientSecret = expanded(p, 'clientSecret', text(raw.secretInput('clientSecret')));
   const certificateText = expanded(p, 'clientCertificate', text(raw.secretInput('clientCertificate')));
   if (clientSecret !== undefined && certificateText !== undefined) {
     p.add('clientCertificate', 'is given together with clientSecret', 'give either clientSecret or clientCertificate, not both');
   }
-  let clientCertificate: EntraClientConfig['clientCertificate'];
-  if (certificateText !== undefined) {
-    const parsed = parseCertificateWithKey(certificateText);
-    if (!parsed.ok) p.add('clientCertificate', parsed.problem, parsed.hint);
-    else if (parsed.value.validTo.getTime() < now.getTime()) {
-      p.add('clientCertificate', `the certificate expired on ${parsed.value.validTo.toISOString()}`, 'upload a new certificate to the app registration and give it here');
-    } else {
-      const { certificatePem, privateKeyPem, thumbprintSha256 } = parsed.value;
-      clientCertificate = { certificatePem, privateKeyPem, thumbprintSha256 };
-    }
-  }
+  const clientCertificate = parseClientCertificate(p, 'clientCertificate', certificateText, now);
   if (tenantId === undefined || clientId === undefined || refreshToken === undefined) return undefined;
   return {
     tenantId,
@@ -50,13 +40,31 @@ export function parseEntraClient(p: Problems, raw: RawInputs, now: Date): EntraC
   };
 }
 
-/** Catches the usual paste mistakes without ever quoting the value. */
-function parseRefreshToken(p: Problems, value: string | undefined): string | undefined {
-  const input = 'refreshToken';
-  const token = expanded(p, input, text(value));
+/** The certificate and key (PEM), refused when unreadable or expired; `input` names where it came from. */
+export function parseClientCertificate(p: Problems, input: string, certificateText: string | undefined, now: Date): EntraClientConfig['clientCertificate'] {
+  if (certificateText === undefined) return undefined;
+  const parsed = parseCertificateWithKey(certificateText);
+  if (!parsed.ok) return p.add(input, parsed.problem, parsed.hint);
+  if (parsed.value.validTo.getTime() < now.getTime()) {
+    return p.add(input, `the certificate expired on ${parsed.value.validTo.toISOString()}`, 'upload a new certificate to the app registration and give it here');
+  }
+  const { certificatePem, privateKeyPem, thumbprintSha256 } = parsed.value;
+  return { certificatePem, privateKeyPem, thumbprintSha256 };
+}
+
+/**
+ * Catches the usual paste mistakes without ever quoting the value. `input` is where the token came from (the input, or
+ * the sign-in connection); `fix` how to seed a good one there.
+ */
+export function parseRefreshToken(
+  p: Problems,
+  token: string | undefined,
+  input = 'refreshToken',
+  fix = 'seed a refresh token with `npx pat-lifecycle-cli login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)',
+): string | undefined {
   if (token === undefined) {
     if (p.has(input)) return undefined;
-    return p.add(input, 'is required', 'seed a refresh token with `npx pat-lifecycle-cli login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)');
+    return p.add(input, 'is required', fix);
   }
   if (/\s/.test(token)) {
     return p.add(input, 'contains spaces or line breaks, so it was not copied whole', 'store the refresh token again with `npx pat-lifecycle-cli login`');

@@ -8,6 +8,8 @@ import { Problems } from './problems';
 import { boolean, choice, expanded, integer, text } from './fields';
 import { destinationOrganization, parseOrganization, parseServiceUrls } from './organization';
 import { parseEntraClient } from './entra-client';
+import { parseSignInConnection, usesSignInConnection, type SignInFromConnection } from './sign-in-connection';
+import type { ServiceUrls } from './types';
 import { parseNetwork } from './network';
 import { parseSelector } from './selector';
 import { checkNoCollision, DestinationInputs, parsePatDestinations, parseRefreshTokenStore } from './destinations';
@@ -21,9 +23,12 @@ export const MAX_CONCURRENCY = 16;
 export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   const p = new Problems();
   const action = choice(p, 'action', text(raw.input('action')), ACTIONS, 'rotate') ?? 'rotate';
-  const { urls, collectionUri } = parseServiceUrls(p, raw);
+  const parsedUrls = parseServiceUrls(p, raw);
+  const { collectionUri } = parsedUrls;
+  const signIn = usesSignInConnection(raw) ? parseSignInConnection(p, raw, now) : undefined;
+  const urls = signIn ? withConnectionAuthority(p, parsedUrls.urls, signIn) : parsedUrls.urls;
   const organization = parseOrganization(p, raw, urls, collectionUri);
-  const entra = parseEntraClient(p, raw, now);
+  const entra = usesSignInConnection(raw) ? signIn?.entra : parseEntraClient(p, raw, now);
   const network = parseNetwork(p, raw);
   const job = {
     systemAccessToken: text(raw.variable('System.AccessToken')) ?? text(raw.endpoint('SYSTEMVSSCONNECTION')?.auth['accesstoken']),
@@ -54,7 +59,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   const stores = action === 'create' || action === 'rotate' || action === 'check';
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
-  const refreshTokenStore = parseRefreshTokenStore(p, raw, shared);
+  const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
   if (destinations && refreshTokenStore) for (const d of destinations) checkNoCollision(p, d, refreshTokenStore, selector.displayNames);
   const revokeUntracked = boolean(p, 'revokeUntracked', text(raw.input('revokeUntracked')), false);
 
@@ -84,6 +89,20 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     network,
     ...(job.systemAccessToken !== undefined ? { systemAccessToken: job.systemAccessToken } : {}),
   };
+}
+
+/**
+ * The sign-in connection's URL is the authority: the refresh token goes there. A PatLifecycle.AuthorityHost naming
+ * another host would be a second answer to the same question, from a pipeline variable anyone queuing a run may set:
+ * refused rather than chosen between.
+ */
+function withConnectionAuthority(p: Problems, urls: ServiceUrls, signIn: SignInFromConnection): ServiceUrls {
+  const variable = 'PatLifecycle.AuthorityHost';
+  const override = urls.overrides?.find((o) => o.variable === variable);
+  if (override && new URL(urls.authorityHost).origin !== signIn.authorityHost) {
+    p.add(variable, `names ${override.host}, but the sign-in connection's URL names ${new URL(signIn.authorityHost).host}`, `remove the variable ${variable}: with signInConnection, the connection's URL is the sign-in host`);
+  }
+  return { ...urls, authorityHost: signIn.authorityHost };
 }
 
 function num(p: Problems, raw: RawInputs, name: string): string | undefined {

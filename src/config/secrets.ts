@@ -13,6 +13,8 @@ export function secretsOf(config: Config): string[] {
     ...(config.network.proxy?.password ? basicAuthForms(config.network.proxy.username ?? '', config.network.proxy.password) : []),
     ...config.destinations.flatMap((d) => vaultSecrets(d.kind === 'keyVault' ? d.vault : undefined)),
     ...vaultSecrets(config.refreshTokenStore.kind === 'keyVault' ? config.refreshTokenStore.vault : undefined),
+    // The sign-in connection's job-start token, when a later step signs in with the one an earlier step rolled.
+    config.refreshTokenStore.kind === 'serviceConnection' ? config.refreshTokenStore.handover.key : undefined,
   ];
   return [...new Set(out.filter((s): s is string => typeof s === 'string' && s.length > 0))];
 }

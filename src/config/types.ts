@@ -77,11 +77,26 @@ export type SecretDestination =
 /** A destination that keeps the value between runs, with its ownership record. */
 export type StoreTarget = Exclude<SecretDestination, { kind: 'outputOnly' }>;
 
+/**
+ * How a later step of the same job gets the refresh token a step rolled from a sign-in connection: the agent hands
+ * every step the connection's authorization as it was at job start (already redeemed once a step ran), so the step
+ * that rolls it sets a secret job variable, sealed with the job-start token (config/sign-in-handover.ts).
+ */
+export interface SignInHandover {
+  /** The job variable's name, keyed by the connection id: `PatLifecycle.SignIn.<id without dashes>`. */
+  variable: string;
+  /** The refresh token the connection held at job start (ENDPOINT_AUTH): the seal's key. A secret. */
+  key: string;
+  connectionId: string;
+}
+
 /** Where the refresh token Entra rolled is written back. */
 export type RefreshTokenStoreConfig =
   | { kind: 'none' }
   | { kind: 'variableGroup'; group: VariableGroupRef; variableName: string; auth: 'user' | 'job' }
-  | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string };
+  | { kind: 'keyVault'; vault: KeyVaultRef; secretName: string }
+  /** The sign-in service connection itself (signInConnection), addressed by id. */
+  | { kind: 'serviceConnection'; connection: ServiceConnectionRef; handover: SignInHandover };
 
 /** Which PATs an action applies to. */
 export interface PatSelector {

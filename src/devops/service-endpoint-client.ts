@@ -102,6 +102,24 @@ export class ServiceEndpointClient {
     return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
   }
 
+  /**
+   * Creates an endpoint (organization-scoped POST, `Endpoints_Create`); the projects it belongs to are in its
+   * `serviceEndpointProjectReferences`. Never sent twice: a lost answer may hide a created connection, and a second
+   * POST would make another of the same name. The caller looks the name up again instead.
+   */
+  async create(endpoint: Omit<ServiceEndpoint, 'id'> & { name: string }, project: string): Promise<ServiceEndpoint> {
+    const ctx = this.ctx(`create service connection '${endpoint.name}'`, project, endpoint.name);
+    const res = await this.send({
+      method: 'POST',
+      url: `${this.orgBase}/_apis/serviceendpoint/endpoints?api-version=${SERVICE_ENDPOINT_API_VERSION}`,
+      operation: ctx.operation,
+      body: JSON.stringify(endpoint),
+      retryUnanswered: false,
+    });
+    if (res.status !== 200) throw devOpsResponseError(res, ctx);
+    return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
+  }
+
   private projectBase(project: string): string {
     return `${this.orgBase}/${encodeURIComponent(project)}/_apis/serviceendpoint/endpoints`;
   }

@@ -7,6 +7,7 @@ import type { Host } from '../host';
 import type { SecretStore } from '../stores/secret-store';
 import { asPatLifecycleError } from '../errors';
 import { daysBetween } from '../clock';
+import { sealHandover } from '../config/sign-in-handover';
 
 /** Entra's refresh tokens stop working after 90 days unless renewed. */
 export const REFRESH_TOKEN_LIFETIME_DAYS = 90;
@@ -50,6 +51,11 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
   // Later steps of the job read `$(refreshTokenVariableName)`: hand them the renewed token even when saving it fails
   // below, or they would redeem again the token this run already redeemed (the job started with it).
   if (rolled && target.kind === 'variableGroup' && !config.dryRun) host.setJobVariable(target.variableName, rolled, { secret: true });
+  // A sign-in connection reaches every later step as it was at job start (already redeemed): they read the renewed
+  // token from this sealed variable instead (config/sign-in-handover.ts).
+  if (rolled && target.kind === 'serviceConnection' && !config.dryRun) {
+    host.setJobVariable(target.handover.variable, sealHandover(target.handover.key, target.handover.connectionId, rolled), { secret: true });
+  }
 
   let store: SecretStore;
   let issuedAt: Date | undefined;
@@ -111,12 +117,14 @@ function signInAgain(config: Config): string {
 export function loginCommand(config: Config): string {
   const store = config.refreshTokenStore;
   // The login command writes the group through --organization, and the group is in the pipeline's organization.
-  const organization = store.kind === 'variableGroup' ? config.destinationOrganization : config.organization;
+  const organization = store.kind === 'variableGroup' || store.kind === 'serviceConnection' ? config.destinationOrganization : config.organization;
   const parts = ['npx pat-lifecycle-cli login', `--tenant-id ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
   if (store.kind === 'variableGroup') {
     parts.push(`--project "${store.group.project}"`, `--variable-group "${store.group.name ?? store.group.id}"`, `--variable ${store.variableName}`);
   } else if (store.kind === 'keyVault') {
     parts.push(`--key-vault ${store.vault.vaultUrl}`, `--secret ${store.secretName}`);
+  } else if (store.kind === 'serviceConnection') {
+    parts.push(`--project "${store.connection.project}"`, `--service-connection ${store.connection.nameOrId}`);
   }
   return parts.join(' ');
 }

@@ -6,7 +6,7 @@ import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, type VaultClients } from './key-vault-store';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
-import { ServiceConnectionStore } from './service-connection-store';
+import { ServiceConnectionStore, SIGN_IN_ROLE } from './service-connection-store';
 import { VariableGroupStore, type GroupWriteQueue } from './variable-group-store';
 import type { GroupViews } from './group-views';
 
@@ -82,9 +82,11 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         ...(deps.vaultClients ? { clients: deps.vaultClients } : {}),
       });
     case 'serviceConnection':
+      // The sign-in connection is written back with the token it just signed in with (its Administrator role).
       return new ServiceConnectionStore({
         client: serviceEndpointClientFor(deps),
         connection: dest.connection,
+        ...(forRefreshToken ? { role: SIGN_IN_ROLE } : {}),
       });
   }
 }

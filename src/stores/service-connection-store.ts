@@ -36,9 +36,45 @@ const writes = new KeyedLock();
 /** The endpoint as the service answered each write: what verify() checks. */
 const answers = new WeakMap<WriteReceipt, { sent: ServiceEndpoint; answer: ServiceEndpoint }>();
 
+/**
+ * What a connection holds for the run: a PAT (a destination, input serviceConnection) or the refresh token (the
+ * sign-in connection, input signInConnection). Both are one secret parameter plus the record line.
+ */
+export interface ConnectionRole {
+  /** type -> scheme -> the parameter that holds the secret (lower case). */
+  parameters: Record<string, Record<string, string>>;
+  /** The input that names the connection, for messages. */
+  input: string;
+  /** What types it accepts, in words, for the refusal. */
+  supported: string;
+  /** The fix for a connection of another type. */
+  unsupportedHint: string;
+  /** The fix when the connection is not found. */
+  notFoundHint: string;
+}
+
+export const PAT_ROLE: ConnectionRole = {
+  parameters: PAT_PARAMETERS,
+  input: 'serviceConnection',
+  supported: SUPPORTED_CONNECTIONS,
+  unsupportedHint: 'Choose such a connection, or edit this one to use a PAT (a NuGet connection with an API key, for example, becomes one with the Token scheme).',
+  notFoundHint: "Check its name or id under Project settings > Service connections (and 'destinationProject' for another project); the task does not create connections.",
+};
+
+/** The extension's own endpoint type (vss-extension.json), scheme None with its own inputs: the refresh token. */
+export const SIGN_IN_ROLE: ConnectionRole = {
+  parameters: { 'patlifecycle-signin': { none: 'refreshtoken' } },
+  input: 'signInConnection',
+  supported: "PAT Lifecycle sign-in (patlifecycle-signin, the extension's own type)",
+  unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `npx pat-lifecycle-cli login --service-connection NAME`.',
+  notFoundHint: 'The signed-in user must be able to see the connection (Project settings > Service connections > the connection > Security: Administrator, to write the renewed refresh token back).',
+};
+
 export interface ServiceConnectionStoreOptions {
   client: ServiceEndpointClient;
   connection: ServiceConnectionRef;
+  /** Default: a PAT destination. */
+  role?: ConnectionRole;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -50,10 +86,12 @@ export class ServiceConnectionStore implements SecretStore {
   private resolvedId: string | undefined;
   private resolvedName: string | undefined;
   private recent: ServiceEndpoint | undefined;
+  private readonly role: ConnectionRole;
 
   constructor(o: ServiceConnectionStoreOptions) {
     this.client = o.client;
     this.ref = o.connection;
+    this.role = o.role ?? PAT_ROLE;
     if (GUID.test(o.connection.nameOrId)) this.resolvedId = o.connection.nameOrId;
   }
 
@@ -149,7 +187,7 @@ export class ServiceConnectionStore implements SecretStore {
     if (written) this.checkAnswer(written.answer, written.sent);
     const endpoint = written?.answer ?? (await this.load());
     const stored = parseRecord(endpoint.description);
-    if (this.patParameter(endpoint).key === undefined) throw verificationError(`${this.describe()} has no PAT parameter after the update.`);
+    if (this.patParameter(endpoint).key === undefined) throw verificationError(`${this.describe()} has no ${this.role === PAT_ROLE ? 'PAT' : 'refresh token'} parameter after the update.`);
     for (const [key, expected] of Object.entries(receipt.metadata)) {
       if ((stored[key] ?? REMOVE) !== expected) {
         throw verificationError(`The record in the description of ${this.describe()} does not hold the '${key}' just written; another run may have changed the connection at the same time.`);
@@ -159,7 +197,7 @@ export class ServiceConnectionStore implements SecretStore {
 
   /** The parameter that holds the PAT: its key as the connection spells it (undefined when absent), and the usual name. */
   private patParameter(endpoint: ServiceEndpoint): { key: string | undefined; canonical: string } {
-    const canonical = PAT_PARAMETERS[endpoint.type.toLowerCase()]?.[(endpoint.authorization?.scheme ?? '').toLowerCase()] ?? '';
+    const canonical = this.role.parameters[endpoint.type.toLowerCase()]?.[(endpoint.authorization?.scheme ?? '').toLowerCase()] ?? '';
     const key = Object.keys(endpoint.authorization?.parameters ?? {}).find((k) => k.toLowerCase() === canonical);
     return { key, canonical };
   }
@@ -177,16 +215,16 @@ export class ServiceConnectionStore implements SecretStore {
       const matches = await this.client.findByName(project, this.ref.nameOrId);
       if (matches.length > 1) {
         throw new PatLifecycleError('input', 'AmbiguousServiceConnection', `${matches.length} service connections are named '${this.ref.nameOrId}' in project '${project}' (ids ${matches.map((m) => m.id).join(', ')}).`, {
-          input: 'serviceConnection',
-          hint: "Give the connection's id instead of its name in 'serviceConnection'.",
+          input: this.role.input,
+          hint: `Give the connection's id instead of its name in '${this.role.input}'.`,
         });
       }
       endpoint = matches[0];
     }
     if (!endpoint) {
       throw new PatLifecycleError('notFound', 'ServiceConnectionNotFound', `Service connection '${this.ref.nameOrId}' was not found in project '${project}'.`, {
-        input: 'serviceConnection',
-        hint: "Check its name or id under Project settings > Service connections (and 'destinationProject' for another project); the task does not create connections.",
+        input: this.role.input,
+        hint: this.role.notFoundHint,
       });
     }
     this.refuseUnsupported(endpoint);
@@ -202,10 +240,10 @@ export class ServiceConnectionStore implements SecretStore {
     throw new PatLifecycleError(
       'input',
       UNSUPPORTED_CONNECTION,
-      `Service connection '${endpoint.name}' (input serviceConnection) in project '${this.ref.project}' is of type '${endpoint.type}' with scheme '${scheme}', which holds no Azure DevOps PAT the task can write. Nothing was created.`,
+      `Service connection '${endpoint.name}' (input ${this.role.input}) in project '${this.ref.project}' is of type '${endpoint.type}' with scheme '${scheme}', which holds no ${this.role === PAT_ROLE ? 'Azure DevOps PAT' : 'PAT Lifecycle sign-in'} the task can write. Nothing was created.`,
       {
-        input: 'serviceConnection',
-        hint: `Supported: ${SUPPORTED_CONNECTIONS}. Choose such a connection, or edit this one to use a PAT (a NuGet connection with an API key, for example, becomes one with the Token scheme).`,
+        input: this.role.input,
+        hint: `Supported: ${this.role.supported}. ${this.role.unsupportedHint}`,
       },
     );
   }

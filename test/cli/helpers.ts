@@ -47,14 +47,15 @@ export function emulatorEnv(emu: Emulator, extra: Record<string, string | undefi
   };
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000, opts: { bundle?: boolean } = {}): CliRun {
+/** `stdin`: what the user types (e.g. `y\n` to a question); the input ends after it, as when nobody is at the terminal. */
+export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000, opts: { bundle?: boolean; stdin?: string } = {}): CliRun {
   const fullEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
   const entry = opts.bundle ? [CLI_BUNDLE] : ['--import', 'tsx', CLI_ENTRY];
   // The CLI is a black box too: its traffic is checked against the published specs when it ends.
   const checkConformance = watchConformance(fullEnv);
   const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end();
+  child.stdin.end(opts.stdin ?? '');
   let stdout = '';
   let stderr = '';
   const watchers: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];

@@ -52,7 +52,8 @@ describe('published schemas: task.json and the pipelines', function () {
     // target is editable (EditableOptions) so that YAML can list several kinds; Microsoft's schema gives editable pick
     // lists no enum, and the samples checker (test/docs/samples.test.ts) checks each listed kind instead.
     assert.equal(inputs.properties['target']!.enum, undefined);
-    assert.deepEqual(inputs.required.sort(), ['clientId', 'refreshToken', 'refreshTokenStore', 'tenantId']);
+    // tenantId, clientId and refreshToken are not required: signInConnection may hold them instead (parse-config checks).
+    assert.deepEqual(inputs.required.sort(), ['refreshTokenStore']);
     assert.equal(inputs.additionalProperties, false);
   });
 
@@ -85,8 +86,9 @@ describe('published schemas: task.json and the pipelines', function () {
     assert.notEqual(validate(pipelineWith({ ...SIGN_IN, action: 'list', dispayName: 'feed-reader' })), null, 'misspelt input');
     assert.notEqual(validate(pipelineWith({ ...SIGN_IN, action: 'rotat' })), null, 'misspelt option');
     assert.notEqual(validate(pipelineWith({ ...SIGN_IN, action: 'list', dryRun: 'maybe' })), null, 'not a boolean');
-    const { tenantId: _omit, ...noTenant } = SIGN_IN;
-    assert.notEqual(validate(pipelineWith({ ...noTenant, action: 'list' })), null, 'missing tenantId');
+    const { refreshTokenStore: _omit, ...noStore } = SIGN_IN;
+    assert.notEqual(validate(pipelineWith({ ...noStore, action: 'list' })), null, 'missing refreshTokenStore');
+    assert.equal(validate(pipelineWith({ signInConnection: 'PAT Lifecycle sign-in', refreshTokenStore: 'serviceConnection', action: 'list' })), null, 'the sign-in from a connection');
     assert.notEqual(validate({ steps: [{ task: 'PatLifecycle@2', inputs: { ...SIGN_IN, action: 'list' } }] }), null, 'unknown major version');
   });
 });

@@ -9,6 +9,10 @@
  * a secret parameter left out of the body is gone, as the whole authorization is replaced. The product must send
  * every parameter it means to keep.
  *
+ * Create (POST, organization-scoped, spec `Endpoints_Create`): the body names its projects in
+ * `serviceEndpointProjectReferences`; the creator becomes the connection's Administrator (as the service makes the
+ * creator an administrator); a name already used in one of those projects is refused (400, DuplicateServiceConnection).
+ *
  * `control.serviceEndpoints.editInPortal` plays a person saving the connection in the portal: the form sends the
  * description as edited and rebuilds `data` from the type's declared inputs, so keys a type does not declare are lost.
  */
@@ -28,8 +32,11 @@ const TYPES: Record<string, { data: string[] }> = {
   generic: { data: [] },
   azurerm: { data: ['environment', 'scopeLevel', 'subscriptionId', 'subscriptionName', 'creationMode'] },
   github: { data: [] },
+  // The extension's own type (vss-extension.json): scheme None with its declared inputs, no data.
+  'patlifecycle-signin': { data: [] },
 };
-const SECRET_PARAMETERS = new Set(['apitoken', 'password', 'nugetkey', 'serviceprincipalkey', 'accesstoken']);
+/** Secret parameters by name; the last three are the confidential inputs the patlifecycle-signin type declares. */
+const SECRET_PARAMETERS = new Set(['apitoken', 'password', 'nugetkey', 'serviceprincipalkey', 'accesstoken', 'refreshtoken', 'clientsecret', 'clientcertificate']);
 
 interface StoredEndpoint {
   id: string;
@@ -211,6 +218,56 @@ function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
   return call.ctx.json(200, endpointJson(store, org, e));
 }
 
+function handleCreate(call: Call, req: EmuRequest): EmuResponse {
+  const { store, org } = call;
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = req.json<Record<string, unknown>>();
+  } catch (err) {
+    if (err instanceof BadJsonError) return bad(call, `TF400898: An Internal Error Occurred. Activity Id: ${call.ctx.activityId}.`, 'JsonReaderException');
+    throw err;
+  }
+  if (!body || typeof body !== 'object') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint', 'ArgumentNullException');
+  const name = body['name'];
+  const type = body['type'];
+  if (typeof name !== 'string' || !name) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Name', 'ArgumentNullException');
+  if (typeof type !== 'string' || !TYPES[type.toLowerCase()]) return bad(call, `Service endpoint type '${String(type)}' is not supported.`);
+  if (typeof body['url'] !== 'string' || !body['url']) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Url', 'ArgumentNullException');
+  const auth = body['authorization'] as { scheme?: unknown; parameters?: Record<string, unknown> | null } | undefined;
+  if (!auth || typeof auth.scheme !== 'string') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Authorization', 'ArgumentNullException');
+  const refs = body['serviceEndpointProjectReferences'];
+  if (!Array.isArray(refs) || refs.length === 0) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.ServiceEndpointProjectReferences', 'ArgumentNullException');
+  const projectRefs: StoredEndpoint['projectRefs'] = [];
+  for (const r of refs as Array<{ projectReference?: { id?: string; name?: string }; name?: string; description?: string }>) {
+    const p = r.projectReference?.id ? store.dir.projectById(org, r.projectReference.id) : r.projectReference?.name ? store.dir.findProject(org, r.projectReference.name) : undefined;
+    if (!p) return bad(call, 'Project reference of the service endpoint is not valid.');
+    const refName = typeof r.name === 'string' && r.name ? r.name : name;
+    const taken = [...store.of(org).values()].some((e) => e.projectRefs.some((x) => x.projectId === p.id && x.name.toLowerCase() === refName.toLowerCase()));
+    if (taken) return bad(call, `A service connection named '${refName}' already exists in project ${p.name}.`, 'DuplicateServiceConnectionException');
+    projectRefs.push({ projectId: p.id, name: refName, description: typeof r.description === 'string' ? r.description : '' });
+  }
+  const creator = objectIdOf(call.principal);
+  const id = store.core.newGuid().toLowerCase();
+  const e: StoredEndpoint = {
+    id,
+    name,
+    type,
+    url: body['url'],
+    description: typeof body['description'] === 'string' ? body['description'] : '',
+    scheme: auth.scheme,
+    parameters: Object.entries(auth.parameters ?? {}).flatMap(([k, v]) => (v === null || v === undefined ? [] : [[k, String(v)] as [string, string]])),
+    data: Object.fromEntries(Object.entries((body['data'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)])),
+    owner: typeof body['owner'] === 'string' ? body['owner'] : 'Library',
+    isReady: true,
+    createdBy: { displayName: creator, id: creator, uniqueName: creator },
+    projectRefs,
+    roles: new Map([[creator, 'Administrator' as EndpointRole]]),
+  };
+  store.of(org).set(id, e);
+  store.remember(e);
+  return call.ctx.json(200, endpointJson(store, org, e));
+}
+
 function route(core: EmulatorCore, name: string, method: string, shape: { project: boolean; id: boolean }, needed: 'serviceendpoint' | 'serviceendpoint_manage', handler: (call: Call, req: EmuRequest, p: Record<string, string>) => EmuResponse): Route {
   return {
     service: 'serviceEndpoints',
@@ -315,6 +372,7 @@ export function register(core: EmulatorCore): void {
   const store = endpointStore(core);
   core.addRoute(route(core, 'serviceEndpoints.get', 'GET', { project: true, id: true }, 'serviceendpoint', (c, _r, p) => handleGet(c, p['project']!, p['id']!)));
   core.addRoute(route(core, 'serviceEndpoints.list', 'GET', { project: true, id: false }, 'serviceendpoint', (c, r, p) => handleList(c, p['project']!, r)));
+  core.addRoute(route(core, 'serviceEndpoints.create', 'POST', { project: false, id: false }, 'serviceendpoint_manage', (c, r) => handleCreate(c, r)));
   core.addRoute(route(core, 'serviceEndpoints.update', 'PUT', { project: false, id: true }, 'serviceendpoint_manage', (c, r, p) => handleUpdate(c, r, p['id']!)));
   core.extendControl('serviceEndpoints', controlApi(store));
 }

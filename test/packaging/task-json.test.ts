@@ -30,7 +30,7 @@ const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
   ['clientSecret', 'string'],
   ['clientCertificate', 'string'],
   ['refreshToken', 'string'],
-  ['refreshTokenStore', 'pickList', ['none', 'variableGroup', 'keyVault']],
+  ['refreshTokenStore', 'pickList', ['none', 'variableGroup', 'keyVault', 'serviceConnection']],
   ['refreshTokenVariableGroup', 'string'],
   ['refreshTokenVariableName', 'string'],
   ['refreshTokenSecretName', 'string'],
@@ -58,6 +58,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['takeNewest', 'boolean', 'false', 'advanced'],
   ['revokeUntracked', 'boolean', 'false', 'pat'],
   ['refreshTokenMaxAgeDays', 'int', '60', 'advanced'],
+  // Issue 13 part 2: the sign-in kept in a service connection of the extension's own type.
+  ['signInConnection', 'connectedService:patlifecycle-signin', '', 'signin'],
   ['requestTimeoutSeconds', 'int', '30', 'advanced'],
   ['destinationProject', 'string', '', 'destination'],
   // Issue 14: the renewed refresh token leaves the step only when asked for.
@@ -251,9 +253,10 @@ describe('task.json: the v1 contract (design.md)', () => {
   it('requires only what every visible case needs', () => {
     // Always visible and always needed:
     const alwaysRequired = task.inputs.filter((i) => i.required && !i.visibleRule).map((i) => i.name);
-    assert.deepEqual(alwaysRequired, ['action', 'tenantId', 'clientId', 'refreshToken', 'refreshTokenStore']);
-    // Needed only for some actions, validated by the code instead:
-    for (const name of ['patName', 'authorizationId', 'scopes', 'organization', 'clientSecret', 'clientCertificate']) {
+    assert.deepEqual(alwaysRequired, ['action', 'refreshTokenStore']);
+    // Needed only for some actions, or only without signInConnection (which holds the sign-in instead), validated by
+    // the code instead:
+    for (const name of ['patName', 'authorizationId', 'scopes', 'organization', 'clientSecret', 'clientCertificate', 'tenantId', 'clientId', 'refreshToken', 'signInConnection']) {
       assert.notEqual(findInput(task, name).required, true, name);
     }
   });
@@ -308,7 +311,7 @@ describe('task.json: visibleRule grammar', () => {
 describe('task.json: inputs shown per action and target', () => {
   // Shown whatever the action (with the refresh token store not chosen yet).
   const ALWAYS = [
-    'action', 'organization', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
+    'action', 'organization', 'signInConnection', 'tenantId', 'clientId', 'clientSecret', 'clientCertificate', 'refreshToken',
     'refreshTokenStore', 'outputRefreshToken', 'patName', 'concurrency', 'refreshTokenMaxAgeDays', 'requestTimeoutSeconds',
   ];
   // A hidden input keeps its value in the editor and in YAML, and the rule language cannot say

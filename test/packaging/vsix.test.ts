@@ -164,6 +164,8 @@ describe('packaging: the .vsix', function () {
         targets: ['ms.vss-distributed-task.tasks'],
         properties: { name: 'tasks/PatLifecycleV1' },
       },
+      // The sign-in connection's endpoint type (issue 13 part 2), as vss-extension.json declares it.
+      manifest.contributions.find((c) => c.type === 'ms.vss-endpoint.service-endpoint-type'),
     ]);
     // The contribution names the task folder exactly (case matters on Linux), and the folder holds a task.json.
     assert.ok(prod.entries.has(`${manifest.contributions[0].properties.name}/task.json`));

@@ -63,9 +63,11 @@ export class TaskFixture {
    */
   run(inputs: RunTaskOptions['inputs'], options: Omit<RunTaskOptions, 'inputs'> = {}): Promise<TaskRun> {
     const urls = this.emu.urls;
+    // A step that signs in through a connection names neither the sign-in inputs nor (necessarily) a store.
+    const viaConnection = inputs?.['signInConnection'] !== undefined;
     return runTask({
       ...options,
-      inputs: { ...this.signInInputs(), ...(inputs && 'refreshTokenStore' in inputs ? {} : { refreshTokenStore: 'none' }), ...inputs },
+      inputs: viaConnection ? { ...inputs } : { ...this.signInInputs(), ...(inputs && 'refreshTokenStore' in inputs ? {} : { refreshTokenStore: 'none' }), ...inputs },
       variables: {
         'PatLifecycle.AuthorityHost': urls.authorityHost,
         'PatLifecycle.VsspsUrl': urls.vssps,
@@ -106,6 +108,32 @@ export class TaskFixture {
       parameters: { serviceprincipalid: app.clientId, tenantid: this.emu.control.entra.defaultTenantId, authenticationType: 'spnKey', serviceprincipalkey: app.secret! },
       data: this.keyVaultConnectionData(),
     };
+  }
+
+  /**
+   * A PAT Lifecycle sign-in connection (the extension's `patlifecycle-signin` type) holding this fixture's sign-in, as
+   * `pat-lifecycle login --service-connection` leaves it; the signed-in user administers it unless told otherwise.
+   */
+  addSignInConnection(o: { name?: string; url?: string; refreshToken?: string; administrators?: string[]; description?: string; issuedAt?: string; extra?: Record<string, string> } = {}): string {
+    return this.emu.control.serviceEndpoints.add(ORG, PROJECT, {
+      name: o.name ?? 'PAT Lifecycle sign-in',
+      type: 'patlifecycle-signin',
+      url: o.url ?? `${this.emu.urls.authorityHost}/`,
+      scheme: 'None',
+      parameters: { tenantId: this.emu.control.entra.defaultTenantId, clientId: this.clientId, refreshToken: o.refreshToken ?? this.refreshToken, ...o.extra },
+      description: o.description ?? `Sign-in of the PAT rotation pipeline${o.issuedAt ? `\n[PAT Lifecycle record, kept by the task] issuedAt=${o.issuedAt}` : ''}`,
+      administrators: o.administrators ?? [this.user.userId],
+    });
+  }
+
+  /**
+   * The connection as the agent hands it to a step that names it (ENDPOINT_URL_/ENDPOINT_AUTH_<id>): the stored
+   * values, secrets included, read now. Call it once per job: the agent captures them at job start, and every step
+   * of the job gets that same capture.
+   */
+  connectionAtJobStart(id: string): NonNullable<RunTaskOptions['endpoints']> {
+    const e = this.emu.control.serviceEndpoints.get(ORG, id);
+    return { [id]: { url: e.url, scheme: e.scheme, parameters: { ...e.parameters }, data: { ...e.data } } };
   }
 
   /** A variable group in the project that the signed-in user administers. */

@@ -13,8 +13,11 @@ import type { CapturedSecrets } from './secret-env';
 import { inert, maskableParts } from './log-safety';
 import { redact } from '../../../src/secret-forms';
 
-/** Endpoint authorization parameters that are secrets (the others are ids and names). */
-const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'certificate'];
+/**
+ * Endpoint authorization parameters that are secrets (the others are ids and names). The last three are the PAT
+ * Lifecycle sign-in connection's (vss-extension.json).
+ */
+const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'serviceprincipalcertificate', 'password', 'apitoken', 'certificate', 'refreshtoken', 'clientsecret', 'clientcertificate'];
 
 export class TaskHost implements Host {
   private readonly registered = new Set<string>();
