@@ -169,16 +169,23 @@ function bad(call: Call, message: string, typeKey = 'ArgumentException'): EmuRes
   return vssError(call.ctx, 400, typeKey, message, { eventId: 0 });
 }
 
-function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
-  const { store, org } = call;
+/** The endpoint in a PUT or POST body, or the error the service answers when there is none. */
+function endpointBody(call: Call, req: EmuRequest): { body: Record<string, unknown>; error?: undefined } | { body?: undefined; error: EmuResponse } {
   let body: Record<string, unknown> | undefined;
   try {
     body = req.json<Record<string, unknown>>();
   } catch (err) {
-    if (err instanceof BadJsonError) return bad(call, `TF400898: An Internal Error Occurred. Activity Id: ${call.ctx.activityId}.`, 'JsonReaderException');
+    if (err instanceof BadJsonError) return { error: bad(call, `TF400898: An Internal Error Occurred. Activity Id: ${call.ctx.activityId}.`, 'JsonReaderException') };
     throw err;
   }
-  if (!body || typeof body !== 'object') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint', 'ArgumentNullException');
+  if (!body || typeof body !== 'object') return { error: bad(call, 'Value cannot be null.\r\nParameter name: endpoint', 'ArgumentNullException') };
+  return { body };
+}
+
+function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
+  const { store, org } = call;
+  const { body, error } = endpointBody(call, req);
+  if (error) return error;
   const e = store.of(org).get(id.toLowerCase());
   if (!e) return notFound(call, id);
   if (typeof body['url'] !== 'string' || !body['url']) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Url', 'ArgumentNullException');
@@ -220,14 +227,8 @@ function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
 
 function handleCreate(call: Call, req: EmuRequest): EmuResponse {
   const { store, org } = call;
-  let body: Record<string, unknown> | undefined;
-  try {
-    body = req.json<Record<string, unknown>>();
-  } catch (err) {
-    if (err instanceof BadJsonError) return bad(call, `TF400898: An Internal Error Occurred. Activity Id: ${call.ctx.activityId}.`, 'JsonReaderException');
-    throw err;
-  }
-  if (!body || typeof body !== 'object') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint', 'ArgumentNullException');
+  const { body, error } = endpointBody(call, req);
+  if (error) return error;
   const name = body['name'];
   const type = body['type'];
   if (typeof name !== 'string' || !name) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Name', 'ArgumentNullException');

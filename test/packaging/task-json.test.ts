@@ -23,7 +23,7 @@ const task = loadTaskJson();
  * patNamePattern (alias displayNamePattern). `string` accepts multiLine too (patName takes one name per line).
  */
 const CONTRACT: Array<[name: string, type: string, options?: string[]]> = [
-  ['action', 'pickList', ['create', 'rotate', 'update', 'revoke', 'list']],
+  ['action', 'pickList', ['create', 'rotate', 'update', 'revoke', 'list', 'check']],
   ['organization', 'string'],
   ['tenantId', 'string'],
   ['clientId', 'string'],
@@ -64,6 +64,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['destinationProject', 'string', '', 'destination'],
   // Issue 14: the renewed refresh token leaves the step only when asked for.
   ['outputRefreshToken', 'boolean', 'false', 'signin'],
+  // Issue 16 part 5: action check may prove PAT creation with a PAT it makes and revokes at once.
+  ['checkPatCreation', 'boolean', 'false', 'pat'],
   // Issue 13: a service connection as a destination.
   ['serviceConnection', 'string', '', 'destination'],
 ];
