@@ -83,6 +83,12 @@ describe('PatLifecycle@1 action check (black box)', function () {
     for (const [code, fix] of [
       ['7000218', /Allow public client flows/],
       ['700082', /pat-lifecycle-cli login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
+      // Consent missing, MFA and conditional access, wrong app or tenant: each with the fix the sign-in error gives.
+      ['65001', /Grant consent .*user_impersonation/],
+      ['50076', /multi-factor|MFA/i],
+      ['53003', /Entra administrator which policy applies/],
+      ['700016', /'clientId' and 'tenantId'/],
+      ['90002', /Check the input 'tenantId'/],
     ] as const) {
       it(`AADSTS${code}: missing with the fix; the PATs and user-token stores not checked; fails`, async () => {
         setUp();
@@ -298,12 +304,33 @@ describe('PatLifecycle@1 action check (black box)', function () {
       assertNothingWritten(run, /^pats\.(create|revoke)$/);
     });
 
+    it("the probe's create is carried out but its answer lost: the PAT named for the run is found and revoked; not checked", async () => {
+      setUp();
+      f.emu.faults.add({ route: 'pats.create', kind: 'reset', phase: 'after' });
+      const run = await f.run(checkInputs({ checkPatCreation: true }));
+      assert.match(assertState(run, 'PAT creation policy', 'not checked'), /answer to the probe's create was lost .*was revoked/);
+      const probes = f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-'));
+      assert.deepEqual(probes.map((p) => p.state), ['revoked'], 'the PAT the lost create made');
+      assertNothingWritten(run, /^pats\.(create|revoke)$/);
+    });
+
+    it("the probe's PAT cannot be revoked: missing, naming the PAT to revoke by hand", async () => {
+      setUp();
+      f.emu.faults.add({ route: 'pats.revoke', status: 403, times: Infinity });
+      const run = await f.run(checkInputs({ checkPatCreation: true }));
+      assert.equal(run.result, 'Failed');
+      const probe = f.pats().find((p) => p.displayName.startsWith('pat-lifecycle-check-'));
+      assert.ok(probe, 'the probe was created');
+      assert.match(assertState(run, 'PAT creation policy', 'missing'), new RegExp(`create PAT '${probe.displayName}' \\(${probe.authorizationId}\\), but revoking it failed.*Fix: Revoke it under User settings > Personal access tokens`));
+      assertNothingWritten(run, /^pats\.(create|revoke)$/);
+    });
+
     it("the organization's 'Restrict personal access token creation' policy (accessDenied on API 7.1): missing, naming the allow list", async () => {
       setUp();
       f.emu.control.devops.setPolicy(ORG, { restrictCreation: true });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Failed');
-      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:accessDenied.*Fix: With API 7\.1 .*Restrict personal access token creation.*allow list/);
+      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:accessDenied.*Fix: .*Restrict personal access token creation.*API 7\.1.*allow list/);
       assert.equal(f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-')).length, 0);
       assertNothingWritten(run, /^pats\.create$/);
     });
