@@ -7,6 +7,9 @@
 //   node scripts/bench/repro-hpe-paused.cjs            LAT=50 SIZE=40000 N=100 by default
 //   LAT=0 node scripts/bench/repro-hpe-paused.cjs      no delay: no resets
 //   SIZE=10000 node scripts/bench/repro-hpe-paused.cjs small bodies: no resets
+// It takes both an answer that does not fit one TLS record (16 KiB with its headers: a 16,300 B body fails, 16,100 B
+// does not) and a next request body over 16 KiB; the emulator therefore closes the connection after any answer whose
+// body passes 12 KiB (test/emulator/server.ts).
 const https = require('node:https');
 const { spawn, execFileSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');

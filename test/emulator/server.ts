@@ -329,8 +329,9 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
 
   // Node 20's HTTP server fails a keep-alive request that arrives while it is still flushing a large response
   // (the parser reports HPE_PAUSED and the socket is reset; scripts/bench/repro-hpe-paused.cjs shows it without the
-  // emulator). The real services keep such connections open; closing after a large answer only makes the client
-  // connect again, which every client does anyway.
+  // emulator). It takes an answer that does not fit one TLS record (16 KiB of status line, headers and body) and a
+  // next request body that does not either. The real services keep such connections open; closing after a large
+  // answer only makes the client connect again, which every client does anyway.
   const closeAfter = out.body.length > LARGE_RESPONSE_BYTES ? { Connection: 'close' } : {};
   res.writeHead(out.status, { ...out.headers, ...closeAfter, 'Content-Length': String(out.body.length) });
   res.end(out.body);
@@ -338,4 +339,5 @@ async function handle(ctx: ServerContext, authority: () => string, raw: Incoming
   finish();
 }
 
-const LARGE_RESPONSE_BYTES = 16 * 1024;
+/** Body bytes above which the answer may not fit one TLS record with its headers: 4 KiB of room for them. */
+const LARGE_RESPONSE_BYTES = 12 * 1024;
