@@ -15,6 +15,7 @@ describe('cli login --service-connection against the emulator', function () {
   this.timeout(90_000);
   let emu: Emulator;
   let tenantId: string;
+  let projectId: string;
   let user: { userId: string; upn: string };
 
   beforeEach(async () => {
@@ -23,7 +24,7 @@ describe('cli login --service-connection against the emulator', function () {
     user = emu.control.entra.addUser({ upn: 'alice@contoso.test', displayName: 'Alice' });
     emu.control.entra.setDeviceCodeInterval(1);
     emu.control.devops.addOrganization({ name: ORG });
-    emu.control.devops.addProject(ORG, { name: PROJECT });
+    projectId = emu.control.devops.addProject(ORG, { name: PROJECT }).id;
   });
   afterEach(async () => {
     await emu?.close();
@@ -82,12 +83,23 @@ describe('cli login --service-connection against the emulator', function () {
     assert.equal(connections().length, 0);
   });
 
-  it('--yes creates without asking', async () => {
+  it('--yes creates without asking; the project reference carries the project id another connection of the project shows', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    emu.control.serviceEndpoints.add(ORG, PROJECT, { name: 'feed', type: 'externalnpmregistry', url: 'https://npm.example.test/', scheme: 'Token', parameters: { apitoken: 'npm-token-value-1234' }, administrators: [user.userId] });
     const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /\[y\/N\]/);
     assert.equal(connections().length, 1);
+    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
+    assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { id: projectId, name: PROJECT });
+  });
+
+  it('a project without connections gets the project reference by name alone', async () => {
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
+    assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { name: PROJECT });
   });
 
   it('updates an existing connection: the sign-in and the record change, every other field and secret stays, nothing is asked', async () => {
