@@ -8,7 +8,7 @@
 import type { ServiceEndpoint } from '../src/devops/types';
 import type { ServiceEndpointClient } from '../src/devops/service-endpoint-client';
 import { parseRecord, withRecord } from '../src/stores/service-connection-store';
-import { SIGN_IN_ENDPOINT_TYPE, SIGN_IN_SCHEME } from '../src/config/sign-in-connection';
+import { isSignInEndpointType, SIGN_IN_ENDPOINT_TYPE, SIGN_IN_SCHEME } from '../src/config/sign-in-connection';
 import type { Output } from './output';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -86,7 +86,7 @@ export async function seedSignInConnection(r: SeedRequest, deps: SeedDeps): Prom
     return { id: created.id, name: created.name, created: true };
   }
 
-  if (existing.type.toLowerCase() !== SIGN_IN_ENDPOINT_TYPE) {
+  if (!isSignInEndpointType(existing.type)) {
     throw new Error(`Service connection '${existing.name}' in project '${r.project}' is of type '${existing.type}', not a PAT Lifecycle sign-in (${SIGN_IN_ENDPOINT_TYPE}): nothing was changed. Choose another name to create one.`);
   }
   output.info(`Writing the sign-in to service connection '${existing.name}' in project '${r.project}'...`);

@@ -122,9 +122,29 @@ function listFiles(dir, base = dir) {
 }
 
 // ---- main ----------------------------------------------------------------------------------------
+/** The service endpoint types the extension contributes. */
+function endpointTypesOf(manifest) {
+  return (manifest.contributions ?? []).filter((c) => c.type === 'ms.vss-endpoint.service-endpoint-type');
+}
+
+/**
+ * The dev copy contributes its endpoint types as `<name>-dev`: one organization with both extensions installed would
+ * otherwise get each type from two extensions. The task accepts both names (src/config/sign-in-connection.ts).
+ */
+function devEndpointTypes(manifestPath) {
+  const staged = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  for (const c of endpointTypesOf(staged)) {
+    c.id = `${c.id}-dev`;
+    c.properties.name = `${c.properties.name}-dev`;
+    c.properties.displayName = `${c.properties.displayName} (dev)`;
+  }
+  writeFileSync(manifestPath, JSON.stringify(staged, null, 2) + '\n');
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(readFileSync(join(root, 'vss-extension.json'), 'utf8'));
+  const ownEndpointTypes = endpointTypesOf(manifest).map((c) => c.properties.name);
 
   for (const built of ['main.js']) {
     if (!existsSync(join(root, TASK_DIR, 'dist', built))) fail(`${TASK_DIR}/dist/${built} is missing: run \`npm run build\` (or \`node scripts/bundle.mjs\`) first`);
@@ -162,11 +182,18 @@ function main() {
       // up, so the dev task takes minor.patch from the extension version (the major stays: @1).
       const [, minor, patch] = version.split('.').map(Number);
       task.version = { Major: task.version.Major, Minor: minor, Patch: patch };
+      // The sign-in connection's endpoint type gets a name of its own too (devEndpointTypes below).
+      for (const input of task.inputs) {
+        const m = /^connectedService:(.+)$/.exec(input.type);
+        if (m && ownEndpointTypes.includes(m[1])) input.type = `connectedService:${m[1]}-dev`;
+      }
     }
     writeFileSync(taskJsonPath, JSON.stringify(task, null, 2) + '\n');
   }
+  if (opts.dev) devEndpointTypes(join(staging, 'vss-extension.json'));
 
-  // Manifest overrides go through tfx, the staged vss-extension.json stays as in the repository.
+  // Manifest overrides go through tfx; the staged vss-extension.json stays as in the repository but for the dev
+  // copy's endpoint type names.
   const override = { version };
   if (opts.dev) {
     override.public = false;

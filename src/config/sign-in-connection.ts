@@ -19,6 +19,16 @@ import { handoverVariableName, openHandover } from './sign-in-handover';
 export const SIGN_IN_INPUT = 'signInConnection';
 /** The endpoint type the extension contributes (vss-extension.json). */
 export const SIGN_IN_ENDPOINT_TYPE = 'patlifecycle-signin';
+/**
+ * The same type in a dev package (`scripts/package.mjs --dev`): an organization with the dev and the released
+ * extension installed would otherwise get one endpoint type from both.
+ */
+export const SIGN_IN_ENDPOINT_TYPE_DEV = `${SIGN_IN_ENDPOINT_TYPE}-dev`;
+
+export function isSignInEndpointType(type: string): boolean {
+  const t = type.toLowerCase();
+  return t === SIGN_IN_ENDPOINT_TYPE || t === SIGN_IN_ENDPOINT_TYPE_DEV;
+}
 /** Its one authentication scheme (`ms.vss-endpoint.endpoint-auth-scheme-none` with the type's own inputs). */
 export const SIGN_IN_SCHEME = 'None';
 /** The connection's authorization parameters, lower case as the task reads them. */

@@ -9,6 +9,7 @@
  * the type does not declare would be lost on the next edit in the portal. A record line a person deletes costs only
  * the record: the next run adopts the PAT by its name, as for a value stored by hand.
  */
+import { SIGN_IN_ENDPOINT_TYPE, SIGN_IN_ENDPOINT_TYPE_DEV } from '../config/sign-in-connection';
 import type { ServiceConnectionRef } from '../config/types';
 import type { ServiceEndpointClient } from '../devops/service-endpoint-client';
 import type { ServiceEndpoint } from '../devops/types';
@@ -63,7 +64,7 @@ export const PAT_ROLE: ConnectionRole = {
 
 /** The extension's own endpoint type (vss-extension.json), scheme None with its own inputs: the refresh token. */
 export const SIGN_IN_ROLE: ConnectionRole = {
-  parameters: { 'patlifecycle-signin': { none: 'refreshtoken' } },
+  parameters: { [SIGN_IN_ENDPOINT_TYPE]: { none: 'refreshtoken' }, [SIGN_IN_ENDPOINT_TYPE_DEV]: { none: 'refreshtoken' } },
   input: 'signInConnection',
   supported: "PAT Lifecycle sign-in (patlifecycle-signin, the extension's own type)",
   unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `npx pat-lifecycle-cli login --service-connection NAME`.',

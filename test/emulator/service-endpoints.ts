@@ -34,6 +34,8 @@ const TYPES: Record<string, { data: string[] }> = {
   github: { data: [] },
   // The extension's own type (vss-extension.json): scheme None with its declared inputs, no data.
   'patlifecycle-signin': { data: [] },
+  // What the dev package (scripts/package.mjs --dev) contributes instead.
+  'patlifecycle-signin-dev': { data: [] },
 };
 /** Secret parameters by name; the last three are the confidential inputs the patlifecycle-signin type declares. */
 const SECRET_PARAMETERS = new Set(['apitoken', 'password', 'nugetkey', 'serviceprincipalkey', 'accesstoken', 'refreshtoken', 'clientsecret', 'clientcertificate']);

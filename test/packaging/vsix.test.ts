@@ -212,8 +212,24 @@ describe('packaging: the .vsix', function () {
     // A new task version per dev upload, so agents do not keep running a cached copy.
     assert.deepEqual(task.version, { Major: sourceTask.version.Major, Minor: 0, Patch: 7 });
     assert.deepEqual(schemaProblems(task), []);
+    // The sign-in connection's type is the dev copy's own, in the task's input and in the contribution.
+    const signIn = task.inputs.find((i) => i.name === 'signInConnection');
+    assert.equal(signIn?.type, 'connectedService:patlifecycle-signin-dev');
+    const vso = JSON.parse(text(dev, 'extension.vsomanifest')) as { contributions: Array<{ type: string; properties: { name: string } }> };
+    const types = vso.contributions.filter((c) => c.type === 'ms.vss-endpoint.service-endpoint-type').map((c) => c.properties.name);
+    assert.deepEqual(types, ['patlifecycle-signin-dev']);
     // Everything else in the task is the same.
-    assert.deepEqual({ ...task, id: sourceTask.id, friendlyName: sourceTask.friendlyName, version: sourceTask.version }, sourceTask);
+    const sameInputs = task.inputs.map((i) => (i.name === 'signInConnection' ? { ...i, type: 'connectedService:patlifecycle-signin' } : i));
+    assert.deepEqual({ ...task, inputs: sameInputs, id: sourceTask.id, friendlyName: sourceTask.friendlyName, version: sourceTask.version }, sourceTask);
+  });
+
+  it('keeps the released endpoint type name in the released and the custom-publisher packages', () => {
+    for (const b of [prod, custom]) {
+      const vso = JSON.parse(text(b, 'extension.vsomanifest')) as { contributions: Array<{ type: string; properties: { name: string } }> };
+      assert.deepEqual(vso.contributions.filter((c) => c.type === 'ms.vss-endpoint.service-endpoint-type').map((c) => c.properties.name), ['patlifecycle-signin']);
+      const task = JSON.parse(text(b, 'tasks/PatLifecycleV1/task.json')) as TaskJson;
+      assert.equal(task.inputs.find((i) => i.name === 'signInConnection')?.type, 'connectedService:patlifecycle-signin');
+    }
   });
 
   it('gives any other publisher/extension its own task GUID too', () => {

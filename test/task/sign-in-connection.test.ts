@@ -66,6 +66,16 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
     assert.ok(handover.value.endsWith(`.${stored.parameters['refreshToken']}`));
   });
 
+  it("a connection of the dev package's type (patlifecycle-signin-dev) signs in and takes the rolled token back the same way", async () => {
+    f.seedPat('feed', { daysLeft: 3 });
+    const id = f.addSignInConnection({ type: 'patlifecycle-signin-dev' });
+    const run = await runStep(id, f.connectionAtJobStart(id), rotate(id));
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    const stored = endpoints().get(ORG, id);
+    assert.equal(f.emu.control.entra.refreshTokenInfo(f.refreshToken)?.rolledTo, stored.parameters['refreshToken'], 'the rolled token is in the connection');
+    f.assertNoSecrets(run);
+  });
+
   it('a confidential app: signs in with the client secret the connection holds, and the PUT keeps that secret', async () => {
     const app = f.emu.control.entra.addApp({ kind: 'confidential', displayName: 'rotation app' });
     f.extraSecrets.push(app.secret!);

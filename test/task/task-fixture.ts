@@ -114,10 +114,10 @@ export class TaskFixture {
    * A PAT Lifecycle sign-in connection (the extension's `patlifecycle-signin` type) holding this fixture's sign-in, as
    * `pat-lifecycle login --service-connection` leaves it; the signed-in user administers it unless told otherwise.
    */
-  addSignInConnection(o: { name?: string; url?: string; refreshToken?: string; administrators?: string[]; description?: string; issuedAt?: string; extra?: Record<string, string> } = {}): string {
+  addSignInConnection(o: { name?: string; type?: string; url?: string; refreshToken?: string; administrators?: string[]; description?: string; issuedAt?: string; extra?: Record<string, string> } = {}): string {
     return this.emu.control.serviceEndpoints.add(ORG, PROJECT, {
       name: o.name ?? 'PAT Lifecycle sign-in',
-      type: 'patlifecycle-signin',
+      type: o.type ?? 'patlifecycle-signin',
       url: o.url ?? `${this.emu.urls.authorityHost}/`,
       scheme: 'None',
       parameters: { tenantId: this.emu.control.entra.defaultTenantId, clientId: this.clientId, refreshToken: o.refreshToken ?? this.refreshToken, ...o.extra },
