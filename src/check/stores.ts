@@ -63,7 +63,7 @@ async function checkStore(deps: CheckDeps, stores: StoreCache, dest: StoreDestin
     case 'keyVault':
       return checkVaultSecret(deps, stores, dest, purpose);
     case 'serviceConnection':
-      return checkConnection(deps, stores, dest, userAccessToken);
+      return checkConnection(deps, stores, dest, purpose, userAccessToken);
   }
 }
 
@@ -128,25 +128,31 @@ async function checkVaultSecret(deps: CheckDeps, stores: StoreCache, dest: Extra
   return lines;
 }
 
-async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'serviceConnection' }>, userAccessToken: string): Promise<CheckLine[]> {
-  const label = `Service connection '${dest.connection.nameOrId}' (PAT destination)`;
+async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'serviceConnection' }>, purpose: Purpose, userAccessToken: string): Promise<CheckLine[]> {
+  const label = `Service connection '${dest.connection.nameOrId}' (${ROLE(purpose)})`;
   const roleLabel = `Administrator role on service connection '${dest.connection.nameOrId}'`;
+  const signIn = purpose === 'refreshToken';
   let found: { id: string; name: string };
+  let detail: string;
   try {
-    const store = (await stores.open(dest, 'pat')) as ServiceConnectionStore;
+    const store = (await stores.open(dest, purpose)) as ServiceConnectionStore;
     await store.prepare();
     found = await store.found();
+    detail = signIn
+      ? `'${found.name}' found in project '${dest.connection.project}' (id ${found.id}), a PAT Lifecycle sign-in. ${tokenAge(deps, (await store.read({ recent: true })).metadata.issuedAt)}`
+      : `found in project '${dest.connection.project}' (id ${found.id}); its type and scheme hold a PAT the task can write.`;
   } catch (err) {
-    return [missingFrom(label, err, deps.explain), notChecked(roleLabel, 'the connection was not found or cannot hold a PAT.')];
+    return [missingFrom(label, err, deps.explain), notChecked(roleLabel, `the connection was not found or cannot hold ${signIn ? 'the sign-in' : 'a PAT'}.`)];
   }
-  const lines = [ok(label, `found in project '${dest.connection.project}' (id ${found.id}); its type and scheme hold a PAT the task can write.`)];
+  const lines = [ok(label, detail)];
+  const what = signIn ? 'write the renewed refresh token back into the connection' : 'update the connection';
   try {
-    if (await deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id)) lines.push(ok(roleLabel, 'the signed-in user has it: the run can update the connection.'));
+    if (await deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id)) lines.push(ok(roleLabel, `the signed-in user has it: the run can ${what}.`));
     else {
       lines.push(
         missing(
           roleLabel,
-          'the signed-in user can use the connection but is not an Administrator of it, so the run cannot update it.',
+          `the signed-in user can use the connection but is not an Administrator of it, so the run cannot ${what}.`,
           `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
         ),
       );

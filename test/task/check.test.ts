@@ -290,6 +290,32 @@ describe('PatLifecycle@1 action check (black box)', function () {
     });
   });
 
+  describe('the sign-in kept in a service connection (signInConnection)', () => {
+    const connectionInputs = (id: string) => ({ action: 'check', patName: 'feed-reader', variableGroup: 'Tokens', variableName: 'FeedPat', signInConnection: id, refreshTokenStore: 'serviceConnection' });
+
+    it('reads the connection as the refresh token store: the sign-in found, its age, the Administrator role; nothing written', async () => {
+      f.seedPat('feed-reader', { daysLeft: 20 });
+      f.addGroup('Tokens');
+      const id = f.addSignInConnection({ issuedAt: new Date(f.emu.clock.now() - 70 * 86_400_000).toISOString() });
+      const run = await f.run(connectionInputs(id), { endpoints: f.connectionAtJobStart(id) });
+      assert.equal(run.result, 'Succeeded', `${run.message}\n${run.visibleLog}`);
+      assert.match(assertState(run, `Service connection '${id}' (refresh token store)`, 'ok'), /'PAT Lifecycle sign-in' found .*a PAT Lifecycle sign-in\. The saved refresh token is 70 day\(s\) old .*more than refreshTokenMaxAgeDays \(60\)/);
+      assert.match(assertState(run, `Administrator role on service connection '${id}'`, 'ok'), /write the renewed refresh token back/);
+      assertNothingWritten(run);
+      assert.equal(run.variables[`PatLifecycle.SignIn.${id.replace(/-/g, '')}`], undefined, 'the renewed token is not handed to later steps');
+    });
+
+    it('without the Administrator role on the connection: missing, naming where to grant it', async () => {
+      f.seedPat('feed-reader', { daysLeft: 20 });
+      f.addGroup('Tokens');
+      const id = f.addSignInConnection({ administrators: [] });
+      const run = await f.run(connectionInputs(id), { endpoints: f.connectionAtJobStart(id) });
+      assert.equal(run.result, 'Failed');
+      assert.match(assertState(run, `Administrator role on service connection '${id}'`, 'missing'), /cannot write the renewed refresh token back.*Fix: Project settings > Service connections > 'PAT Lifecycle sign-in' > Security/);
+      assertNothingWritten(run);
+    });
+  });
+
   describe('PAT creation policy (checkPatCreation: true)', () => {
     it('creates a 1-day PAT named for the run and revokes it at once: ok', async () => {
       setUp();
