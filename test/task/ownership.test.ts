@@ -162,40 +162,6 @@ describe('ownership: only PATs the task made or stored are revoked (black box)',
     assertHandMadeAlive();
   });
 
-  it('over 70 days, two steps rotating one PAT into two variables and a hand-made twin: no variable ever holds a revoked or expired PAT', async () => {
-    const shared = f.seedPat('feed', { daysLeft: 30 });
-    const group = f.addGroup('Tokens', { FeedPat: { value: shared.token, isSecret: true }, FeedPat2: { value: shared.token, isSecret: true } });
-    const stepA = rotateInputs();
-    const stepB = rotateInputs({ variableName: 'FeedPat2' });
-    const holds = (variable: string) => {
-      const v = f.group(group).variables;
-      const id = v[`${variable}.authorizationId`]?.value;
-      const pat = f.pats().find((p) => p.authorizationId === id);
-      return { id, pat, value: v[variable].value };
-    };
-    let twin: SeededPat | undefined;
-    for (let day = 0; day < 70; day++) {
-      // Someone makes a PAT of the same name and scopes by hand for their own use.
-      if (day === 5) twin = f.seedPat('feed', { daysLeft: 60 });
-      for (const [step, variable] of [[stepA, 'FeedPat'], [stepB, 'FeedPat2']] as const) {
-        const run = await f.run(step);
-        assert.notEqual(run.result, 'Failed', `day ${day} ${variable}: ${run.message}`);
-      }
-      for (const variable of ['FeedPat', 'FeedPat2']) {
-        const h = holds(variable);
-        assert.equal(h.pat?.state, 'active', `day ${day}: ${variable} holds an active PAT`);
-        assert.equal(h.pat?.token, h.value, `day ${day}: ${variable} holds that PAT's value`);
-        assert.ok(Date.parse(h.pat!.validTo) > f.emu.clock.now(), `day ${day}: ${variable} holds a PAT that has not expired`);
-      }
-      if (twin) assert.notEqual(state(twin.authorizationId), 'revoked', `day ${day}: the hand-made twin was not revoked`);
-      if (day === 0) assert.equal(holds('FeedPat').id, holds('FeedPat2').id, 'both adopted the one PAT');
-      if (day > 30) assert.notEqual(holds('FeedPat').id, holds('FeedPat2').id, 'after the first rotation each holds its own PAT');
-      f.emu.clock.advance(DAY);
-    }
-    assert.ok(f.emu.log.count({ route: 'pats.create' }) >= 4, 'both variables were rotated at least twice');
-    assertHandMadeAlive();
-  });
-
   it('names that a displayNamePattern expands to are checked for collisions before anything changes', async () => {
     f.seedPat('feed one', { daysLeft: 2 });
     f.seedPat('feed_one', { daysLeft: 2 });
