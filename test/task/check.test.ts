@@ -332,11 +332,15 @@ describe('PatLifecycle@1 action check (black box)', function () {
 
     it("the probe's create is carried out but its answer lost: the PAT named for the run is found and revoked; not checked", async () => {
       setUp();
+      // An earlier check's probe someone kept, and a hand-made PAT: neither is this run's, neither may be revoked.
+      const earlier = f.seedPat('pat-lifecycle-check-0badc0de', { scope: 'vso.profile', daysLeft: 1 });
+      const handMade = f.seedPat('release-bot', { scope: 'vso.release', daysLeft: 40 });
       f.emu.faults.add({ route: 'pats.create', kind: 'reset', phase: 'after' });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.match(assertState(run, 'PAT creation policy', 'not checked'), /answer to the probe's create was lost .*was revoked/);
-      const probes = f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-'));
+      const probes = f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-') && p.authorizationId !== earlier.authorizationId);
       assert.deepEqual(probes.map((p) => p.state), ['revoked'], 'the PAT the lost create made');
+      for (const other of [earlier, handMade]) assert.equal(f.pats().find((p) => p.authorizationId === other.authorizationId)?.state, 'active', `${other.displayName} left alone`);
       assertNothingWritten(run, /^pats\.(create|revoke)$/);
     });
 
