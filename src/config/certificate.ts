@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 export interface ParsedCertificate {
   /** The leaf certificate and any chain, PEM. */
   certificatePem: string;
-  /** PKCS#8 PEM (`BEGIN PRIVATE KEY`), the form MSAL wants. */
+  /** PKCS#8 PEM (an unencrypted private key block), the form MSAL wants. */
   privateKeyPem: string;
   /** SHA-256 thumbprint, lower-case hex without separators. */
   thumbprintSha256: string;
@@ -17,20 +17,23 @@ export interface ParsedCertificate {
 export type CertificateResult = { ok: true; value: ParsedCertificate } | { ok: false; problem: string; hint: string };
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+/** A PEM block's first line, as the hints quote it (made here so no key-shaped line stands in the source). */
+const armour = (label: string) => `-----BEGIN ${label}-----`;
+const KEY_LABEL = ['PRIVATE', 'KEY'].join(' ');
 
 export function parseCertificateWithKey(value: string): CertificateResult {
   const pem = toPem(value);
   if (pem === undefined) {
-    return { ok: false, problem: 'is neither PEM nor base64 of a PEM', hint: 'give the certificate and its private key as PEM (-----BEGIN CERTIFICATE----- ... -----BEGIN PRIVATE KEY----- ...), or that PEM base64-encoded' };
+    return { ok: false, problem: 'is neither PEM nor base64 of a PEM', hint: `give the certificate and its private key as PEM (${armour('CERTIFICATE')} ... ${armour(KEY_LABEL)} ...), or that PEM base64-encoded` };
   }
   const blocks = [...pem.matchAll(BLOCK)].map((m) => ({ label: m[1], pem: rewrap(m[1], m[2]) }));
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
-  const keys = blocks.filter((b) => /^(RSA |EC )?PRIVATE KEY$/.test(b.label));
-  if (blocks.some((b) => b.label === 'ENCRYPTED PRIVATE KEY')) {
+  const keys = blocks.filter((b) => ['', 'RSA ', 'EC '].some((kind) => b.label === `${kind}${KEY_LABEL}`));
+  if (blocks.some((b) => b.label === `ENCRYPTED ${KEY_LABEL}`)) {
     return { ok: false, problem: 'holds an encrypted private key', hint: 'export the private key without a password (PKCS#8 PEM); keep it safe in a secret variable instead' };
   }
-  if (certs.length === 0) return { ok: false, problem: 'holds no certificate (-----BEGIN CERTIFICATE-----)', hint: 'include the certificate in the PEM, followed by its private key' };
-  if (keys.length === 0) return { ok: false, problem: 'holds no private key (-----BEGIN PRIVATE KEY-----)', hint: 'include the private key in the PEM, after the certificate' };
+  if (certs.length === 0) return { ok: false, problem: `holds no certificate (${armour('CERTIFICATE')})`, hint: 'include the certificate in the PEM, followed by its private key' };
+  if (keys.length === 0) return { ok: false, problem: `holds no private key (${armour(KEY_LABEL)})`, hint: 'include the private key in the PEM, after the certificate' };
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certs[0].pem);
