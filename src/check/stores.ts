@@ -86,24 +86,13 @@ async function checkGroup(deps: CheckDeps, stores: StoreCache, dest: Extract<Sto
   } catch (err) {
     return [missingFrom(label, err, deps.explain), notChecked(roleLabel, 'the group was not found or cannot be used.')];
   }
-  const lines = [ok(label, detail)];
-  try {
-    const manageable = await deps.groupClient(dest, userAccessToken).findManageable(dest.group.project, found.name);
-    if (manageable.some((g) => g.id === found.id)) lines.push(ok(roleLabel, `${who} has it: the run can write the group.`));
-    else {
-      const grantee = dest.auth === 'job' ? `'${dest.group.project} Build Service (${deps.config.destinationOrganization})'` : 'the signed-in user (or a group of theirs)';
-      lines.push(
-        missing(
-          roleLabel,
-          `${who} can read the group but is not an Administrator of it, so the run cannot write it.`,
-          `Pipelines > Library > '${found.name}' > Security: give ${grantee} the Administrator role${dest.auth === 'job' ? ", or set variableGroupAuth: user" : ''}.`,
-        ),
-      );
-    }
-  } catch (err) {
-    lines.push(missingFrom(roleLabel, err, deps.explain));
-  }
-  return lines;
+  const grantee = dest.auth === 'job' ? `'${dest.group.project} Build Service (${deps.config.destinationOrganization})'` : 'the signed-in user (or a group of theirs)';
+  const role = await roleLine(deps, roleLabel, async () => (await deps.groupClient(dest, userAccessToken).findManageable(dest.group.project, found.name)).some((g) => g.id === found.id), {
+    ok: `${who} has it: the run can write the group.`,
+    missing: `${who} can read the group but is not an Administrator of it, so the run cannot write it.`,
+    fix: `Pipelines > Library > '${found.name}' > Security: give ${grantee} the Administrator role${dest.auth === 'job' ? ', or set variableGroupAuth: user' : ''}.`,
+  });
+  return [ok(label, detail), role];
 }
 
 async function checkVaultSecret(deps: CheckDeps, stores: StoreCache, dest: Extract<StoreDestination, { kind: 'keyVault' }>, purpose: Purpose): Promise<CheckLine[]> {
@@ -144,23 +133,22 @@ async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extrac
   } catch (err) {
     return [missingFrom(label, err, deps.explain), notChecked(roleLabel, `the connection was not found or cannot hold ${signIn ? 'the sign-in' : 'a PAT'}.`)];
   }
-  const lines = [ok(label, detail)];
   const what = signIn ? 'write the renewed refresh token back into the connection' : 'update the connection';
+  const role = await roleLine(deps, roleLabel, () => deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id), {
+    ok: `the signed-in user has it: the run can ${what}.`,
+    missing: `the signed-in user can use the connection but is not an Administrator of it, so the run cannot ${what}.`,
+    fix: `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
+  });
+  return [ok(label, detail), role];
+}
+
+/** The Administrator-role line of a group or connection: read without a write, a failed read is missing with its cause. */
+async function roleLine(deps: CheckDeps, label: string, hasRole: () => Promise<boolean>, text: { ok: string; missing: string; fix: string }): Promise<CheckLine> {
   try {
-    if (await deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id)) lines.push(ok(roleLabel, `the signed-in user has it: the run can ${what}.`));
-    else {
-      lines.push(
-        missing(
-          roleLabel,
-          `the signed-in user can use the connection but is not an Administrator of it, so the run cannot ${what}.`,
-          `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
-        ),
-      );
-    }
+    return (await hasRole()) ? ok(label, text.ok) : missing(label, text.missing, text.fix);
   } catch (err) {
-    lines.push(missingFrom(roleLabel, err, deps.explain));
+    return missingFrom(label, err, deps.explain);
   }
-  return lines;
 }
 
 /** How old the saved refresh token is, from the `issuedAt` its store records beside it. */

@@ -42,17 +42,8 @@ export class ServiceEndpointClient {
 
   /** Endpoints whose name equals `name` ignoring case (the service matches names its own way; filtered here). */
   async findByName(project: string, name: string): Promise<ServiceEndpoint[]> {
-    const ctx = this.ctx(`find service connection '${name}'`, project, name);
-    const res = await this.send({
-      method: 'GET',
-      url: `${this.projectBase(project)}?endpointNames=${encodeURIComponent(name)}&api-version=${SERVICE_ENDPOINT_API_VERSION}`,
-      operation: ctx.operation,
-    });
-    if (res.status !== 200) throw devOpsResponseError(res, ctx);
-    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
-    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
-    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
-    return items.map((i) => checkEndpoint(i, res, ctx)).filter((e) => e.name.toLowerCase() === name.toLowerCase());
+    const found = await this.list(project, `endpointNames=${encodeURIComponent(name)}`, this.ctx(`find service connection '${name}'`, project, name));
+    return found.filter((e) => e.name.toLowerCase() === name.toLowerCase());
   }
 
   /**
@@ -60,23 +51,18 @@ export class ServiceEndpointClient {
    * the connections it may manage, so the role is read without trying a write (action check).
    */
   async canManage(project: string, id: string): Promise<boolean> {
-    const ctx = this.ctx('read the roles on a service connection', project, id);
-    const res = await this.send({
-      method: 'GET',
-      url: `${this.projectBase(project)}?endpointIds=${encodeURIComponent(id)}&actionFilter=manage&api-version=${SERVICE_ENDPOINT_API_VERSION}`,
-      operation: ctx.operation,
-    });
-    if (res.status !== 200) throw devOpsResponseError(res, ctx);
-    const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
-    const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
-    if (!items) throw unexpectedShapeError(res, ctx, 'a list without value');
-    return items.map((i) => checkEndpoint(i, res, ctx)).some((e) => e.id.toLowerCase() === id.toLowerCase());
+    const found = await this.list(project, `endpointIds=${encodeURIComponent(id)}&actionFilter=manage`, this.ctx('read the roles on a service connection', project, id));
+    return found.some((e) => e.id.toLowerCase() === id.toLowerCase());
   }
 
   /** Every connection of the project the identity can see (secrets null), for finding records of a PAT elsewhere. */
-  async listAll(project: string): Promise<ServiceEndpoint[]> {
-    const ctx = this.ctx('list service connections', project, '*');
-    const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`, operation: ctx.operation });
+  listAll(project: string): Promise<ServiceEndpoint[]> {
+    return this.list(project, '', this.ctx('list service connections', project, '*'));
+  }
+
+  /** The project's endpoints list (`Endpoints_Get Service Endpoints`), bare array or `{ value }`, each checked. */
+  private async list(project: string, query: string, ctx: DevOpsCallContext): Promise<ServiceEndpoint[]> {
+    const res = await this.send({ method: 'GET', url: `${this.projectBase(project)}?${query ? `${query}&` : ''}api-version=${SERVICE_ENDPOINT_API_VERSION}`, operation: ctx.operation });
     if (res.status !== 200) throw devOpsResponseError(res, ctx);
     const body = parseJsonBody<ListResponse<unknown> | unknown[]>(res, ctx);
     const items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : undefined;
