@@ -141,7 +141,9 @@ export class ServiceConnectionStore implements SecretStore {
    */
   private change(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
     return writes.run(this.lockKey(), async () => {
-      const endpoint = await this.load();
+      // A compare-and-write reads afresh; a plain write (the renewed refresh token) starts from what this store saw a
+      // moment ago, as a variable group's write does (group-views.ts), instead of a second GET right after the first.
+      const endpoint = (condition ? undefined : this.recent) ?? (await this.load());
       const exists = this.patParameter(endpoint).key !== undefined;
       if (condition && !meetsCondition(parseRecord(endpoint.description), exists, condition)) {
         throw storeChanged(this.describe(), exists ? parseRecord(endpoint.description).authorizationId : undefined);
