@@ -34,6 +34,8 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
 
   it('a public-client sign-in: the rolled token is in the connection, with issuedAt on its record line, before the first request that changes a PAT', async () => {
     f.seedPat('feed', { daysLeft: 3 });
+    // PATs people made by hand, one with the same scopes as 'feed': none may be touched.
+    const handMade = [f.seedPat('feed-laptop', { daysLeft: 40 }), f.seedPat('release-bot', { scope: 'vso.release', daysLeft: 12 })];
     const id = f.addSignInConnection();
     const before = endpoints().answer(ORG, PROJECT, id);
     const run = await runStep(id, f.connectionAtJobStart(id), rotate(id));
@@ -64,6 +66,7 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
     const handover = run.variables[variableOf(id)];
     assert.ok(handover?.secret, 'a secret job variable for the next step');
     assert.ok(handover.value.endsWith(`.${stored.parameters['refreshToken']}`));
+    for (const p of handMade) assert.equal(f.pats().find((x) => x.authorizationId === p.authorizationId)?.state, 'active', `${p.displayName} left alone`);
   });
 
   it("a connection of the dev package's type (patlifecycle-signin-dev) signs in and takes the rolled token back the same way", async () => {
