@@ -12,10 +12,16 @@ import { describePat, type OperationRun, type PatOutcome } from './types';
  * Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a
  * failure of the step. `search`: the search for other holders, when the caller started it earlier (heldElsewhere).
  */
-export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced', search?: Promise<string[]>): Promise<boolean> {
+/**
+ * `gone`: the PAT was no longer there to revoke. Another run revoked it first (two rotations of one PAT at once) or
+ * someone did by hand; the caller looks for what the other run may have left.
+ */
+export type RevokeResult = 'revoked' | 'kept' | 'gone';
+
+export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced', search?: Promise<string[]>): Promise<RevokeResult> {
   if (!run.config.revokeOld) {
     run.log.info(`Kept the old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false).`);
-    return false;
+    return 'kept';
   }
   const elsewhere = await (search ?? heldElsewhere(run, old, dests));
   if (elsewhere.length > 0) {
@@ -23,20 +29,23 @@ export async function revokeReplaced(run: OperationRun, old: PatToken, dests: re
       `The old PAT ${describePat(old)} was not revoked: ${elsewhere.join(' and ')} also hold${elsewhere.length === 1 ? 's' : ''} it. ` +
         `Rotating one PAT from two steps gives each its own PAT; to keep one PAT in several places, list both in one step (target: variableGroup, keyVault).`,
     );
-    return false;
+    return 'kept';
   }
   if (run.config.dryRun) {
     out.plan.push(`revoke PAT ${describePat(old)} (${why})`);
-    return false;
+    return 'kept';
   }
   try {
-    await run.pats.revoke(old.authorizationId);
+    if ((await run.pats.revoke(old.authorizationId)) === 'notFound') {
+      run.log.info(`The old PAT ${describePat(old)} was revoked already, by another run or by hand.`);
+      return 'gone';
+    }
     run.log.info(`Revoked the old PAT ${describePat(old)} (${why}).`);
-    return true;
+    return 'revoked';
   } catch (err) {
     const e = asPatLifecycleError(err);
     out.issues.push(`The old PAT ${describePat(old)} could not be revoked (${e.describe()}). It stays valid until ${day(old.validTo)}; the next run tries again, or revoke it under User settings > Personal access tokens.`);
-    return false;
+    return 'kept';
   }
 }
 

@@ -10,7 +10,7 @@
  *  7 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one
  * Same-name PATs that no record proves ours are never revoked (unless revokeUntracked), only named in a warning.
  */
-import { PatLifecycleError } from '../errors';
+import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { hasFullAccess, splitScopeString } from '../config/scopes';
 import { destinationUsesName } from '../config/name-template';
 import type { PatToken } from '../devops/types';
@@ -129,7 +129,9 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
 
   // Rule 7.
-  for (const t of toRevoke) await revokeReplaced(run, t, dests, out, 'replaced', searches.get(t));
+  let revokedByOther = false;
+  for (const t of toRevoke) if ((await revokeReplaced(run, t, dests, out, 'replaced', searches.get(t))) === 'gone') revokedByOther = true;
+  if (revokedByOther) await nameConcurrentPats(run, dests, name, active, created, out);
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
   }
@@ -152,9 +154,34 @@ async function completeEarlierRotation(run: OperationRun, dests: readonly Destin
     seen.add(d.replaced);
     const pat = active.find((t) => sameId(t.authorizationId, d.replaced));
     if (!pat || dests.some((x) => sameId(x.held, pat.authorizationId))) continue;
-    if (await revokeReplaced(run, pat, dests, out, 'left by an earlier run')) {
+    if ((await revokeReplaced(run, pat, dests, out, 'left by an earlier run')) === 'revoked') {
       out.warnings.push(`Revoked leftover PAT ${describePat(pat)}: ${d.store.label()} records that an earlier run replaced it with ${describePat(current!)} and stopped before revoking it.`);
     }
+  }
+}
+
+/**
+ * The old PAT was revoked already when this run came to revoke it: most likely another run rotated the same PAT at the
+ * same time. Variable groups have no version to write against, so one run's write can carry an older view of the group
+ * over the other's, and the PAT that run stored is then recorded nowhere. Nothing proves such a PAT ours, so it is
+ * left alone (docs/design.md, "Ownership") but named, with what to do.
+ */
+async function nameConcurrentPats(run: OperationRun, dests: readonly Destination[], name: string, before: readonly PatToken[], created: PatToken, out: PatOutcome): Promise<void> {
+  let now: PatToken[];
+  try {
+    now = await run.directory.fresh('active');
+  } catch (err) {
+    run.log.debug(`Could not list the PATs again to look for one another run left (${asPatLifecycleError(err).code}).`);
+    return;
+  }
+  const appeared = now.filter(
+    (t) => t.displayName === name && !sameId(t.authorizationId, created.authorizationId) && !before.some((b) => sameId(b.authorizationId, t.authorizationId)) && !dests.some((d) => sameId(d.held, t.authorizationId)),
+  );
+  for (const t of appeared) {
+    out.issues.push(
+      `PAT ${describePat(t)} (created ${day(t.validFrom)}) appeared while this run rotated '${name}', and no destination records it: another rotation of the same PAT most likely ran at the same time, and its record was written over. ` +
+        `It was left alone, as the task revokes only PATs it can prove it made or stored; revoke it under User settings > Personal access tokens if nothing uses it, and let one rotation of a PAT run at a time (README: exclusive lock).`,
+    );
   }
 }
 

@@ -18,7 +18,7 @@ import { reportAtEnd } from './support/suite-report';
 describe('two rotations of the same PAT at once (black box)', function () {
   this.timeout(120_000);
   let emu: Emulator;
-  let targets: Partial<Record<Step, StepTarget>> & Record<'storeLoad', StepTarget>;
+  let targets: Partial<Record<Step, StepTarget>> & Record<'storeLoad' | 'intentWrite', StepTarget>;
 
   before(async () => {
     emu = await startEmulator();
@@ -92,7 +92,39 @@ describe('two rotations of the same PAT at once (black box)', function () {
     assert.deepEqual(problems, [], problems.join('\n'));
   });
 
-  it('started together with no help: whatever the interleaving, no lockout, and the next scheduled run converges', async () => {
+  it("a run's intent write that lands after the other run rotated completely: no lockout, and the PAT left behind is named", async () => {
+    const s = Sandbox.create(emu, 'conc-stale-intent');
+    const old = s.seedRotation();
+    const inputs = s.rotateInputs();
+    // Run B reads the group, then its intent PUT (carrying the group as B read it) is held in flight ...
+    const hold = emu.faults.add({ route: targets.intentWrite.route, nth: targets.intentWrite.nth, kind: 'delay', ms: 4000 });
+    const b = s.run(inputs);
+    assert.ok(await waitFor(() => !emu.faults.list().some((f) => f.id === hold), 20_000), 'run B is writing its intent');
+    // ... while run A rotates completely; then B's PUT lands and writes the old record back over A's.
+    const a = await s.run(inputs);
+    const bRun = await b;
+    assert.equal(a.result, 'Succeeded', describeRun(a));
+    assert.equal(bRun.result, 'SucceededWithIssues', describeRun(bRun));
+    // B rotated from the old PAT it read, so the group holds B's PAT, valid: no lockout once the runs end.
+    const problems = s.violations();
+    const valid = s.activePats(PAT_NAME);
+    assert.equal(valid.length, 2, problems.join('\n'));
+    const stored = s.group(s.tokensGroupId!).variables['FeedPat.authorizationId'].value;
+    const [leftover] = valid.filter((p) => p.authorizationId !== stored);
+    assert.deepEqual(problems, [`2 valid PATs named '${PAT_NAME}' (${valid.map((p) => p.authorizationId).join(', ')})`]);
+    assert.ok(!valid.some((p) => p.authorizationId === old.authorizationId), 'the old PAT was revoked');
+    // A's PAT is recorded nowhere now and nothing proves it ours: left alone, but B's run names it with what to do.
+    assert.ok(
+      bRun.warnings.some((w) => w.includes(leftover.authorizationId) && /another rotation of the same PAT most likely ran at the same time/.test(w)),
+      `run B names the PAT left behind:\n${bRun.warnings.join('\n')}`,
+    );
+    const next = await s.run(inputs);
+    assert.equal(next.result, 'Succeeded', describeRun(next));
+    assert.ok(s.activePats(PAT_NAME).some((p) => p.authorizationId === leftover.authorizationId), 'a PAT no record proves ours is never revoked');
+    s.assertNoLeaks([a, bRun, next]);
+  });
+
+  it('started together with no help: whatever the interleaving, no lockout, and the next run converges or a PAT left behind was named', async () => {
     const trials = 6;
     const outcomes = await mapLimit(
       Array.from({ length: trials }, (_, i) => i),
@@ -113,7 +145,15 @@ describe('two rotations of the same PAT at once (black box)', function () {
     reportAtEnd(`Two rotations started together (no holds), ${trials} trials:\n  ${summary.join('\n  ')}`);
     for (const o of outcomes) {
       assert.equal(o.lockout, false, 'the store held a PAT that does not authenticate');
-      assert.deepEqual(o.after, [], `the next run did not converge: ${describeRun(o.next)}`);
+      // Without a lock, one run's write can carry an older view of the group over the other's completed rotation (the
+      // test above forces it): the PAT the other stored is then recorded nowhere and is never revoked, but must have
+      // been named by a run that saw it appear. Anything else must have converged.
+      const stored = o.s.group(o.s.tokensGroupId!).variables['FeedPat.authorizationId']?.value;
+      const leftovers = o.s.activePats(PAT_NAME).filter((p) => p.authorizationId !== stored);
+      const named = (id: string) => [o.a, o.b].some((r) => r.warnings.some((w) => w.includes(id) && /appeared while this run rotated/.test(w)));
+      for (const p of leftovers) assert.ok(named(p.authorizationId), `PAT ${p.authorizationId} was left valid and unrecorded without a word: ${describeRun(o.a)}\n${describeRun(o.b)}`);
+      const unexplained = leftovers.length > 0 ? o.after.filter((v) => !/valid PATs named/.test(v)) : o.after;
+      assert.deepEqual(unexplained, [], `the next run did not converge: ${describeRun(o.next)}`);
       o.s.assertNoLeaks([o.a, o.b, o.next]);
     }
   });
