@@ -11,7 +11,8 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { REPO_ROOT } from '../../test/support/task-json';
 import type { RequestLogEntry } from '../../test/emulator';
 import { parseTaskOutput, TASK_ENTRY } from '../../test/support/run-task';
 import { firstConnectionListener, median, runTimed, spread, timeToFirstConnection } from './proc';
@@ -23,6 +24,16 @@ export const ROTATE_MAX_RATIO = 2.5;
 export const LATENCY_MS = 100;
 export const LATENCY_SLACK_MS = 500;
 const PLAIN_ROTATE = resolve(__dirname, 'plain-rotate.mjs');
+const FLOOR_ENTRY = resolve(__dirname, 'floor-entry.ts');
+
+/** The floor script, bundled with the task's esbuild options into `dir`. */
+async function buildFloor(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const { esbuildOptions } = await import('../bundle-options.mjs');
+  const outfile = join(dir, 'floor.js');
+  await build(esbuildOptions({ name: 'floor', entry: relative(REPO_ROOT, FLOOR_ENTRY), outfile }, { outfile }));
+  return outfile;
+}
 
 export interface StartupOptions {
   runs: number;
@@ -66,7 +77,7 @@ export async function startupFigures(opts: StartupOptions): Promise<Row[]> {
     if (why) return allNa(why);
     const env = { ...warm.env, AGENT_TEMPDIRECTORY: join(tmp, 'agent-temp') };
     mkdirSync(env.AGENT_TEMPDIRECTORY);
-    return [await coldStart(opts, env), await wholeRotate(opts, w, env), await rotateUnderLatency(opts, w, env)];
+    return [await coldStart(opts, env), await wholeRotate(opts, w, env, await buildFloor(tmp)), await rotateUnderLatency(opts, w, env)];
   } catch (err) {
     return allNa(String(err instanceof Error ? err.message : err));
   } finally {
@@ -109,7 +120,7 @@ async function coldStart(o: StartupOptions, env: Record<string, string>): Promis
   }
 }
 
-async function wholeRotate(o: StartupOptions, world: World, env: Record<string, string>): Promise<Row> {
+async function wholeRotate(o: StartupOptions, world: World, env: Record<string, string>, floorScript: string): Promise<Row> {
   const plainEnv = {
     ...world.emu.childEnv(),
     PATH: process.env.PATH ?? '',
@@ -133,6 +144,8 @@ async function wholeRotate(o: StartupOptions, world: World, env: Record<string, 
   const plain: number[] = [];
   // The same calls over node:https (no undici to load): the floor for any Node script making them.
   const plainHttps: number[] = [];
+  // The required libraries loaded, then the same calls over node:https: no task on this stack can do less.
+  const floor: number[] = [];
   const requests: number[] = [];
   const errors: string[] = [];
   for (let i = 0; i < o.runs; i++) {
@@ -150,21 +163,25 @@ async function wholeRotate(o: StartupOptions, world: World, env: Record<string, 
     const h = await runTimed([PLAIN_ROTATE], { env: { ...plainEnv, BENCH_TRANSPORT: 'https' } });
     if (h.code === 0) plainHttps.push(h.ms);
     else errors.push(`plain https: ${oneLine(h.stderr)}`);
+    const f = await runTimed([floorScript], { env: { ...plainEnv, AGENT_TEMPDIRECTORY: env.AGENT_TEMPDIRECTORY, BENCH_TRANSPORT: 'https', BENCH_PLAIN_SCRIPT: PLAIN_ROTATE } });
+    if (f.code === 0) floor.push(f.ms);
+    else errors.push(`floor: ${oneLine(f.stderr)}`);
   }
   if (task.length === 0) return naRow(FIG.rotate.id, FIG.rotate.figure, FIG.rotate.target, errors[0] ?? 'no run succeeded', { errors });
   const mBare = median(bare);
   const mT = median(task);
   const mP = plain.length > 0 ? median(plain) : undefined;
   const mH = plainHttps.length > 0 ? median(plainHttps) : undefined;
+  const mF = floor.length > 0 ? median(floor) : undefined;
   return {
     id: FIG.rotate.id,
     figure: FIG.rotate.figure,
     measured: `${ms(mT)} spawn to exit (median of ${task.length}; ${ms(spread(task).min)}-${ms(spread(task).max)}), ${median(requests)} requests`,
     target: FIG.rotate.target,
-    reference: `bare node -e 0: ${ms(mBare)}; ${mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}` : `plain fetch n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`}${mH !== undefined ? `; the same over node:https: ${ms(mH)}` : ''}`,
-    ratio: `${x(mT / mBare)} bare${mP !== undefined ? `; plain ${x(mP / mBare)} bare` : ''}${mH !== undefined ? `; plain https ${x(mH / mBare)} bare` : ''}`,
+    reference: `bare node -e 0: ${ms(mBare)}; ${mP !== undefined ? `plain-fetch script, same calls: ${ms(mP)}` : `plain fetch n/a (${errors.find((e) => e.startsWith('plain')) ?? 'failed'})`}${mH !== undefined ? `; the same over node:https: ${ms(mH)}` : ''}${mF !== undefined ? `; floor (task-lib, MSAL and core-rest-pipeline loaded, then those calls over node:https): ${ms(mF)}` : ''}`,
+    ratio: `${x(mT / mBare)} bare${mP !== undefined ? `; plain ${x(mP / mBare)} bare` : ''}${mH !== undefined ? `; plain https ${x(mH / mBare)} bare` : ''}${mF !== undefined ? `; floor ${x(mF / mBare)} bare` : ''}`,
     verdict: verdict(mT <= ROTATE_MAX_RATIO * mBare),
-    details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, plainHttpsMs: plainHttps, requests, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
+    details: { runs: o.runs, bareMs: bare, taskMs: task, plainMs: plain, plainHttpsMs: plainHttps, floorMs: floor, requests, errors, setup: 'refreshTokenStore variableGroup + target variableGroup, rotateWhenExpiresWithinDays 0, emulator latency 0' },
   };
 }
 

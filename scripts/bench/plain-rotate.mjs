@@ -83,5 +83,6 @@ await put({
 });
 const readBack = (await call('GET', `${org}/${encodeURIComponent(c.project)}/_apis/distributedtask/variablegroups/${group.id}?api-version=${vgApi}`, { headers: auth })).json;
 if (readBack.variables[`${c.variableName}.authorizationId`]?.value !== created.authorizationId) throw new Error('read back does not match');
-await call('DELETE', `${patsUrl}?authorizationId=${old.authorizationId}&${patApi}`, { headers: auth, expect: [204] });
+// The service answers a revoke with 204 or 200 (both documented; the emulator alternates them).
+await call('DELETE', `${patsUrl}?authorizationId=${old.authorizationId}&${patApi}`, { headers: auth, expect: [200, 204] });
 agent?.destroy();
