@@ -1,6 +1,6 @@
 // The esbuild options of everything that ships or runs bundled, in one place: scripts/bundle.mjs builds with them,
-// and the benchmark's analysis (scripts/bench/analysis.ts) rebuilds the task bundle with them plus a sourcemap, so
-// what it profiles is what ships.
+// and the benchmark builds its floor script (scripts/bench/floor-entry.ts) with them, so it loads the libraries as the
+// task does.
 //
 //   tasks/PatLifecycleV1/src/main.ts  ->  tasks/PatLifecycleV1/dist/main.js   what task.json executes (one file)
 //   cli/pat-lifecycle.ts              ->  cli/dist/pat-lifecycle.js           package.json "bin" (one file)
@@ -26,8 +26,8 @@ export const entry = (name) => {
 /**
  * esbuild options for one entry of ENTRIES.
  *   minify     default true
- *   sourcemap  false | 'external' (local debugging and the benchmark's analysis only; never staged)
- *   outfile    another output file (the analysis builds into .tmp/)
+ *   sourcemap  false | 'external' (local debugging only; never staged)
+ *   outfile    another output file (the benchmark builds into a temporary directory)
  */
 export function esbuildOptions(spec, { minify = true, sourcemap = false, outfile } = {}) {
   return {

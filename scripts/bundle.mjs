@@ -6,8 +6,7 @@
 //
 // Everything, task-lib and the Azure SDKs included, goes into the one bundle: the VSIX then ships
 // no node_modules. Third-party licence comments are kept at the end of the file (legalComments: eof).
-// The report says how the Key Vault SDKs are reached (the core loads them with `await import()` where a vault is
-// used) and warns about a package bundled twice.
+// The report names the largest packages and warns about a package bundled twice.
 //
 // Metafiles go to dist/bundle-meta.<name>.json (git-ignored) for `npm run bench` and for inspection
 // (https://esbuild.github.io/analyze/).
@@ -24,9 +23,6 @@ const args = new Set(process.argv.slice(2));
 const minify = !args.has('--no-minify');
 // A sourcemap is for local debugging only: it is written as a separate file and never staged.
 const sourcemap = args.has('--sourcemap') ? 'external' : false;
-
-/** Packages whose way into the bundle the report names. */
-const LAZY_PACKAGES = ['@azure/identity', '@azure/keyvault-secrets'];
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -68,9 +64,8 @@ async function build(spec) {
   console.log(`${spec.name}: ${spec.entry} -> ${spec.outfile} ${kib(size)} (${result.warnings.length} warning(s); metafile ${relative(root, metaPath)})`);
   const largest = reportLargestPackages(result.metafile, spec.outfile);
   const dualPackages = reportDualPackages(result.metafile);
-  const lazy = spec.name === 'task' || spec.name === 'cli' ? reportLazyLoading(result.metafile, relative(root, entry).split('\\').join('/')) : {};
   // A small summary beside the metafile, for the packaging tests and the benchmark.
-  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages, lazy };
+  const report = { entry: spec.entry, outfile: spec.outfile, bytes: size, minified: minify, warnings: result.warnings.length, largest, dualPackages };
   writeFileSync(join(root, 'dist', `bundle-report.${spec.name}.json`), JSON.stringify(report, null, 2) + '\n');
   return { size, warnings: result.warnings.length };
 }
@@ -125,50 +120,6 @@ function reportDualPackages(metafile) {
     }
   }
   return dual;
-}
-
-/**
- * For each lazy package: is it reachable from the entry through static imports only (eager),
- * only behind a dynamic import() (lazy), or through require() calls (lazy when the call is inside
- * a function, which the metafile cannot tell)?
- */
-function reportLazyLoading(metafile, entry) {
-  const inputs = metafile.inputs;
-  const eager = reach(inputs, entry, (kind) => kind === 'import-statement');
-  const eagerOrRequire = reach(inputs, entry, (kind) => kind === 'import-statement' || kind === 'require-call');
-  const all = reach(inputs, entry, () => true);
-  const verdicts = {};
-  for (const pkg of LAZY_PACKAGES) {
-    const owns = (p) => packageOf(p) === pkg;
-    if (![...all].some(owns)) {
-      verdicts[pkg] = 'absent';
-      console.log(`  ${pkg}: not in the bundle`);
-    } else if ([...eager].some(owns)) {
-      verdicts[pkg] = 'static';
-      console.log(`  ${pkg}: bundled, imported statically`);
-    } else if ([...eagerOrRequire].some(owns)) {
-      verdicts[pkg] = 'require';
-      console.log(`  ${pkg}: bundled, reached through require() (lazy only if that call sits inside a function)`);
-    } else {
-      verdicts[pkg] = 'dynamic-import';
-      console.log(`  ${pkg}: bundled, loaded lazily (dynamic import)`);
-    }
-  }
-  return verdicts;
-}
-
-function reach(inputs, start, follow) {
-  const seen = new Set([start]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const cur = queue.pop();
-    for (const imp of inputs[cur]?.imports ?? []) {
-      if (imp.external || !follow(imp.kind) || seen.has(imp.path)) continue;
-      seen.add(imp.path);
-      queue.push(imp.path);
-    }
-  }
-  return seen;
 }
 
 let failed = false;
