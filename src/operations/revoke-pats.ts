@@ -13,8 +13,9 @@ import { describePat, type OperationRun, type PatOutcome } from './types';
  * failure of the step. `search`: the search for other holders, when the caller started it earlier (heldElsewhere).
  */
 /**
- * `gone`: the PAT was no longer there to revoke. Another run revoked it first (two rotations of one PAT at once) or
- * someone did by hand; the caller looks for what the other run may have left.
+ * `gone`: the PAT was no longer there to revoke. Another run revoked it first (two rotations of one PAT at once),
+ * someone did by hand, or an attempt of this run whose answer was lost did; the caller looks for what another run may
+ * have left.
  */
 export type RevokeResult = 'revoked' | 'kept' | 'gone';
 
@@ -37,7 +38,7 @@ export async function revokeReplaced(run: OperationRun, old: PatToken, dests: re
   }
   try {
     if ((await run.pats.revoke(old.authorizationId)) === 'notFound') {
-      run.log.info(`The old PAT ${describePat(old)} was revoked already, by another run or by hand.`);
+      run.log.info(`The old PAT ${describePat(old)} was gone when this run revoked it: another run or someone by hand revoked it (or this run's own earlier attempt did, and its answer was lost).`);
       return 'gone';
     }
     run.log.info(`Revoked the old PAT ${describePat(old)} (${why}).`);

@@ -273,6 +273,46 @@ describe('rotate (rotation rules)', () => {
     assert.equal(w.service.byId(old.authorizationId)?.revoked, true);
   });
 
+  it('rule 7: an old PAT already revoked by a run rotating at the same time: the PAT that run made is named, never revoked', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    const handMade = w.service.seed('feed', { daysLeft: 30, ageDays: 100 });
+    w.store().hold(old);
+    // While this run creates its PAT, another one rotates completely: makes its own and revokes the old one.
+    const create = w.service.create.bind(w.service);
+    let other: ReturnType<typeof w.service.seed> | undefined;
+    w.service.create = async (...args: Parameters<typeof create>) => {
+      if (!other) {
+        other = w.service.seed('feed', { daysLeft: 30 });
+        w.service.byId(old.authorizationId)!.revoked = true;
+      }
+      return create(...args);
+    };
+    const o = await rotate(w);
+    assert.equal(o.action, 'rotated');
+    assert.equal(w.store().metadata.authorizationId, o.pat?.authorizationId);
+    const named = o.issues.filter((x) => /appeared while this run rotated/.test(x));
+    assert.equal(named.length, 1, o.issues.join('\n'));
+    assert.ok(named[0].includes(other!.authorizationId), named[0]);
+    assert.equal(w.service.byId(other!.authorizationId)?.revoked, false, 'nothing proves it ours');
+    assert.equal(w.service.byId(handMade.authorizationId)?.revoked, false);
+    assert.ok(!o.issues.some((x) => x.includes(handMade.authorizationId)), 'a PAT that was there before the run is not named as new');
+  });
+
+  it('rule 7: an old PAT found gone when no other run made anything: no issue', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    w.store().hold(old);
+    const create = w.service.create.bind(w.service);
+    w.service.create = async (...args: Parameters<typeof create>) => {
+      w.service.byId(old.authorizationId)!.revoked = true;
+      return create(...args);
+    };
+    const o = await rotate(w);
+    assert.equal(o.action, 'rotated');
+    assert.deepEqual(o.issues, []);
+  });
+
   it('revokeOld false keeps the old PAT', async () => {
     const w = world();
     const old = w.service.seed('feed', { daysLeft: 3 });
