@@ -95,6 +95,8 @@ describe('two rotations of the same PAT at once (black box)', function () {
   it("a run's intent write that lands after the other run rotated completely: no lockout, and the PAT left behind is named", async () => {
     const s = Sandbox.create(emu, 'conc-stale-intent');
     const old = s.seedRotation();
+    // Someone's own PAT of the same name, made by hand before either run: never named, never revoked.
+    const handMade = s.seedPat(PAT_NAME, { daysLeft: 20 });
     const inputs = s.rotateInputs();
     // Run B reads the group, then its intent PUT (carrying the group as B read it) is held in flight ...
     const hold = emu.faults.add({ route: targets.intentWrite.route, nth: targets.intentWrite.nth, kind: 'delay', ms: 4000 });
@@ -108,19 +110,20 @@ describe('two rotations of the same PAT at once (black box)', function () {
     // B rotated from the old PAT it read, so the group holds B's PAT, valid: no lockout once the runs end.
     const problems = s.violations();
     const valid = s.activePats(PAT_NAME);
-    assert.equal(valid.length, 2, problems.join('\n'));
+    assert.equal(valid.length, 3, problems.join('\n'));
     const stored = s.group(s.tokensGroupId!).variables['FeedPat.authorizationId'].value;
-    const [leftover] = valid.filter((p) => p.authorizationId !== stored);
-    assert.deepEqual(problems, [`2 valid PATs named '${PAT_NAME}' (${valid.map((p) => p.authorizationId).join(', ')})`]);
+    const [leftover] = valid.filter((p) => p.authorizationId !== stored && p.authorizationId !== handMade.authorizationId);
+    assert.deepEqual(problems, [`3 valid PATs named '${PAT_NAME}' (${valid.map((p) => p.authorizationId).join(', ')})`]);
     assert.ok(!valid.some((p) => p.authorizationId === old.authorizationId), 'the old PAT was revoked');
     // A's PAT is recorded nowhere now and nothing proves it ours: left alone, but B's run names it with what to do.
     assert.ok(
       bRun.warnings.some((w) => w.includes(leftover.authorizationId) && /another rotation of the same PAT most likely ran at the same time/.test(w)),
       `run B names the PAT left behind:\n${bRun.warnings.join('\n')}`,
     );
+    assert.ok(![a, bRun].some((r) => r.warnings.some((w) => w.includes(handMade.authorizationId) && /appeared while/.test(w))), 'the hand-made PAT is not taken for one a run left');
     const next = await s.run(inputs);
     assert.equal(next.result, 'Succeeded', describeRun(next));
-    assert.ok(s.activePats(PAT_NAME).some((p) => p.authorizationId === leftover.authorizationId), 'a PAT no record proves ours is never revoked');
+    for (const p of [leftover, handMade]) assert.ok(s.activePats(PAT_NAME).some((q) => q.authorizationId === p.authorizationId), `PAT ${p.authorizationId}, which no record proves ours, is never revoked`);
     s.assertNoLeaks([a, bRun, next]);
   });
 
