@@ -7,7 +7,8 @@
  *  4 intent in every destination, then create a new PAT with the old name and scopes, allOrgs false
  *  5 write it to every destination (while each still names what it named) and check what each service stored
  *  6 on failure in 4-5: put back what can be put back, revoke the new PAT unless a destination holds it
- *  7 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one
+ *  7 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one;
+ *    one found gone already means another run rotated at the same time: name the same-name PATs that appeared
  * Same-name PATs that no record proves ours are never revoked (unless revokeUntracked), only named in a warning.
  */
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
