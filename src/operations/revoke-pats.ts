@@ -9,16 +9,16 @@ import type { Destination } from './ownership';
 import { describePat, type OperationRun, type PatOutcome } from './types';
 
 /**
- * Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a
- * failure of the step. `search`: the search for other holders, when the caller started it earlier (heldElsewhere).
- */
-/**
  * `gone`: the PAT was no longer there to revoke. Another run revoked it first (two rotations of one PAT at once),
  * someone did by hand, or an attempt of this run whose answer was lost did; the caller looks for what another run may
  * have left.
  */
 export type RevokeResult = 'revoked' | 'kept' | 'gone';
 
+/**
+ * Rotation rule 7 (docs/design.md): the old PAT goes only after the new one is stored; a failure is an issue, not a
+ * failure of the step. `search`: the search for other holders, when the caller started it earlier (heldElsewhere).
+ */
 export async function revokeReplaced(run: OperationRun, old: PatToken, dests: readonly Destination[], out: PatOutcome, why = 'replaced', search?: Promise<string[]>): Promise<RevokeResult> {
   if (!run.config.revokeOld) {
     run.log.info(`Kept the old PAT ${describePat(old)} until it expires on ${day(old.validTo)} (revokeOld: false).`);
