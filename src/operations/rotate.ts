@@ -8,7 +8,7 @@
  *  5 write it to every destination (while each still names what it named) and check what each service stored
  *  6 on failure in 4-5: put back what can be put back, revoke the new PAT unless a destination holds it
  *  7 revoke the PATs the destinations held (rule a), unless revokeOld is false or another destination still holds one;
- *    one found gone already means another run rotated at the same time: name the same-name PATs that appeared
+ *    one found gone already means another run rotated at the same time: settleConcurrentRotation
  * Same-name PATs that no record proves ours are never revoked (unless revokeUntracked), only named in a warning.
  */
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
@@ -18,7 +18,7 @@ import type { PatToken } from '../devops/types';
 import { REMOVE } from '../stores/secret-store';
 import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
-import { ambiguousName, sameId, unrecorded, type Destination } from './ownership';
+import { ambiguousName, CONCURRENT_ROTATION, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
@@ -132,7 +132,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rule 7.
   let revokedByOther = false;
   for (const t of toRevoke) if ((await revokeReplaced(run, t, dests, out, 'replaced', searches.get(t))) === 'gone') revokedByOther = true;
-  if (revokedByOther) await nameConcurrentPats(run, dests, name, active, created, out);
+  if (revokedByOther) await settleConcurrentRotation(run, dests, name, active, created, out);
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
   }
@@ -164,26 +164,47 @@ async function completeEarlierRotation(run: OperationRun, dests: readonly Destin
 /**
  * The old PAT was revoked already when this run came to revoke it: most likely another run rotated the same PAT at the
  * same time. Variable groups have no version to write against, so one run's write can carry an older view of the group
- * over the other's, and the PAT that run stored is then recorded nowhere. Nothing proves such a PAT ours, so it is
- * left alone (docs/design.md, "Ownership") but named, with what to do.
+ * over the other's (docs/design.md, "Two runs at once"). What the destinations hold now, read afresh, decides:
+ *  - this run's new PAT held by none of them (and by no other destination the run can see): the other run's write
+ *    replaced it. This run made and stored it, so it is revoked (rule a, the replacement being the other run's), and
+ *    the step fails: the PAT it would hand to later steps is gone.
+ *  - a same-name PAT that appeared during the run and that nothing records: the other run's, written over by this
+ *    one. Nothing proves it ours: it is left alone (docs/design.md, "Ownership") and named, with what to do.
  */
-async function nameConcurrentPats(run: OperationRun, dests: readonly Destination[], name: string, before: readonly PatToken[], created: PatToken, out: PatOutcome): Promise<void> {
+async function settleConcurrentRotation(run: OperationRun, dests: readonly Destination[], name: string, before: readonly PatToken[], created: PatToken, out: PatOutcome): Promise<void> {
   let now: PatToken[];
+  const holders = new Set<string>();
   try {
-    now = await run.directory.fresh('active');
+    const [listed, records] = await Promise.all([run.directory.fresh('active'), Promise.all(dests.map((d) => d.store.read()))]);
+    now = listed;
+    for (const r of records) if (r.metadata.authorizationId) holders.add(r.metadata.authorizationId.toLowerCase());
   } catch (err) {
-    run.log.debug(`Could not list the PATs again to look for one another run left (${asPatLifecycleError(err).code}).`);
+    run.log.debug(`Could not read the PATs and destinations again after finding the old PAT gone (${asPatLifecycleError(err).code}).`);
     return;
   }
-  const appeared = now.filter(
-    (t) => t.displayName === name && !sameId(t.authorizationId, created.authorizationId) && !before.some((b) => sameId(b.authorizationId, t.authorizationId)) && !dests.some((d) => sameId(d.held, t.authorizationId)),
-  );
+  const held = (id: string) => holders.has(id.toLowerCase());
+  const appeared = now.filter((t) => t.displayName === name && !sameId(t.authorizationId, created.authorizationId) && !before.some((b) => sameId(b.authorizationId, t.authorizationId)) && !held(t.authorizationId));
   for (const t of appeared) {
     out.issues.push(
       `PAT ${describePat(t)} (created ${day(t.validFrom)}) appeared while this run rotated '${name}', and no destination records it: another rotation of the same PAT most likely ran at the same time, and its record was written over. ` +
         `It was left alone, as the task revokes only PATs it can prove it made or stored; revoke it under User settings > Personal access tokens if nothing uses it, and let one rotation of a PAT run at a time (README: exclusive lock).`,
     );
   }
+  if (dests.length === 0 || held(created.authorizationId)) return;
+  const holding = [...holders].join(', ') || 'no PAT';
+  if ((await heldElsewhere(run, created, dests)).length > 0) return;
+  const revoked = await run.pats.revoke(created.authorizationId).then(
+    () => true,
+    () => false,
+  );
+  throw new PatLifecycleError(
+    'service',
+    CONCURRENT_ROTATION,
+    `Another run rotated '${name}' at the same time, and its write replaced this run's new PAT ${describePat(created)} in ${dests.map((d) => d.store.label()).join(' and ')}, which now ${dests.length === 1 ? 'holds' : 'hold'} ${holding}. ` +
+      (revoked ? "This run's PAT was revoked, as nothing holds it; the destinations keep the other run's PAT." : `This run's PAT could not be revoked; revoke ${describePat(created)} under User settings > Personal access tokens.`) +
+      ' This step hands no PAT to later steps.',
+    { hint: 'Let one rotation of a PAT run at a time: lockBehavior: sequential with an Exclusive Lock check (see the README).' },
+  );
 }
 
 /** Same-name PATs no record proves ours: left alone. New ones (or any, when this run changes a destination) are a warning. */

@@ -299,6 +299,31 @@ describe('rotate (rotation rules)', () => {
     assert.ok(!o.issues.some((x) => x.includes(handMade.authorizationId)), 'a PAT that was there before the run is not named as new');
   });
 
+  it("rule 7: another run's PAT replaced this run's in the store before the old one went: this run revokes its own PAT and fails", async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    const handMade = w.service.seed('feed', { daysLeft: 30, ageDays: 100 });
+    w.store().hold(old);
+    // Just before this run revokes the old PAT, another run stores its own PAT over this run's and revokes the old one.
+    const revoke = w.service.revoke.bind(w.service);
+    let other: ReturnType<typeof w.service.seed> | undefined;
+    w.service.revoke = async (id: string) => {
+      if (!other) {
+        other = w.service.seed('feed', { daysLeft: 30 });
+        w.store().hold(other);
+        await revoke(old.authorizationId);
+      }
+      return revoke(id);
+    };
+    const o = await rotate(w);
+    assert.equal(o.action, 'failed');
+    assert.equal(o.error?.code, 'ConcurrentRotation');
+    assert.match(o.error?.message ?? '', /Another run rotated 'feed' at the same time.*This run's PAT was revoked/s);
+    assert.equal(o.newToken, undefined, 'no value for later steps');
+    assert.deepEqual(w.service.active('feed').map((p) => p.authorizationId).sort(), [other!.authorizationId, handMade.authorizationId].sort(), "the other run's stored PAT and the hand-made one stay; this run's is revoked");
+    assert.equal(w.store().metadata.authorizationId, other!.authorizationId);
+  });
+
   it('rule 7: an old PAT found gone when no other run made anything: no issue', async () => {
     const w = world();
     const old = w.service.seed('feed', { daysLeft: 3 });
