@@ -13,6 +13,20 @@ async function rotate(w: World, overrides: Partial<Config> = {}) {
 
 const netError = (code = 'ECONNRESET') => new PatLifecycleError('network', code, 'the connection was reset');
 
+/** Runs `meanwhile` once, just before the fake service's first `op` call: what another run did at that moment. */
+function beforeFirst(w: World, op: 'create' | 'revoke', meanwhile: () => unknown): void {
+  const service = w.service as unknown as Record<typeof op, (...args: unknown[]) => Promise<unknown>>;
+  const real = service[op].bind(w.service);
+  let done = false;
+  service[op] = async (...args) => {
+    if (!done) {
+      done = true;
+      await meanwhile();
+    }
+    return real(...args);
+  };
+}
+
 describe('rotate (rotation rules)', () => {
   it('rule 2: leaves a PAT alone while it is valid for longer than the window', async () => {
     const w = world();
@@ -279,15 +293,11 @@ describe('rotate (rotation rules)', () => {
     const handMade = w.service.seed('feed', { daysLeft: 30, ageDays: 100 });
     w.store().hold(old);
     // While this run creates its PAT, another one rotates completely: makes its own and revokes the old one.
-    const create = w.service.create.bind(w.service);
     let other: ReturnType<typeof w.service.seed> | undefined;
-    w.service.create = async (...args: Parameters<typeof create>) => {
-      if (!other) {
-        other = w.service.seed('feed', { daysLeft: 30 });
-        w.service.byId(old.authorizationId)!.revoked = true;
-      }
-      return create(...args);
-    };
+    beforeFirst(w, 'create', () => {
+      other = w.service.seed('feed', { daysLeft: 30 });
+      w.service.byId(old.authorizationId)!.revoked = true;
+    });
     const o = await rotate(w);
     assert.equal(o.action, 'rotated');
     assert.equal(w.store().metadata.authorizationId, o.pat?.authorizationId);
@@ -305,16 +315,12 @@ describe('rotate (rotation rules)', () => {
     const handMade = w.service.seed('feed', { daysLeft: 30, ageDays: 100 });
     w.store().hold(old);
     // Just before this run revokes the old PAT, another run stores its own PAT over this run's and revokes the old one.
-    const revoke = w.service.revoke.bind(w.service);
     let other: ReturnType<typeof w.service.seed> | undefined;
-    w.service.revoke = async (id: string) => {
-      if (!other) {
-        other = w.service.seed('feed', { daysLeft: 30 });
-        w.store().hold(other);
-        await revoke(old.authorizationId);
-      }
-      return revoke(id);
-    };
+    beforeFirst(w, 'revoke', () => {
+      other = w.service.seed('feed', { daysLeft: 30 });
+      w.store().hold(other);
+      w.service.byId(old.authorizationId)!.revoked = true;
+    });
     const o = await rotate(w);
     assert.equal(o.action, 'failed');
     assert.equal(o.error?.code, 'ConcurrentRotation');
@@ -328,11 +334,7 @@ describe('rotate (rotation rules)', () => {
     const w = world();
     const old = w.service.seed('feed', { daysLeft: 3 });
     w.store().hold(old);
-    const create = w.service.create.bind(w.service);
-    w.service.create = async (...args: Parameters<typeof create>) => {
-      w.service.byId(old.authorizationId)!.revoked = true;
-      return create(...args);
-    };
+    beforeFirst(w, 'create', () => (w.service.byId(old.authorizationId)!.revoked = true));
     const o = await rotate(w);
     assert.equal(o.action, 'rotated');
     assert.deepEqual(o.issues, []);
