@@ -1,15 +1,12 @@
 // The bundled task against each answer the emulator gives where the spec and Microsoft's examples disagree: revoke
 // answering 204 (example) or 200 (spec), and a last list page with `continuationToken: ""` (example) or without it.
 import assert from 'node:assert/strict';
-import { TaskFixture } from '../task/task-fixture';
+import { TaskFixture, useTaskFixture } from '../task/task-fixture';
 
 describe('the task handles both answers where the spec and the examples disagree (black box)', function () {
   this.timeout(120_000);
   let f: TaskFixture;
-  before(async () => {
-    f = await TaskFixture.start();
-  });
-  after(() => f?.close());
+  useTaskFixture((fixture) => (f = fixture), { shared: true });
 
   for (const revoke of [204, 200] as const) {
     it(`revokes when the service answers ${revoke}`, async () => {

@@ -17,7 +17,7 @@
  * At the end: one unbroken chain of refresh tokens from the single sign-in, and no human sign-in.
  */
 import { strict as assert } from 'node:assert';
-import { ORG, PROJECT, TaskFixture } from '../task/task-fixture';
+import { ORG, PROJECT, TaskFixture, useTaskFixture } from '../task/task-fixture';
 import type { TaskRun } from '../support/run-task';
 
 const DAY = 86_400_000;
@@ -31,12 +31,7 @@ describe('a simulated year with the sign-in in a service connection (continuity)
   this.slow(180_000);
   let f: TaskFixture;
 
-  before(async () => {
-    f = await TaskFixture.start();
-  });
-  after(async () => {
-    await f?.close();
-  });
+  useTaskFixture((fixture) => (f = fixture), { shared: true });
 
   it(`keeps both PATs valid for ${DAYS} days with one sign-in kept in the connection, two steps a job, no token redeemed twice`, async () => {
     const { emu } = f;

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { TaskFixture, ORG } from '../task/task-fixture';
+import { TaskFixture, ORG, useTaskFixture } from '../task/task-fixture';
 import { startConnectProxy, type ConnectProxy } from '../robustness/support/connect-proxy';
 
 const SEAMS = ['PatLifecycle.AuthorityHost', 'PatLifecycle.VsspsUrl', 'PatLifecycle.DevOpsUrl'] as const;
@@ -22,12 +22,7 @@ describe('security: where credentials may go and what may print them (black box)
   this.timeout(120_000);
   let f: TaskFixture;
 
-  before(async () => {
-    f = await TaskFixture.start();
-  });
-  after(async () => {
-    await f?.close();
-  });
+  useTaskFixture((fixture) => (f = fixture), { shared: true });
   beforeEach(() => {
     f.emu.log.clear();
     f.emu.faults.clear();

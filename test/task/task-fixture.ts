@@ -165,15 +165,16 @@ export class TaskFixture {
 
 /**
  * A fresh fixture for every test of the calling `describe`, closed after it: `ready` receives it before the test runs
- * (and may seed it).
+ * (and may seed it). `{ shared: true }`: one fixture for all the tests of the `describe` (suites that reset what they
+ * use in their own beforeEach, or one long test).
  */
-export function useTaskFixture(ready: (f: TaskFixture) => void): void {
+export function useTaskFixture(ready: (f: TaskFixture) => void, o: { shared?: boolean } = {}): void {
   let current: TaskFixture | undefined;
-  beforeEach(async () => {
+  (o.shared ? before : beforeEach)(async () => {
     current = await TaskFixture.start();
     ready(current);
   });
-  afterEach(async () => {
+  (o.shared ? after : afterEach)(async () => {
     await current?.close();
     current = undefined;
   });
