@@ -191,8 +191,8 @@ async function settleConcurrentRotation(run: OperationRun, dests: readonly Desti
     );
   }
   if (dests.length === 0 || held(created.authorizationId)) return;
-  const holding = [...holders].join(', ') || 'no PAT';
   if ((await heldElsewhere(run, created, dests)).length > 0) return;
+  const holding = [...holders].join(', ') || 'no PAT';
   const revoked = await run.pats.revoke(created.authorizationId).then(
     () => true,
     () => false,
