@@ -81,8 +81,12 @@ describe('two rotations of the same PAT at once (black box)', function () {
     const s = Sandbox.create(emu, 'conc-lockstep');
     s.seedRotation();
     const inputs = s.rotateInputs();
-    // Both lists are answered late, together: both runs see only the old PAT and both decide to rotate.
-    emu.faults.add({ route: 'pats.list', phase: 'after', kind: 'delay', ms: 800, times: 2 });
+    // Both lists are read at once and answered late: both runs see only the old PAT and both decide to rotate. The
+    // second answer comes 300 ms after the first, so the intents are written one after the other; intents written in
+    // the same instant race between one run's read and its write (no version to write against), which the late-intent
+    // tests below force instead.
+    emu.faults.add({ route: 'pats.list', phase: 'after', kind: 'delay', ms: 800, nth: 1 });
+    emu.faults.add({ route: 'pats.list', phase: 'after', kind: 'delay', ms: 1100, nth: 2 });
     const [a, b] = await Promise.all([s.run(inputs), s.run(inputs)]);
     // Each run writes its intent only while the group carries none: the second finds the first's and creates nothing.
     const creates = emu.log.count({ route: 'pats.create' });
