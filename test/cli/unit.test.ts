@@ -8,6 +8,8 @@ import { buildStatusReport, renderStatusReport } from '../../cli/status';
 import { browserEnvironment, platformOpenCommand } from '../../cli/open-browser';
 import { createHash } from 'node:crypto';
 import type { PatToken } from '../../src/devops/types';
+import { executeOperation } from '../../src/operations/execute';
+import { testConfig, world } from '../unit/operations/fakes';
 
 function capture(verbose = false): { output: Output; out: () => string; err: () => string } {
   let out = '';
@@ -310,6 +312,20 @@ describe('cli status report', () => {
     assert.deepEqual(pats.pats.map((p) => p.displayName), ['soon', 'later']);
     assert.equal(pats.attention.length, 1);
     assert.match(pats.attention[0], /'soon'.*expires in 2 day/);
+  });
+
+  it('tells days as the task does: 4.6 days left is 5 in the table, the JSON, the note and the task\'s list; the token\'s age and days left add up to 90', async () => {
+    const r = buildStatusReport({ organization: 'o', refreshToken: { store: 's', info: { exists: true, metadata: { issuedAt: issued(10.6) } } }, pats: [pat('feed', 4.6, now)], warnDays: 14, patWarnDays: 5, now });
+    assert.equal(r.pats[0]!.daysLeft, 5);
+    assert.match(r.attention[0]!, /'feed'.*expires in 5 day\(s\)/);
+    assert.match(renderStatusReport(r), /PAT\s+feed \(id-feed\)\s+-\s+-\s+\S+\s+5\s+ATTENTION: expires in 5 day/);
+    assert.deepEqual([r.refreshToken?.ageDays, r.refreshToken?.daysLeft], [11, 79]);
+    // The same PAT in the task's list: the core's rule.
+    const w = world();
+    w.clock.t = now.getTime();
+    w.service.seed('feed', { daysLeft: 4.6 });
+    const { outcomes } = await executeOperation(w.context(testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destinations: [] })));
+    assert.match(outcomes[0]!.issues[0]!, /in 5 days/);
   });
 
   it('notes a token stored for another client id', () => {
