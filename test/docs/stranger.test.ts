@@ -1,0 +1,26 @@
+// What a stranger meets in the docs and help texts (issue 21, section 3): every claim checked against what ships.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, TASK_JSON_PATH, loadTaskJson } from '../support/task-json';
+
+const task = loadTaskJson();
+
+/** Every "version N.M" (and "@N.M") a text names, as [major, minor]. */
+function versionsNamed(text: string): Array<{ quote: string; major: number; minor: number }> {
+  return [...text.matchAll(/\b(?:version|v)\s?(\d+)\.(\d+)\b|@(\d+)\.(\d+)\b/gi)].map((m) => ({ quote: m[0], major: Number(m[1] ?? m[3]), minor: Number(m[2] ?? m[4]) }));
+}
+
+describe('docs: what a stranger meets', () => {
+  it('task.json and the inputs reference name no task version later than the one task.json ships as', () => {
+    const shipped = task.version;
+    const later = [readFileSync(TASK_JSON_PATH, 'utf8'), readFileSync(join(REPO_ROOT, 'docs', 'inputs.md'), 'utf8')]
+      .flatMap(versionsNamed)
+      .filter((v) => v.major > shipped.Major || (v.major === shipped.Major && v.minor > shipped.Minor));
+    assert.deepEqual(later.map((v) => v.quote), [], `the task ships as ${shipped.Major}.${shipped.Minor}.${shipped.Patch}`);
+  });
+
+  it('the version rule itself finds a later version', () => {
+    assert.deepEqual(versionsNamed('its name before version 1.1, and PatLifecycle@2.0').map((v) => [v.major, v.minor]), [[1, 1], [2, 0]]);
+  });
+});
