@@ -111,7 +111,7 @@ describe('cli login and status, per store, against the emulator', function () {
       const args = ['status', ...identity(), '--project', 'Web', '--variable-group', 'PAT lifecycle', '--variable', 'PatLifecycle.RefreshToken'];
       const fresh = await withDeviceCode(args);
       assert.equal(fresh.code, 0, fresh.stderr + fresh.stdout);
-      assert.match(fresh.stdout, /refresh token\s+group Web\/PAT lifecycle:PatLifecycle\.RefreshToken\s+\d{4}-\d\d-\d\d\s+0\s+\d{4}-\d\d-\d\d\s+89\s+ok/);
+      assert.match(fresh.stdout, /refresh token\s+group Web\/PAT lifecycle:PatLifecycle\.RefreshToken\s+\d{4}-\d\d-\d\d\s+0\s+\d{4}-\d\d-\d\d\s+90\s+ok/);
       assert.match(fresh.stdout, /PAT\s+feed /);
       assert.match(fresh.stdout, /Nothing needs attention/);
       assertNoSecrets(fresh.stderr + fresh.stdout, emu.secrets());
@@ -121,11 +121,11 @@ describe('cli login and status, per store, against the emulator', function () {
       const late = await withDeviceCode([...args, '--json', '--pat-warn-days', '0']);
       assert.equal(late.code, 3, late.stderr);
       const report = JSON.parse(late.stdout) as { refreshToken: { ageDays: number; daysLeft: number; state: string; clientId: string }; attention: string[] };
-      assert.equal(Math.floor(report.refreshToken.ageDays), 80);
-      assert.equal(Math.floor(report.refreshToken.daysLeft), 9);
+      assert.equal(report.refreshToken.ageDays, 80);
+      assert.equal(report.refreshToken.daysLeft, 10, 'whole days, the same rule as the task: 80 and 10 add up to 90');
       assert.equal(report.refreshToken.state, 'attention');
       assert.equal(report.refreshToken.clientId, app.clientId);
-      assert.match(report.attention.join('\n'), /expires in 9 day/);
+      assert.match(report.attention.join('\n'), /expires in 10 day/);
       emu.clock.advance(-80 * DAY);
     });
 
