@@ -11,7 +11,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { createAzureCredential, retryLogPolicy, sdkClientOptions } from './azure-credential';
-import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
+import { isSecretNotFound, SERVICE_CONNECTION_ADVICE, translateKeyVaultError, type CredentialAdvice, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
@@ -55,8 +55,8 @@ interface KeyVaultStoreCommonOptions {
   /** The task input that named the secret, for input errors ('secretName' or 'refreshTokenSecretName'). */
   secretNameInput?: string;
   log?: (message: string) => void;
-  /** How the hint of a failed read-back says to try again; default 'Run the pipeline again'. */
-  rerunAdvice?: string;
+  /** How errors say to fix the identity and to try again; default: the service connection's (the task). */
+  advice?: CredentialAdvice;
   /** Shared by the stores of one run (service connections only). */
   clients?: VaultClients;
 }
@@ -84,7 +84,7 @@ export class KeyVaultStore implements SecretStore {
   private readonly vaultUrl: string;
   private readonly createCredential: () => Promise<TokenCredential>;
   private readonly identity: string;
-  private readonly rerunAdvice: string;
+  private readonly advice: CredentialAdvice;
   private readonly secretName: string;
   private readonly network: NetworkConfig;
   private readonly contentType: string;
@@ -114,7 +114,7 @@ export class KeyVaultStore implements SecretStore {
       // Hashed: the credential holds the service connection's secret, which has no business in a map key.
       if (o.clients) this.shared = { clients: o.clients, key: createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex') };
     }
-    this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
+    this.advice = o.advice ?? SERVICE_CONNECTION_ADVICE;
     this.secretName = o.secretName;
     this.network = o.network;
     this.contentType = o.contentType;
@@ -251,6 +251,7 @@ export class KeyVaultStore implements SecretStore {
       identity: this.identity,
       secretNameInput: this.secretNameInput,
       timeoutMs: this.network.timeoutMs,
+      advice: this.advice,
     };
   }
 
@@ -271,7 +272,7 @@ export class KeyVaultStore implements SecretStore {
 
   private verificationError(message: string): PatLifecycleError {
     return new PatLifecycleError('verification', 'VerificationFailed', message, {
-      hint: `${this.rerunAdvice}; if it persists, check who else writes to this secret.`,
+      hint: `${this.advice.rerun}; if it persists, check who else writes to this secret.`,
     });
   }
 }

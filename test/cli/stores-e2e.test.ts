@@ -247,6 +247,29 @@ describe('cli login and status, per store, against the emulator', function () {
       assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), sp.secret!]);
     });
 
+    it('run speaks CLI: a Key Vault refusal names the AZURE_* service principal, bad inputs name flags, never a service connection or an input', async () => {
+      const sp = emu.control.entra.addApp({ kind: 'confidential', displayName: 'run kv reader only' });
+      const locked = emu.control.keyVault.addVault({ name: 'run-kv-locked', access: {} }).url;
+      const seeded = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId }).refreshToken;
+      const base = ['run', '--action', 'list', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso', '--refresh-token-env', 'MY_RT'];
+      const vault = ['--refresh-token-store', 'keyVault', '--key-vault', locked, '--key-vault-dns-suffix', 'vault.emulator.test', '--refresh-token-secret-name', 'rt'];
+      const refused = await runCli([...base, ...vault], emulatorEnv(emu, { MY_RT: seeded, AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: sp.clientId, AZURE_CLIENT_SECRET: sp.secret }));
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /the service principal in AZURE_TENANT_ID \/ AZURE_CLIENT_ID \/ AZURE_CLIENT_SECRET may not/);
+      const noPrincipal = await runCli([...base, ...vault], emulatorEnv(emu, { MY_RT: seeded }));
+      assert.equal(noPrincipal.code, 2, noPrincipal.stderr);
+      assert.match(noPrincipal.stderr, /export AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET/);
+      const badInputs = await runCli(['run', '--action', 'rotate', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso', '--refresh-token-env', 'MY_RT', '--refresh-token-store', 'variableGroup', '--lifetime-days', '5', '--rotate-when-expires-within-days', '9'], emulatorEnv(emu, { MY_RT: seeded }));
+      assert.equal(badInputs.code, 2, badInputs.stderr);
+      assert.match(badInputs.stderr, /--pat-name is required/);
+      assert.match(badInputs.stderr, /--rotate-when-expires-within-days is 9, not less than --lifetime-days \(5\)/);
+      assert.match(badInputs.stderr, /--refresh-token-variable-group is required/);
+      for (const r of [refused, noPrincipal, badInputs]) {
+        assert.doesNotMatch(r.stderr, /service connection|Input '|System\.TeamProject|azureSubscription/);
+        assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), sp.secret!]);
+      }
+    });
+
     it('run refuses a secret as a flag value and reports bad inputs as usage errors', async () => {
       const a = await runCli(['run', '--action', 'list', '--refresh-token', 'abc'], emulatorEnv(emu));
       assert.equal(a.code, 2);

@@ -9,6 +9,9 @@ import { browserEnvironment, platformOpenCommand } from '../../cli/open-browser'
 import { createHash } from 'node:crypto';
 import type { PatToken } from '../../src/devops/types';
 import { executeOperation } from '../../src/operations/execute';
+import { translateKeyVaultError } from '../../src/stores/key-vault-errors';
+import { developerAdvice } from '../../cli/key-vault-store';
+import { LOCAL_KEY_VAULT_IDENTITY } from '../../cli/run-command';
 import { testConfig, world } from '../unit/operations/fakes';
 
 function capture(verbose = false): { output: Output; out: () => string; err: () => string } {
@@ -340,5 +343,25 @@ describe('cli advice for MSAL client errors', () => {
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'device_code_expired' }, { ...ctx, mode: 'deviceCode' })), /expired/);
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'network_error' }, ctx)), /proxy/);
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'user_timeout' }, ctx)), /AADSTS50011/);
+  });
+});
+
+describe('cli Key Vault errors speak CLI', () => {
+  const ctx = { vaultUrl: 'https://kv1.vault.azure.net', secretName: 'rt', operation: 'get secret', identity: 'your Azure CLI sign-in (az login)', secretNameInput: '--secret' };
+  const failures = [{ name: 'CredentialUnavailableError' }, { name: 'AuthenticationError', message: 'AADSTS7000222' }, { statusCode: 401 }, { statusCode: 503 }];
+
+  it('the developer sign-in (login, status) and the run service principal get fixes in flags and environment variables', () => {
+    for (const advice of [developerAdvice('default'), developerAdvice('cli'), developerAdvice('env'), LOCAL_KEY_VAULT_IDENTITY.advice]) {
+      for (const failure of failures) {
+        const text = translateKeyVaultError(failure, { ...ctx, advice }).describe();
+        assert.doesNotMatch(text, /service connection|pipeline/i, text);
+      }
+    }
+    assert.match(translateKeyVaultError({ name: 'CredentialUnavailableError' }, { ...ctx, advice: developerAdvice('default') }).describe(), /az login/);
+    assert.match(translateKeyVaultError({ statusCode: 401 }, { ...ctx, advice: LOCAL_KEY_VAULT_IDENTITY.advice }).describe(), /AZURE_TENANT_ID/);
+  });
+
+  it("the task's default still names its service connection", () => {
+    assert.match(translateKeyVaultError({ name: 'CredentialUnavailableError' }, ctx).describe(), /service connection/);
   });
 });
