@@ -1,6 +1,6 @@
 // What a stranger meets in the docs and help texts (issue 21, section 3): every claim checked against what ships.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, TASK_JSON_PATH, loadTaskJson } from '../support/task-json';
 
@@ -18,6 +18,21 @@ describe('docs: what a stranger meets', () => {
       .flatMap(versionsNamed)
       .filter((v) => v.major > shipped.Major || (v.major === shipped.Major && v.minor > shipped.Minor));
     assert.deepEqual(later.map((v) => v.quote), [], `the task ships as ${shipped.Major}.${shipped.Minor}.${shipped.Patch}`);
+  });
+
+  it('every sample that sets lockBehavior says, just above it, that the Exclusive Lock check makes it work and where to add it', () => {
+    const dir = join(REPO_ROOT, 'samples');
+    const problems: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
+      const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+      const at = lines.findIndex((l) => /^\s*lockBehavior:/.test(l));
+      if (at < 0) continue;
+      const comment: string[] = [];
+      for (let i = at - 1; i >= 0 && /^\s*#/.test(lines[i]!); i--) comment.unshift(lines[i]!);
+      const text = comment.join(' ');
+      if (!/Exclusive Lock/.test(text) || !/Approvals and checks/.test(text) || !/(Library|Environments|Service connections) >/.test(text)) problems.push(`${file}: the comment above lockBehavior does not name the Exclusive Lock check and where to add it`);
+    }
+    assert.deepEqual(problems, []);
   });
 
   it('the version rule itself finds a later version', () => {
