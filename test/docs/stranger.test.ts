@@ -35,6 +35,17 @@ describe('docs: what a stranger meets', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('overview.md (the Marketplace page) describes all six actions and all four destinations, and the sign-in connection', () => {
+    const overview = readFileSync(join(REPO_ROOT, 'overview.md'), 'utf8');
+    const actions = Object.keys(task.inputs.find((i) => i.name === 'action')!.options ?? {});
+    assert.equal(actions.length, 6);
+    for (const action of actions) assert.ok(overview.includes(`\`${action}\``), `overview.md does not describe action ${action}`);
+    const destinations: Record<string, RegExp> = { variableGroup: /variable group/, keyVault: /Key Vault/, serviceConnection: /PAT of a service connection|PAT inside a service connection/, outputOnly: /secret output variable/ };
+    assert.deepEqual(Object.keys(task.inputs.find((i) => i.name === 'target')!.options ?? {}).sort(), Object.keys(destinations).sort());
+    for (const [target, words] of Object.entries(destinations)) assert.match(overview, words, `overview.md does not describe target ${target}`);
+    assert.match(overview, /PAT Lifecycle\s+sign-in\*?\s+service connection/);
+  });
+
   it('the version rule itself finds a later version', () => {
     assert.deepEqual(versionsNamed('its name before version 1.1, and PatLifecycle@2.0').map((v) => [v.major, v.minor]), [[1, 1], [2, 0]]);
   });
