@@ -118,7 +118,7 @@ export function loginCommand(config: Config): string {
   const store = config.refreshTokenStore;
   // The login command writes the group through --organization, and the group is in the pipeline's organization.
   const organization = store.kind === 'variableGroup' || store.kind === 'serviceConnection' ? config.destinationOrganization : config.organization;
-  const parts = ['npx pat-lifecycle-cli login', `--tenant-id ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
+  const parts = ['pat-lifecycle login', `--tenant-id ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
   if (store.kind === 'variableGroup') {
     parts.push(`--project "${store.group.project}"`, `--variable-group "${store.group.name ?? store.group.id}"`, `--variable ${store.variableName}`);
   } else if (store.kind === 'keyVault') {

@@ -64,6 +64,19 @@ describe('published schemas: task.json and the pipelines', function () {
     });
   }
 
+  // The project's own release pipeline (docs/publishing.md) uses no PatLifecycle step, but the same schema.
+  for (const file of readdirSync(join(REPO_ROOT, '.azure-pipelines')).filter((f) => /\.ya?ml$/.test(f))) {
+    it(`.azure-pipelines/${file} validates against the Azure Pipelines schema`, () => {
+      const doc = readPipeline(readFileSync(join(REPO_ROOT, '.azure-pipelines', file), 'utf8'));
+      assert.equal(validate(doc), null, JSON.stringify(validate(doc)?.slice(0, 5), null, 1));
+    });
+  }
+
+  it('the schema check refuses a release pipeline with a misspelt AzureCLI@2 input', () => {
+    const text = readFileSync(join(REPO_ROOT, '.azure-pipelines', 'release.yml'), 'utf8').replace('scriptType: bash', 'scriptTyp: bash');
+    assert.notEqual(validate(readPipeline(text)), null);
+  });
+
   it('every YAML block of the README validates against the Azure Pipelines schema', () => {
     const blocks = readmePipelines();
     assert.ok(blocks.length >= 2);

@@ -46,6 +46,36 @@ describe('docs: what a stranger meets', () => {
     assert.match(overview, /PAT Lifecycle\s+sign-in\*?\s+service connection/);
   });
 
+  it('wherever a document says `npx pat-lifecycle-cli`, the from-clone path (npm run pack:cli) stands beside it and the text says the package is not published yet', () => {
+    const docs = ['README.md', 'overview.md', 'cli/README.md', 'vss-extension.json', 'tasks/PatLifecycleV1/task.json', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), ...readdirSync(join(REPO_ROOT, 'samples')).map((f) => `samples/${f}`)];
+    const problems: string[] = [];
+    for (const file of docs) {
+      const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n');
+      const hits = lines.flatMap((l, i) => (l.includes('npx pat-lifecycle-cli') ? [i] : []));
+      if (hits.length === 0) continue;
+      if (!/not (yet )?published|not published on the npm registry yet|answers (`npm error )?404/.test(lines.join('\n'))) problems.push(`${file}: names npx pat-lifecycle-cli without saying it is not published yet`);
+      for (const i of hits) {
+        const near = lines.slice(Math.max(0, i - 10), i + 11).join('\n');
+        if (!near.includes('npm run pack:cli')) problems.push(`${file} line ${i + 1}: npx pat-lifecycle-cli without \`npm run pack:cli\` beside it`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('the product never tells a user to run `npx pat-lifecycle-cli` (its messages name the pat-lifecycle command)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) {
+          if (e.name !== 'dist' && e.name !== 'node_modules') walk(rel);
+        } else if (/\.ts$/.test(e.name) && readFileSync(join(REPO_ROOT, rel), 'utf8').includes('npx pat-lifecycle-cli')) offenders.push(rel);
+      }
+    };
+    for (const dir of ['src', 'cli', 'tasks/PatLifecycleV1/src']) walk(dir);
+    assert.deepEqual(offenders, []);
+  });
+
   it('the version rule itself finds a later version', () => {
     assert.deepEqual(versionsNamed('its name before version 1.1, and PatLifecycle@2.0').map((v) => [v.major, v.minor]), [[1, 1], [2, 0]]);
   });

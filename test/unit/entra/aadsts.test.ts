@@ -71,7 +71,7 @@ describe('AADSTS translation', () => {
   it('the expired refresh token message says how to sign in again', () => {
     const err = translateAadsts(serverError('70008'))!;
     assert.match(err.message, /expired or was revoked/);
-    assert.match(err.hint!, /npx pat-lifecycle-cli login/);
+    assert.match(err.hint!, /pat-lifecycle login/);
   });
 
   it('falls back to AADSTSnnnn in the text when errorNo is missing, and accepts a numeric errorNo', () => {
