@@ -82,7 +82,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
   describe('sign-in', () => {
     for (const [code, fix] of [
       ['7000218', /Allow public client flows/],
-      ['700082', /pat-lifecycle-cli login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
+      ['700082', /pat-lifecycle login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
       // Consent missing, MFA and conditional access, wrong app or tenant: each with the fix the sign-in error gives.
       ['65001', /Grant consent .*user_impersonation/],
       ['50076', /multi-factor|MFA/i],

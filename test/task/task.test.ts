@@ -156,7 +156,7 @@ describe('PatLifecycle@1 (black box)', function () {
     const run = await f.run({ action: 'list' });
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /AADSTS700082/);
-    assert.match(run.message ?? '', /pat-lifecycle-cli login/);
+    assert.match(run.message ?? '', /pat-lifecycle login/);
     assert.equal(f.emu.log.count({ service: 'pats' }), 0);
     f.assertNoSecrets(run);
   });

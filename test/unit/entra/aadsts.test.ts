@@ -7,9 +7,9 @@ const SECRET = '0.AAAA-refresh-token-value-that-must-never-show';
 
 /** The expected kind and a word the hint must contain, per code. */
 const EXPECTED: Record<string, { kind: ErrorKind; hint: RegExp; retryable?: boolean; input?: string }> = {
-  '70008': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
-  '700082': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
-  '50173': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
+  '70008': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
+  '700082': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
+  '50173': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
   '700084': { kind: 'auth', hint: /public client/, input: 'refreshToken' },
   '50076': { kind: 'policy', hint: /exclude this app/ },
   '50079': { kind: 'policy', hint: /register security info/ },
