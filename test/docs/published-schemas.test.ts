@@ -93,6 +93,13 @@ describe('published schemas: task.json and the pipelines', function () {
     assert.doesNotMatch(JSON.stringify(doc), /\$\{\{\s*each/);
   });
 
+  it('expands ${{ each }} as a mapping key too: the matrix sample has one job per sign-in and one leg per organization', () => {
+    const doc = readPipeline(readFileSync(join(REPO_ROOT, 'samples', 'rotate-many-matrix.yml'), 'utf8')) as { jobs: Array<{ job: string; strategy: { matrix: Record<string, Record<string, string>> } }> };
+    assert.deepEqual(doc.jobs.map((j) => j.job), ['rotate_platform', 'rotate_release']);
+    assert.deepEqual(doc.jobs[0]!.strategy.matrix, { contoso: { organization: 'contoso' }, fabrikam: { organization: 'fabrikam' } });
+    assert.deepEqual(doc.jobs[1]!.strategy.matrix, { contoso: { organization: 'contoso' } });
+  });
+
   it('fails a misspelt input, an option that is not one, a missing required input and an unknown task version', () => {
     assert.equal(validate(pipelineWith({ ...SIGN_IN, action: 'list' })), null, 'the minimal step is valid');
     assert.equal(validate(pipelineWith({ ...SIGN_IN, action: 'rotate', ConnectedServiceName: 'arm', lifetimeDays: '30', dryRun: 'true' })), null, 'aliases and scalars');
