@@ -78,6 +78,8 @@ export interface PatOutcome {
   warnings: string[];
   /** Shown and logged; the step ends SucceededWithIssues. */
   issues: string[];
+  /** Issues that head the run summary: a stored PAT found revoked outside the task (also in `issues`). */
+  alerts?: string[];
   error?: PatLifecycleError;
 }
 
