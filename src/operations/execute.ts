@@ -5,8 +5,7 @@ import { refreshTokenCollisions, templateProblems } from '../config/destinations
 import { hasNamePlaceholder, secretNameFor, serviceConnectionNameFor, variableNameFor } from '../config/name-template';
 import { forEachPat } from './bulk';
 import { createOne } from './create';
-import { openDestinations } from './destination';
-import { sameId } from './ownership';
+import { revokedStoredNames } from './recorded-pat';
 import { listPats } from './list';
 import { PatDirectory } from './pat-directory';
 import { revokeOne } from './revoke';
@@ -74,22 +73,6 @@ async function targetsOf(run: OperationRun): Promise<Target[]> {
     return names.map((displayName) => ({ displayName }));
   }
   return selector.displayNames.map((displayName) => ({ displayName }));
-}
-
-/**
- * A name whose only active PAT was revoked outside the task (leaked) drops out of the active list, but a destination of
- * the step may still hold it: such names are rotated too (docs/design.md, "Revoked outside the task"). Only PATs
- * revoked before their expiry are looked at, and a name counts only when a destination records that very PAT.
- */
-async function revokedStoredNames(run: OperationRun, pattern: RegExp, activeNames: readonly string[]): Promise<string[]> {
-  if (run.config.destinations.length === 0) return [];
-  const now = run.now().getTime();
-  const revoked = (await run.directory.revoked()).filter((t) => pattern.test(t.displayName) && !activeNames.includes(t.displayName) && Date.parse(t.validTo) > now);
-  const names = [...new Set(revoked.map((t) => t.displayName))];
-  const held = await Promise.all(
-    names.map(async (name) => (await openDestinations(run, name)).some((d) => revoked.some((t) => t.displayName === name && sameId(t.authorizationId, d.held)))),
-  );
-  return names.filter((_, i) => held[i]);
 }
 
 /**

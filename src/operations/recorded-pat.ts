@@ -8,6 +8,7 @@
  * PAT is reported with the day the task found it so, never with an invented date.
  */
 import type { PatToken } from '../devops/types';
+import { openDestinations } from './destination';
 import { sameId, type Destination } from './ownership';
 import { day, newestFirst } from './pat-facts';
 import { describePat, type OperationRun } from './types';
@@ -52,6 +53,22 @@ export async function recordedOutOfService(run: OperationRun, dests: readonly De
   return found
     .filter((r) => r.state === 'gone' || r.pat?.displayName === name)
     .map((r) => ({ ...r, holders: dests.filter((d) => sameId(d.held, r.authorizationId)) }));
+}
+
+/**
+ * A name whose only active PAT was revoked outside the task (leaked) drops out of the active list, but a destination of
+ * the step may still hold it: such names are rotated too (docs/design.md, "Revoked outside the task"). Only PATs
+ * revoked before their expiry are looked at, and a name counts only when a destination records that very PAT.
+ */
+export async function revokedStoredNames(run: OperationRun, pattern: RegExp, activeNames: readonly string[]): Promise<string[]> {
+  if (run.config.destinations.length === 0) return [];
+  const now = run.now().getTime();
+  const revoked = (await run.directory.revoked()).filter((t) => pattern.test(t.displayName) && !activeNames.includes(t.displayName) && Date.parse(t.validTo) > now);
+  const names = [...new Set(revoked.map((t) => t.displayName))];
+  const held = await Promise.all(
+    names.map(async (name) => (await openDestinations(run, name)).some((d) => revoked.some((t) => t.displayName === name && sameId(t.authorizationId, d.held)))),
+  );
+  return names.filter((_, i) => held[i]);
 }
 
 /** The one to replace when no destination holds an active PAT: revoked before expired, the newest of each. */

@@ -90,11 +90,14 @@ describe('a stored PAT revoked outside the task is named as revoked and replaced
     assert.equal(state(expired.authorizationId), 'expired');
     assert.equal(state(p1.authorizationId), 'revoked');
 
-    // The next run finds everything in order: back to a plain "not due", no issue.
+    // The next run finds everything in order: back to a plain "not due", no issue, and as cheap as ever: the recorded
+    // PAT is in the one list of active PATs, so no PAT request is spent on learning what became of it.
     f.emu.clock.advance(DAY);
+    const seen = f.emu.log.entries().length;
     const next = await f.run(groupInputs());
     assert.equal(next.result, 'Succeeded', next.message);
     assert.equal(next.outputs['rotated'].value, 'false');
+    assert.deepEqual(f.emu.log.entries().slice(seen).filter((e) => e.service === 'pats').map((e) => e.route), ['pats.list']);
   });
 
   it('an expired stored PAT keeps its own message, naming the recorded PAT rather than an older one of the name', async () => {
@@ -208,6 +211,38 @@ describe('a stored PAT revoked outside the task is named as revoked and replaced
     assert.equal(state(vars()['Pat.npm-feed.authorizationId'].value), 'active');
     assert.equal(vars()['Pat.nuget-feed.authorizationId'].value, replaced, 'the replacement of the first leak is not due');
     assert.equal(state(twin.authorizationId), 'active');
+  });
+
+  it('list marks each PAT a destination records that was revoked or has expired, changing nothing', async () => {
+    const { twin } = realisticOrganization('nuget-feed');
+    const p1 = f.seedPat('nuget-feed', { daysLeft: 30 });
+    const stale = f.seedPat('old-feed', { daysLeft: 2 });
+    const healthy = f.seedPat('npm-feed', { daysLeft: 30 });
+    const group = f.addGroup('Tokens', {
+      'Pat.nuget-feed': { value: p1.token, isSecret: true },
+      'Pat.nuget-feed.authorizationId': p1.authorizationId,
+      'Pat.old-feed': { value: stale.token, isSecret: true },
+      'Pat.old-feed.authorizationId': stale.authorizationId,
+      'Pat.npm-feed': { value: healthy.token, isSecret: true },
+      'Pat.npm-feed.authorizationId': healthy.authorizationId,
+    });
+    f.emu.control.pats.revoke(ORG, p1.authorizationId);
+    f.emu.clock.advance(3 * DAY);
+    const before = f.group(group).variables;
+    const run = await f.run({ action: 'list', displayName: 'nuget-feed\nold-feed\nnpm-feed', target: 'variableGroup', variableGroup: 'Tokens', variableName: 'Pat.{name}' });
+    assert.equal(run.result, 'SucceededWithIssues', `${run.message}\n${run.stderr}`);
+    f.assertNoSecrets(run);
+    const row = (id: string) => run.info.find((l) => l.includes(id)) ?? '';
+    assert.match(row(p1.authorizationId), /REVOKED, stored/);
+    assert.match(row(stale.authorizationId), /EXPIRED, stored/);
+    assert.match(row(healthy.authorizationId), /active$/);
+    assert.match(row(twin.authorizationId), /active$/);
+    assert.ok(run.warnings.some((w) => w.includes(p1.authorizationId) && /revoked, not expired/.test(w) && /Pat\.nuget-feed/.test(w)), run.warnings.join('\n'));
+    assert.ok(run.warnings.some((w) => w.includes(stale.authorizationId) && /expired on/.test(w)), run.warnings.join('\n'));
+    const summary = run.summaryMarkdown ?? '';
+    assert.ok(summary.indexOf('Revoked outside the task') > 0 && summary.indexOf('Revoked outside the task') < summary.indexOf('| PAT |'), summary);
+    assert.equal(f.emu.log.count({ route: /^pats\.(create|revoke|update)$/ }), 0);
+    assert.deepEqual(f.group(group).variables, before);
   });
 
   it('a dry run names the revoked PAT and changes nothing', async () => {
