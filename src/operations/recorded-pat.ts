@@ -7,6 +7,7 @@
  * it costs a request to learn why. The PAT API's `PatToken` carries no revocation time (tokens 7.1/7.2), so a revoked
  * PAT is reported with the day the task found it so, never with an invented date.
  */
+import { GUID } from '../config/fields';
 import type { PatToken } from '../devops/types';
 import { openDestinations } from './destination';
 import { sameId, type Destination } from './ownership';
@@ -36,6 +37,8 @@ export async function lookUpRecorded(run: OperationRun, authorizationId: string,
   const id = authorizationId.toLowerCase();
   const listed = active.find((t) => sameId(t.authorizationId, id));
   if (listed) return { state: 'active', authorizationId: id, pat: listed };
+  // A record is a hint anyone who edits the destination can change: what is no authorization ID names no PAT.
+  if (!GUID.test(id)) return { state: 'gone', authorizationId: id };
   const pat = await run.pats.get(id);
   if (pat) return { state: Date.parse(pat.validTo) <= run.now().getTime() ? 'expired' : 'revoked', authorizationId: id, pat };
   const revoked = (await run.directory.revoked()).find((t) => sameId(t.authorizationId, id));

@@ -45,6 +45,9 @@ describe('lookUpRecorded: a recorded PAT by its authorization ID', () => {
       assert.equal(revoked.pat?.validTo, REVOKED.validTo);
       assert.equal((await lookUpRecorded(run, EXPIRED.authorizationId, [ACTIVE])).state, 'expired');
       assert.equal((await lookUpRecorded(run, 'aaaaaaaa-0000-0000-0000-00000000dead', [ACTIVE])).state, 'gone');
+      const asked = calls.length;
+      assert.equal((await lookUpRecorded(run, 'not-an-id; edited by hand', [ACTIVE])).state, 'gone');
+      assert.equal(calls.length, asked, 'a record that is no authorization ID costs no request');
     });
   }
 });
