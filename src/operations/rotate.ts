@@ -91,6 +91,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
 
   const old = current ?? lost?.pat ?? (await lastExpired(run, name));
   out.previous = old;
+  // No active PAT to rotate from: an expired or revoked one is replaced, and there is nothing to revoke.
   const expired = current === undefined;
 
   // Rule 3.
@@ -106,13 +107,14 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
   const request = newPatRequest(run, old.displayName, scopes);
-  const why = lost?.state === 'revoked'
-    ? `it was revoked outside the task (found on ${day(run.now().toISOString())})`
-    : expired
-    ? `it expired on ${day(old.validTo)}`
-    : pending.length > 0
-      ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
-      : `it expires on ${day(old.validTo)}`;
+  const why =
+    lost?.state === 'revoked'
+      ? `it was revoked outside the task (found on ${day(run.now().toISOString())})`
+      : expired
+        ? `it expired on ${day(old.validTo)}`
+        : pending.length > 0
+          ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
+          : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
   for (const d of dests) out.plan.push(`write it to ${d.store.describe()} and check what was stored`);
   const toRevoke = expired ? [] : revocable(run, held, old, adopt);

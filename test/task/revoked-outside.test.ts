@@ -245,6 +245,20 @@ describe('a stored PAT revoked outside the task is named as revoked and replaced
     assert.deepEqual(f.group(group).variables, before);
   });
 
+  it("a record naming a revoked PAT of another name is not followed: nothing of that name is made, reported or revoked", async () => {
+    const other = f.seedPat('someone-else', { scope: 'vso.code_write', daysLeft: 30 });
+    const twin = f.seedPat('nuget-feed', { daysLeft: 60 });
+    f.addGroup('Tokens', { FeedPat: { value: other.token, isSecret: true }, 'FeedPat.authorizationId': other.authorizationId });
+    f.emu.control.pats.revoke(ORG, other.authorizationId);
+    const run = await f.run(groupInputs());
+    assert.notEqual(run.result, 'Failed', `${run.message}\n${run.stderr}`);
+    assert.doesNotMatch(run.visibleLog, /revoked, not expired/);
+    assert.ok(f.activePats('someone-else').length === 0, 'no PAT is made with the recorded PAT\'s name or scopes');
+    assert.ok(f.pats().every((p) => p.displayName !== 'nuget-feed' || p.scope === twin.scope));
+    assert.equal(state(twin.authorizationId), 'active');
+    assert.equal(f.emu.log.count({ route: 'pats.revoke' }), 0);
+  });
+
   it('a dry run names the revoked PAT and changes nothing', async () => {
     f.seedPat('nuget-feed', { daysLeft: 60 }); // a twin
     const p1 = f.seedPat('nuget-feed', { daysLeft: 30 });
