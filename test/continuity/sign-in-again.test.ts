@@ -93,7 +93,7 @@ describe('the schedule paused past the refresh token lifetime, then one sign-in 
     ] as const) {
       assert.ok(s.run.result === 'Succeeded' || s.run.result === 'SucceededWithIssues', `${s.run.result}: ${s.run.message}`);
       assert.equal(s.run.outputs['rotated'].value, 'true', `${name} rotated`);
-      assert.match(s.run.warnings.join('\n'), new RegExp(`PAT '${name}' had already expired on .*a replacement was created`));
+      assert.match(s.run.warnings.join('\n'), new RegExp(`PAT '${name}' \\([0-9a-f-]{36}\\) stored in .* had already expired on .*a replacement was created`));
       assert.equal(p.validPats(name).length, 1);
     }
     assert.ok(p.isValidPat(p.storedFeedToken()), 'the variable group holds a valid feed-reader PAT');
