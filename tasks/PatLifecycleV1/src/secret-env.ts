@@ -52,3 +52,11 @@ for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWOR
 // Dependencies decide whether to print debug output when they load, which is after this module runs.
 removeDebugSwitches(process.env);
 removeEnvironmentProxies(process.env);
+
+/**
+ * Whether the agent shows debug lines: only with System.Debug true; otherwise it drops every `##vso[task.debug]` line
+ * it reads. task-lib writes them all unless the agent's knob below tells it to check the mode (microsoft/azure-pipelines-task-lib#1046);
+ * set before task-lib reads it at load, so a run without debugging neither composes nor prints lines nobody sees.
+ */
+export const debugging = process.env['SYSTEM_DEBUG']?.toLowerCase() === 'true';
+process.env['DISTRIBUTEDTASK_TASKS_NODE_SKIPDEBUGLOGSWHENDEBUGMODEOFF'] = 'true';

@@ -22,6 +22,9 @@ const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'servicepr
 export class TaskHost implements Host {
   private readonly registered = new Set<string>();
 
+  /** `debugging` from secret-env: whether the agent shows debug lines at all. */
+  constructor(readonly debugging = true) {}
+
   setSecret(value: string): void {
     for (const part of maskableParts(value)) {
       if (this.registered.has(part)) continue;
@@ -57,7 +60,7 @@ export class TaskHost implements Host {
   }
 
   debug(message: string): void {
-    tl.debug(this.clean(message));
+    if (this.debugging) tl.debug(this.clean(message));
   }
 
   progress(percent: number, message: string): void {
