@@ -45,6 +45,23 @@ const ENV_MAPPED_ACCESS_TOKEN = 'SYSTEM_ACCESSTOKEN';
 
 export const captured: CapturedSecrets = capture(process.env);
 
+/**
+ * Every task input by its environment key (`INPUT_ACTION`), taken out of the environment. task-lib would encrypt each
+ * into its vault when it loads, and read its key file back and decrypt on every read: work on every run for values
+ * the task reads once or twice. The task reads its inputs here (task-host.ts); the secret ones are in `captured` too.
+ */
+export const taskInputs: ReadonlyMap<string, string> = takeInputs(process.env);
+
+function takeInputs(env: NodeJS.ProcessEnv): Map<string, string> {
+  const inputs = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('INPUT_')) continue;
+    if (value) inputs.set(key, value);
+    delete env[key];
+  }
+  return inputs;
+}
+
 // task-lib reads these itself when it loads (to expose the agent's proxy and client certificate to tool runners) and
 // prints `name=value` as it does; the task takes them from the capture above, so task-lib never sees them.
 for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD', ENV_MAPPED_ACCESS_TOKEN]) delete process.env[key];

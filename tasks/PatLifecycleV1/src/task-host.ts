@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../../../src/host';
 import type { EndpointInfo, RawInputs } from '../../../src/config/raw-inputs';
-import type { CapturedSecrets } from './secret-env';
+import { inputKey, taskInputs, type CapturedSecrets } from './secret-env';
 import { inert, maskableParts } from './log-safety';
 import { redact } from '../../../src/secret-forms';
 
@@ -87,7 +87,7 @@ export class TaskHost implements Host {
 export function taskRawInputs(captured: CapturedSecrets): RawInputs {
   const secretVariable = (name: string) => captured.variables.get(variableKey(name));
   return {
-    input: (name) => tl.getInput(name, false) || undefined,
+    input: (name) => taskInputs.get(inputKey(name)) || undefined,
     secretInput: (name) => captured.inputs.get(name),
     variable: (name) => secretVariable(name) ?? (tl.getVariable(name) || undefined),
     endpoint: (id) => endpoint(captured, id),
