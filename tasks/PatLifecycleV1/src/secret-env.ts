@@ -1,8 +1,9 @@
 /**
- * Takes the secret-bearing environment variables before azure-pipelines-task-lib loads. task-lib moves them into its
- * vault at import and prints `name=value` whenever one is read through getInput/getVariable, secrets included; the
- * agent masks only what it knows is secret, so a refresh token passed through a plain variable would show in debug
- * logs. main.ts imports this module first, so it runs before task-lib's own import.
+ * Takes the secret-bearing environment variables (and the task's inputs) before azure-pipelines-task-lib loads, and
+ * sets what task-lib reads when it loads. task-lib moves them into its vault at import and prints `name=value` whenever
+ * one is read through getInput/getVariable, secrets included; the agent masks only what it knows is secret, so a
+ * refresh token passed through a plain variable would show in debug logs. main.ts imports this module first, so it
+ * runs before task-lib's own import.
  */
 
 import { removeDebugSwitches, removeEnvironmentProxies } from '../../../src/config/environment';
