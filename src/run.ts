@@ -64,7 +64,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   const runStartedAt = now();
   for (const secret of secretsOf(config)) host.setSecret(secret);
 
-  const http = (deps.createHttpClient ?? createHttpClient)(config.network, { onRetry: (e) => host.info(e.message), log: (line) => host.debug(line) });
+  const http = (deps.createHttpClient ?? createHttpClient)(config.network, { onRetry: (e) => host.info(e.message), ...(host.debugging === false ? {} : { log: (line: string) => host.debug(line) }) });
   const openStore = deps.openSecretStore ?? openSecretStore;
   const notes: string[] = [];
   const issues: string[] = [];
