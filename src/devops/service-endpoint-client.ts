@@ -4,6 +4,7 @@
  */
 import { sendDevOpsRequest } from './devops-request';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
+import { PatLifecycleError } from '../errors';
 import { devOpsResponseError, parseJsonBody, unexpectedShapeError, type DevOpsCallContext } from './devops-errors';
 import { SERVICE_ENDPOINT_API_VERSION, type ListResponse, type ServiceEndpoint } from './types';
 
@@ -126,6 +127,14 @@ export class ServiceEndpointClient {
 
 function checkEndpoint(value: unknown, res: HttpResponse, ctx: DevOpsCallContext): ServiceEndpoint {
   const e = value as Partial<ServiceEndpoint> | null;
+  if (e && typeof e === 'object' && typeof e.id === 'string' && typeof e.name === 'string' && Object.keys(e).length === 2) {
+    // What the service answers a caller who may not view the connection: its name and id, nothing else.
+    throw new PatLifecycleError('permission', 'ServiceConnectionNotViewable', `Azure DevOps answered '${ctx.operation}' with the name and id of service connection '${e.name}' only: the signed-in user may not view it.`, {
+      hint: ctx.permissionHint,
+      status: res.status,
+      requestId: res.requestId,
+    });
+  }
   if (!e || typeof e !== 'object' || typeof e.id !== 'string' || typeof e.name !== 'string' || typeof e.type !== 'string') {
     throw unexpectedShapeError(res, ctx, 'a service connection without id, name or type');
   }
