@@ -56,7 +56,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
 
   const shared = new DestinationInputs(p, raw, job);
   // check reads the destinations the same step would write when it rotates, so it parses them as rotate does.
-  const stores = action === 'create' || action === 'rotate' || action === 'check';
+  const stores = action === 'create' || action === 'rotate' || action === 'check' || (action === 'update' && namesDestination(raw));
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
   const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
@@ -103,6 +103,14 @@ function withConnectionAuthority(p: Problems, urls: ServiceUrls, signIn: SignInF
     p.add(variable, `names ${override.host}, but the sign-in connection's URL names ${new URL(signIn.authorityHost).host}`, `remove the variable ${variable}: with signInConnection, the connection's URL is the sign-in host`);
   }
   return { ...urls, authorityHost: signIn.authorityHost };
+}
+
+/**
+ * update writes only records, and only where the step names a destination: the target input's default alone (the
+ * agent fills it in for a step that never shows it) does not make one.
+ */
+function namesDestination(raw: RawInputs): boolean {
+  return ['variableGroup', 'keyVault', 'serviceConnection'].some((input) => text(raw.input(input)) !== undefined);
 }
 
 function num(p: Problems, raw: RawInputs, name: string): string | undefined {

@@ -178,6 +178,23 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
   });
 
+  it('update keeps a variable group and a connection that hold the PAT in step: record-only writes of the new validTo, values untouched', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: `Feed for the nightly build\n${recordOf(old)}` });
+    const group = f.addGroup('Tokens', { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId, 'FeedPat.validTo': old.validTo });
+    const run = await f.run({ action: 'update', displayName: 'feed', lifetimeDays: 30, target: 'variableGroup, serviceConnection', variableGroup: 'Tokens', variableName: 'FeedPat', serviceConnection: 'Fabrikam feed' });
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    const [pat] = f.activePats('feed');
+    assert.equal(pat!.authorizationId, old.authorizationId);
+    assert.notEqual(pat!.validTo, old.validTo);
+    assert.equal(f.group(group).variables['FeedPat.validTo']!.value, pat!.validTo);
+    assert.equal(f.group(group).variables['FeedPat']!.value, old.token);
+    const stored = endpoints().get(ORG, id);
+    assert.equal(stored.parameters['apitoken'], old.token);
+    for (const description of [stored.description, ...stored.projectReferences.map((r) => r.description)]) assert.match(description, new RegExp(`authorizationId=${old.authorizationId}; validTo=${pat!.validTo.replace(/\./g, '\\.')}`));
+    f.assertNoSecrets(run);
+  });
+
   /** A description whose record names the PAT the connection holds, as a run of the task leaves it. */
   const recordOf = (pat: SeededPat) => `[PAT Lifecycle record, kept by the task] authorizationId=${pat.authorizationId}; validTo=${pat.validTo}`;
 
