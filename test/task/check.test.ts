@@ -355,12 +355,13 @@ describe('PatLifecycle@1 action check (black box)', function () {
       assertNothingWritten(run, /^pats\.(create|revoke)$/);
     });
 
-    it("the organization's 'Restrict personal access token creation' policy (accessDenied on API 7.1): missing, naming the allow list", async () => {
+    it("the organization's 'Restrict personal access token creation' policy (named by API 7.2, which the task calls): missing, naming the allow list", async () => {
       setUp();
       f.emu.control.devops.setPolicy(ORG, { restrictCreation: true });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Failed');
-      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:accessDenied.*Fix: .*Restrict personal access token creation.*API 7\.1.*allow list/);
+      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:disablePatCreationPolicyViolation.*Fix: .*allow list of the policy .Restrict personal access token \(PAT\) creation/);
+      assert.ok(f.emu.log.entries({ route: 'pats.create' }).every((e) => e.query.includes('api-version=7.2-preview.1')));
       assert.equal(f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-')).length, 0);
       assertNothingWritten(run, /^pats\.create$/);
     });
