@@ -62,6 +62,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
   if (destinations && refreshTokenStore) for (const d of destinations) checkNoCollision(p, d, refreshTokenStore, selector.displayNames);
   const revokeUntracked = boolean(p, 'revokeUntracked', text(raw.input('revokeUntracked')), false);
+  const allowNarrowingGlobalPat = boolean(p, 'allowNarrowingGlobalPat', text(raw.input('allowNarrowingGlobalPat')), false);
 
   p.throwIfAny();
   // Every field below was checked: Problems throws when any of them is missing.
@@ -81,6 +82,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     revokeOld,
     allowFullAccess,
     revokeUntracked,
+    allowNarrowingGlobalPat,
     destinations: destinations!,
     dryRun,
     checkPatCreation,

@@ -22,6 +22,7 @@ import { ambiguousName, CONCURRENT_ROTATION, sameId, unrecorded, type Destinatio
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
+import { narrowGlobalPat } from './global-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RotateTarget {
@@ -97,6 +98,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rule 4.
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
+  narrowGlobalPat(run, old, out, 'its replacement');
   const request = newPatRequest(run, old.displayName, scopes);
   const why = expired
     ? `it expired on ${day(old.validTo)}`

@@ -4,6 +4,7 @@ import { hasFullAccess, splitScopeString } from '../config/scopes';
 import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
 import { destinationsHolding, keepInStep } from './keep-in-step';
+import { narrowGlobalPat } from './global-pat';
 import { fullAccessRefused } from './rotate';
 import { selectActive } from './select';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
@@ -31,6 +32,7 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   out.previous = pat;
   const scopes = config.scopes ?? splitScopeString(pat.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(pat);
+  narrowGlobalPat(run, pat, out, 'the updated PAT');
 
   const request: PatTokenUpdateRequest = {
     authorizationId: pat.authorizationId,

@@ -191,7 +191,7 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     assert.equal(f.group(group).variables['FeedPat']!.value, old.token);
     const stored = endpoints().get(ORG, id);
     assert.equal(stored.parameters['apitoken'], old.token);
-    for (const description of [stored.description, ...stored.projectReferences.map((r) => r.description)]) assert.match(description, new RegExp(`authorizationId=${old.authorizationId}; validTo=${pat!.validTo.replace(/\./g, '\\.')}`));
+    for (const description of [stored.description, ...stored.projectReferences.map((r: { description: string }) => r.description)]) assert.match(description, new RegExp(`authorizationId=${old.authorizationId}; validTo=${pat!.validTo.replace(/\./g, '\\.')}`));
     f.assertNoSecrets(run);
   });
 
