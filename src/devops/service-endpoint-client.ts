@@ -78,6 +78,11 @@ export class ServiceEndpointClient {
    */
   async update(endpoint: ServiceEndpoint, project: string, options: { recordOnly?: boolean } = {}): Promise<ServiceEndpoint> {
     const ctx = this.ctx(`update service connection '${endpoint.name}'`, project, endpoint.name);
+    const projects = (endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.name ?? r.projectReference?.id).filter((n): n is string => !!n);
+    if (projects.length > 1) {
+      // The PUT of a shared connection needs the role in every project that references it.
+      ctx.permissionHint = `The signed-in user needs the Administrator role on service connection '${endpoint.name}' in every project that shares it: ${projects.map((p) => `Project settings > Service connections > '${endpoint.name}' > Security (project '${p}')`).join('; ')}.`;
+    }
     const req: Omit<HttpRequest, 'headers'> = {
       method: 'PUT',
       url: `${this.orgBase}/_apis/serviceendpoint/endpoints/${encodeURIComponent(endpoint.id)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`,

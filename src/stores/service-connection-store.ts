@@ -129,10 +129,11 @@ export class ServiceConnectionStore implements SecretStore {
     this.refuseWithoutRoom(endpoint);
   }
 
-  /** The connection as found: its id and name, for checks that address it (action check). */
-  async found(): Promise<{ id: string; name: string }> {
+  /** The connection as found: its id, name and the projects that share it, for checks that address it (action check). */
+  async found(): Promise<{ id: string; name: string; projects: string[] }> {
     const endpoint = this.recent ?? (await this.load());
-    return { id: endpoint.id, name: endpoint.name };
+    const projects = (endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.name ?? r.projectReference?.id ?? '').filter((n) => n !== '');
+    return { id: endpoint.id, name: endpoint.name, projects: projects.length > 0 ? projects : [this.ref.project] };
   }
 
   describe(): string {

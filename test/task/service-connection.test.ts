@@ -143,6 +143,18 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     f.assertNoSecrets(run);
   });
 
+  it('a shared connection the user administers in one project only: refused by the service, the hint names every project to grant it in; no PAT created', async () => {
+    f.emu.control.devops.addProject(ORG, { name: 'Shared' });
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = endpoints().add(ORG, PROJECT, { name: 'Fabrikam feed', type: 'externaltfs', url: 'https://dev.azure.com/fabrikam', scheme: 'Token', parameters: { apitoken: old.token }, sharedWith: ['Shared'] });
+    endpoints().grant(ORG, id, f.user.userId, 'Administrator', PROJECT);
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', new RegExp(`every project that shares it: .*project '${PROJECT}'.*project 'Shared'`));
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
+    assert.equal(endpoints().get(ORG, id).parameters['apitoken'], old.token);
+  });
+
   it('a description with no room left for the record: fails before any PAT is created, naming the connection and the room needed', async () => {
     const old = f.seedPat('feed', { daysLeft: 3 });
     const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: 'x'.repeat(900) });
