@@ -17,6 +17,8 @@ export interface ServiceEndpointClientOptions {
 }
 
 const SERVICE = 'Azure DevOps (service connections)';
+/** Core API (Projects - Get). */
+const PROJECTS_API_VERSION = '7.1';
 
 export class ServiceEndpointClient {
   private readonly http: HttpClient;
@@ -110,6 +112,19 @@ export class ServiceEndpointClient {
     });
     if (res.status !== 200) throw devOpsResponseError(res, ctx);
     return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
+  }
+
+  /**
+   * A project's id (Projects - Get, `GET {org}/_apis/projects/{name}`): a created connection names its project by id
+   * in `serviceEndpointProjectReferences`, as Microsoft's create example does.
+   */
+  async projectId(project: string): Promise<string> {
+    const ctx = this.ctx(`read project '${project}'`, project, project);
+    const res = await this.send({ method: 'GET', url: `${this.orgBase}/_apis/projects/${encodeURIComponent(project)}?api-version=${PROJECTS_API_VERSION}`, operation: ctx.operation });
+    if (res.status !== 200) throw devOpsResponseError(res, { ...ctx, permissionHint: `The signed-in user must be a member of project '${project}'.` });
+    const body = parseJsonBody<{ id?: unknown }>(res, ctx);
+    if (typeof body?.id !== 'string' || !body.id) throw unexpectedShapeError(res, ctx, 'a project without id');
+    return body.id;
   }
 
   private projectBase(project: string): string {

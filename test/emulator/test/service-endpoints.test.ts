@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { FakeCore } from './fake-core';
 import { register as registerPats } from '../pats';
 import { register as registerServiceEndpoints } from '../service-endpoints';
+import { register as registerProjects } from '../projects';
 import { responseProblemsOf } from '../../conformance/openapi';
 
 const SPEC = 'serviceendpoint-7.1.json';
@@ -10,6 +11,7 @@ function setup() {
   const core = new FakeCore();
   registerPats(core);
   registerServiceEndpoints(core);
+  registerProjects(core);
   const { devops, serviceEndpoints: se } = core.control;
   devops.addOrganization({ name: 'contoso' });
   devops.addProject('contoso', { name: 'Alpha' });
@@ -135,5 +137,19 @@ describe('emulator service endpoints API (unit)', () => {
     assert.match(res.json.message, /in project\(s\) Beta/);
     se.grant('contoso', shared, bob.user.userId, 'Administrator', 'Beta');
     assert.equal((await core.core.dispatch('PUT', `/contoso/_apis/serviceendpoint/endpoints/${shared}?api-version=7.1`, { headers: { Authorization: bob.bearer }, body: read })).status, 200);
+  });
+
+  it('Projects - Get answers a project by name or id as a TeamProject, and 404 TF200016 for an unknown one', async () => {
+    const { core, alice } = setup();
+    const alpha = core.control.devops.list()[0].projects.find((p: { name: string }) => p.name === 'Alpha');
+    const byName = await core.dispatch('GET', '/contoso/_apis/projects/Alpha?api-version=7.1', { headers: { Authorization: alice.bearer } });
+    assert.equal(byName.status, 200);
+    assert.equal(byName.json.id, alpha.id);
+    assert.equal(byName.json.name, 'Alpha');
+    assert.equal(byName.json.state, 'wellFormed');
+    assert.equal((await core.dispatch('GET', `/contoso/_apis/projects/${alpha.id}?api-version=7.1`, { headers: { Authorization: alice.bearer } })).json.name, 'Alpha');
+    const unknown = await core.dispatch('GET', '/contoso/_apis/projects/Nope?api-version=7.1', { headers: { Authorization: alice.bearer } });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.json.message, /TF200016/);
   });
 });
