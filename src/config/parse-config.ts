@@ -59,7 +59,10 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   const stores = action === 'create' || action === 'rotate' || action === 'check' || (action === 'update' && namesDestination(raw));
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
-  const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
+  // list and check write nothing but the renewed refresh token, and Entra keeps the redeemed one valid: a step without
+  // a store is fine for them (check never saves it; list then saves nothing).
+  const readOnlyWithoutStore = (action === 'list' || action === 'check') && !usesSignInConnection(raw) && text(raw.input('refreshTokenStore')) === undefined;
+  const refreshTokenStore = readOnlyWithoutStore ? { kind: 'none' as const } : parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
   if (destinations && refreshTokenStore) for (const d of destinations) checkNoCollision(p, d, refreshTokenStore, selector.displayNames);
   const revokeUntracked = boolean(p, 'revokeUntracked', text(raw.input('revokeUntracked')), false);
   const allowNarrowingGlobalPat = boolean(p, 'allowNarrowingGlobalPat', text(raw.input('allowNarrowingGlobalPat')), false);

@@ -279,6 +279,10 @@ describe('parseConfig', () => {
       has(problems({ refreshTokenStore: '  ' }), 'refreshTokenStore', 'is required');
       assert.deepEqual(parse({ refreshTokenStore: 'none' }).refreshTokenStore, { kind: 'none' });
     });
+    it('is not required for list and check, which write nothing else: without it they save nothing', () => {
+      for (const action of ['list', 'check']) assert.deepEqual(parse({ action, refreshTokenStore: undefined, target: 'outputOnly' }).refreshTokenStore, { kind: 'none' }, action);
+      has(problems({ action: 'update', refreshTokenStore: undefined }), 'refreshTokenStore', 'is required');
+    });
     it('parses the refresh token store', () => {
       const c = parse({ refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' });
       assert.deepEqual(c.refreshTokenStore, { kind: 'variableGroup', group: { project: 'Proj', name: 'signin' }, variableName: 'PatLifecycle.RefreshToken', auth: 'user' });
