@@ -22,9 +22,8 @@ const TENANT_POLICIES = 'Organization settings > Microsoft Entra > Policies (an 
 /** The fix for each refusal a create can meet because of a policy; the rest keep the PAT error table's own hint. */
 const POLICY_FIXES: Record<string, string> = {
   disablePatCreationPolicyViolation: ALLOW_LIST,
-  // API 7.1, which the task uses, has no disablePatCreationPolicyViolation; how that policy answers there is not
-  // published, and accessDenied is the likeliest (docs/troubleshooting.md).
-  accessDenied: `Azure DevOps refused the user. If the organization has the policy 'Restrict personal access token creation' on, this is likely how it refuses a user who is not on its allow list (Microsoft does not document which error API 7.1 gives for it): ${ALLOW_LIST} If the policy is off, check that the user is a member of the organization.`,
+  // The task calls API 7.2, which names that policy's refusal; accessDenied there means the user has no access.
+  accessDenied: 'Azure DevOps refused the user: check that the signed-in user is a member of the organization with access to it.',
   globalPATCreationBlocked: `The task creates only organization-scoped PATs (allOrgs: false), so this refusal means the organization or tenant blocks PAT creation for this request; ask an Azure DevOps Administrator to check the PAT policies under ${TENANT_POLICIES}.`,
   globalPatPolicyViolation: `The task creates only organization-scoped PATs (allOrgs: false); ask an Azure DevOps Administrator to check the policy 'Restrict global personal access token creation' and its allow list under ${TENANT_POLICIES}.`,
   fullScopePatPolicyViolation: `Name the scopes the PAT needs in 'scopes' instead of full access (app_token), or have the user added to the allow list of 'Restrict full-scoped personal access token creation' under ${TENANT_POLICIES}.`,

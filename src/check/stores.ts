@@ -120,7 +120,7 @@ async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extrac
   const label = `Service connection '${dest.connection.nameOrId}' (${ROLE(purpose)})`;
   const roleLabel = `Administrator role on service connection '${dest.connection.nameOrId}'`;
   const signIn = purpose === 'refreshToken';
-  let found: { id: string; name: string };
+  let found: { id: string; name: string; projects: string[] };
   let detail: string;
   try {
     const store = (await stores.open(dest, purpose)) as ServiceConnectionStore;
@@ -133,11 +133,24 @@ async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extrac
     return [missingFrom(label, err, deps.explain), notChecked(roleLabel, `the connection was not found or cannot hold ${signIn ? 'the sign-in' : 'a PAT'}.`)];
   }
   const what = signIn ? 'write the renewed refresh token back into the connection' : 'update the connection';
-  const role = await roleLine(deps, roleLabel, () => deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id), {
-    ok: `the signed-in user has it: the run can ${what}.`,
-    missing: `the signed-in user can use the connection but is not an Administrator of it, so the run cannot ${what}.`,
-    fix: `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
-  });
+  // A connection shared by several projects is written whole: the role is needed in every project that references it.
+  let lacking: string[];
+  try {
+    const client = deps.endpointClient(userAccessToken);
+    lacking = [];
+    for (const project of found.projects) if (!(await client.canManage(project, found.id))) lacking.push(project);
+  } catch (err) {
+    return [ok(label, detail), missingFrom(roleLabel, err, deps.explain)];
+  }
+  const shared = found.projects.length > 1 ? ` in every project that shares it (${found.projects.join(', ')})` : '';
+  const role =
+    lacking.length === 0
+      ? ok(roleLabel, `the signed-in user has it${shared}: the run can ${what}.`)
+      : missing(
+          roleLabel,
+          `the signed-in user is not an Administrator of the connection in project${lacking.length > 1 ? 's' : ''} ${lacking.map((p) => `'${p}'`).join(', ')}, so the run cannot ${what}.`,
+          lacking.map((p) => `Project settings > Service connections > '${found.name}' > Security in project '${p}'`).join('; ') + ': give the signed-in user (or a group of theirs) the Administrator role.',
+        );
   return [ok(label, detail), role];
 }
 

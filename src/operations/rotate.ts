@@ -24,6 +24,7 @@ import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-f
 import { expiredReport, goneReport, recordedOutOfService, revokedReport, toReplace, type RecordedPat } from './recorded-pat';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
+import { narrowGlobalPat } from './global-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RotateTarget {
@@ -111,6 +112,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rule 4.
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
+  narrowGlobalPat(run, old, out, 'its replacement');
   const request = newPatRequest(run, old.displayName, scopes);
   const why =
     lost?.state === 'revoked'

@@ -83,6 +83,12 @@ export function isSecretNotFound(err: unknown): boolean {
   return e.statusCode === 404 && (field(e, 'code') === 'SecretNotFound' || innerCodes(e).includes('SecretNotFound') || field(e, 'code') === undefined);
 }
 
+/** A get of a disabled version: 403 with innererror SecretDisabled (its tags are still listed with the versions). */
+export function isSecretDisabled(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorLike;
+  return e.statusCode === 403 && innerCodes(e).includes('SecretDisabled');
+}
+
 export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext): PatLifecycleError {
   if (err instanceof PatLifecycleError) return err;
   const e = (err ?? {}) as SdkErrorLike;

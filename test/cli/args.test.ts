@@ -79,6 +79,13 @@ describe('cli args', () => {
     assert.doesNotMatch(q.join('\n'), /abc~def/);
   });
 
+  it('says plainly that an Azure DevOps Server collection URL is not supported', () => {
+    for (const url of ['https://tfs.contoso.com/tfs/DefaultCollection', 'http://tfs:8080/tfs/DefaultCollection']) {
+      const p = usageProblems(['login', '--tenant-id', TENANT, '--client-id', CLIENT, '--organization', url, '--print']);
+      assert.match(p.join('\n'), /Azure DevOps Server \(on-premises\) is not supported/, url);
+    }
+  });
+
   it('reports every problem at once', () => {
     const p = usageProblems(['login', '--tenant-id', 'not a tenant', '--client-id', 'xyz', '--variable', 'RT']);
     const text = p.join('\n');

@@ -83,23 +83,17 @@ describe('cli login --service-connection against the emulator', function () {
     assert.equal(connections().length, 0);
   });
 
-  it('--yes creates without asking; the project reference carries the project id another connection of the project shows', async () => {
+  it('--yes creates without asking; the project reference names the project by the id Projects - Get answers, and carries the record in its description', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
-    emu.control.serviceEndpoints.add(ORG, PROJECT, { name: 'feed', type: 'externalnpmregistry', url: 'https://npm.example.test/', scheme: 'Token', parameters: { apitoken: 'npm-token-value-1234' }, administrators: [user.userId] });
     const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /\[y\/N\]/);
     assert.equal(connections().length, 1);
-    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
+    assert.equal(emu.log.count({ route: 'projects.get' }), 1, 'the project id is read, not guessed from other connections');
+    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string }; description: string }> };
     assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { id: projectId, name: PROJECT });
-  });
-
-  it('a project without connections gets the project reference by name alone', async () => {
-    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
-    const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
-    assert.equal(r.code, 0, r.stderr);
-    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
-    assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { name: PROJECT });
+    const id = emu.log.entries({ route: 'serviceEndpoints.create' })[0]!.responseBody as { id: string };
+    for (const ref of emu.control.serviceEndpoints.get(ORG, id.id).projectReferences) assert.match(ref.description, /\[PAT Lifecycle record, kept by the task\] issuedAt=/);
   });
 
   it('updates an existing connection: the sign-in and the record change, every other field and secret stays, nothing is asked', async () => {
@@ -123,7 +117,9 @@ describe('cli login --service-connection against the emulator', function () {
     assert.notEqual(after.parameters['refreshToken'], 'an-old-refresh-token-123456');
     assert.equal(after.parameters['clientCertificate'], 'kept-certificate-placeholder-1234', 'sent as null, kept');
     assert.match(after.description, /^Our sign-in\n\[PAT Lifecycle record, kept by the task\] issuedAt=/);
-    assert.deepEqual({ ...after, parameters: {}, description: '' }, { ...before, parameters: {}, description: '' });
+    for (const ref of after.projectReferences) assert.equal(ref.description, after.description, 'the record is kept on the project reference too');
+    const noDescriptions = (e: typeof after) => ({ ...e, parameters: {}, description: '', projectReferences: e.projectReferences.map((ref: object) => ({ ...ref, description: '' })) });
+    assert.deepEqual(noDescriptions(after), noDescriptions(before));
     assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), 'kept-certificate-placeholder-1234']);
   });
 

@@ -247,8 +247,9 @@ describe('PatLifecycle@1 action check (black box)', function () {
   });
 
   describe('service connection', () => {
-    function addConnection(o: { administrators: string[]; type?: string; scheme?: string; parameters?: Record<string, string> }): void {
-      f.emu.control.serviceEndpoints.add(ORG, PROJECT, {
+    function addConnection(o: { administrators: string[]; type?: string; scheme?: string; parameters?: Record<string, string>; sharedWith?: string[] }): string {
+      return f.emu.control.serviceEndpoints.add(ORG, PROJECT, {
+        sharedWith: o.sharedWith,
         name: 'Fabrikam feed',
         type: o.type ?? 'externalnpmregistry',
         url: 'https://pkgs.dev.azure.com/fabrikam/_packaging/feed/npm/registry/',
@@ -276,6 +277,21 @@ describe('PatLifecycle@1 action check (black box)', function () {
       const run = await f.run(connectionInputs());
       assert.equal(run.result, 'Failed');
       assert.match(assertState(run, "Administrator role on service connection 'Fabrikam feed'", 'missing'), /Fix: Project settings > Service connections > 'Fabrikam feed' > Security/);
+      assertNothingWritten(run);
+    });
+
+    it('a connection shared with other projects: missing, naming each project where the user is not an Administrator', async () => {
+      setUp();
+      f.emu.control.devops.addProject(ORG, { name: 'Shared' });
+      f.emu.control.devops.addProject(ORG, { name: 'Third' });
+      const id = addConnection({ administrators: [], sharedWith: ['Shared', 'Third'] });
+      f.emu.control.serviceEndpoints.grant(ORG, id, f.user.userId, 'Administrator', PROJECT);
+      const run = await f.run(connectionInputs());
+      assert.equal(run.result, 'Failed');
+      const l = assertState(run, "Administrator role on service connection 'Fabrikam feed'", 'missing');
+      assert.match(l, /not an Administrator of the connection in projects 'Shared', 'Third'/);
+      assert.match(l, /Security in project 'Shared'; .*Security in project 'Third'/);
+      assert.doesNotMatch(l, new RegExp(`in project '${PROJECT}'`));
       assertNothingWritten(run);
     });
 
@@ -355,12 +371,13 @@ describe('PatLifecycle@1 action check (black box)', function () {
       assertNothingWritten(run, /^pats\.(create|revoke)$/);
     });
 
-    it("the organization's 'Restrict personal access token creation' policy (accessDenied on API 7.1): missing, naming the allow list", async () => {
+    it("the organization's 'Restrict personal access token creation' policy (named by API 7.2, which the task calls): missing, naming the allow list", async () => {
       setUp();
       f.emu.control.devops.setPolicy(ORG, { restrictCreation: true });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Failed');
-      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:accessDenied.*Fix: .*Restrict personal access token creation.*API 7\.1.*allow list/);
+      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:disablePatCreationPolicyViolation.*Fix: .*allow list of the policy .Restrict personal access token \(PAT\) creation/);
+      assert.ok(f.emu.log.entries({ route: 'pats.create' }).every((e) => e.query.includes('api-version=7.2-preview.1')));
       assert.equal(f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-')).length, 0);
       assertNothingWritten(run, /^pats\.create$/);
     });
