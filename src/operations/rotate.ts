@@ -18,7 +18,7 @@ import type { PatToken } from '../devops/types';
 import { REMOVE } from '../stores/secret-store';
 import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
-import { ambiguousName, CONCURRENT_ROTATION, sameId, unrecorded, type Destination } from './ownership';
+import { ambiguousName, CONCURRENT_ROTATION, dropForeignRecords, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
@@ -45,6 +45,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const name = known ?? heldActive(active)[0]?.displayName;
   if (name === undefined) throw notFoundById(target.authorizationId ?? '');
   out.name = name;
+  dropForeignRecords(dests, active, { name, ...(byId ? { authorizationId: byId.authorizationId } : {}) }, (w) => out.warnings.push(w));
 
   // Rule 1.
   const revoked = await settleIntents(run, dests, name, active, out);
@@ -74,8 +75,8 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   announcePlan(run, out);
   if (!config.dryRun) {
     for (const d of adopt) {
-      await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: '', pending: d.pending });
-      d.held = current!.authorizationId.toLowerCase();
+      await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
+      d.held = d.recorded = current!.authorizationId.toLowerCase();
       d.pending = '';
       out.warnings.push(`Adopted ${describePat(current!)} in ${d.store.label()}: the destination held a value with no record, so the task now records it as holding this PAT (the value was not changed).`);
     }

@@ -1,0 +1,58 @@
+/**
+ * Records are hints, not authority (issue 22, item 1; docs/design.md, "Ownership"). Whoever can edit a variable
+ * group's plain variables can write its records; none of them can read a secret. Each test plays one forged record
+ * against the bundled task and the emulator, in an organization with hand-made PATs, and checks that the PATs of
+ * other names are untouched and that the warning names the record and the PAT.
+ */
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { TaskFixture, useTaskFixture } from '../task/task-fixture';
+
+describe('security: a forged record cannot choose which PAT is revoked or rotated (black box)', function () {
+  this.timeout(120_000);
+  let f: TaskFixture;
+  useTaskFixture((fixture) => (f = fixture), { shared: true });
+
+  const state = (id: string) => f.pats().find((p) => p.authorizationId === id)?.state;
+  /**
+   * A PAT the task stores in a group, recorded as it leaves it, then the records as an editor of the group changed them
+   * (`forged`). Unique names, so the tests share one organization.
+   */
+  function storedPat(daysLeft: number, forged: (pat: { authorizationId: string; validTo: string }) => Record<string, string>) {
+    const name = `feed-${randomBytes(3).toString('hex')}`;
+    const pat = f.seedPat(name, { scope: 'vso.packaging', daysLeft });
+    const groupName = `Tokens-${name}`;
+    const group = f.addGroup(groupName, { FeedPat: { value: pat.token, isSecret: true }, 'FeedPat.authorizationId': pat.authorizationId, 'FeedPat.validTo': pat.validTo, ...forged(pat) });
+    const inputs = { action: 'rotate', displayName: name, scopes: 'vso.packaging', target: 'variableGroup', variableGroup: groupName, variableName: 'FeedPat', rotateWhenExpiresWithinDays: 7 };
+    return { name, pat, group, inputs };
+  }
+
+  it("a '.replaced' record naming another PAT of the user does not get that PAT revoked; the warning names the variable and the PAT", async () => {
+    const victim = f.seedPat(`personal-laptop-${randomBytes(2).toString('hex')}`, { scope: 'vso.code', daysLeft: 200 });
+    const { pat, inputs } = storedPat(80, () => ({ 'FeedPat.replaced': victim.authorizationId }));
+    f.emu.log.clear();
+    const run = await f.run(inputs);
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(state(victim.authorizationId), 'active', 'the PAT the forged record named is alive');
+    assert.equal(state(pat.authorizationId), 'active');
+    assert.equal(f.emu.log.count({ route: 'pats.revoke' }), 0);
+    const warning = run.warnings.find((w) => w.includes('FeedPat.replaced') && w.includes(victim.authorizationId));
+    assert.ok(warning, `a warning names the record and the PAT; warnings:\n${run.warnings.join('\n')}`);
+    f.assertNoSecrets(run);
+  });
+
+  it("an '.authorizationId' record naming a due PAT of another name and wider scopes: no PAT of that name or scopes is made, and it is not revoked", async () => {
+    const wide = f.seedPat(`admin-${randomBytes(2).toString('hex')}`, { scope: 'vso.code_full vso.build_execute', daysLeft: 3 });
+    const { name, pat, group, inputs } = storedPat(80, () => ({ 'FeedPat.authorizationId': wide.authorizationId, 'FeedPat.validTo': wide.validTo }));
+    f.emu.log.clear();
+    const run = await f.run(inputs);
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(state(wide.authorizationId), 'active', 'the PAT the forged record named is alive');
+    assert.deepEqual(f.activePats(wide.displayName).map((p) => p.authorizationId), [wide.authorizationId], 'no new PAT of the forged name');
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0, 'the step PAT is not due: nothing is created');
+    assert.equal(f.group(group).variables['FeedPat'].value, pat.token, 'the destination keeps the value of the step PAT');
+    assert.equal(f.group(group).variables['FeedPat.authorizationId'].value, pat.authorizationId, `the record names the step's own PAT '${name}' again`);
+    const warning = run.warnings.find((w) => w.includes('FeedPat.authorizationId') && w.includes(wide.authorizationId));
+    assert.ok(warning, `a warning names the record and the PAT; warnings:\n${run.warnings.join('\n')}`);
+  });
+});
