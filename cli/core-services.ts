@@ -38,6 +38,7 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
           network: ctx.network,
           env,
           log: (m) => ctx.output.debug(m),
+          registerSecret: (v) => ctx.output.secret(v),
         });
       }
       // login writes a sign-in connection itself (cli/sign-in-connection.ts): it may have to create it first.

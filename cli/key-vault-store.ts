@@ -21,6 +21,8 @@ export interface DeveloperKeyVaultStoreOptions {
   network: NetworkConfig;
   env: Record<string, string | undefined>;
   log?: (message: string) => void;
+  /** Masks every token the credential returns in what the tool prints. */
+  registerSecret?: (value: string) => void;
 }
 
 const CREDENTIAL_WORDS: Record<KeyVaultCredentialKind, string> = {
@@ -62,5 +64,6 @@ export function createDeveloperKeyVaultStore(o: DeveloperKeyVaultStoreOptions): 
     identityDescription: CREDENTIAL_WORDS[o.credential],
     rerunAdvice: 'Run pat-lifecycle login again',
     log: o.log,
+    ...(o.registerSecret ? { registerSecret: o.registerSecret } : {}),
   });
 }

@@ -81,6 +81,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     network: config.network,
     purpose,
     log: (m) => host.info(m),
+    registerSecret: (v) => host.setSecret(v),
     groupViews,
     groupWrites,
     vaultClients,

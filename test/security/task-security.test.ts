@@ -6,6 +6,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TaskFixture, ORG, useTaskFixture } from '../task/task-fixture';
 import { startConnectProxy, type ConnectProxy } from '../robustness/support/connect-proxy';
 
@@ -17,6 +20,16 @@ const SEAMS = ['PatLifecycle.AuthorityHost', 'PatLifecycle.VsspsUrl', 'PatLifecy
  * percent-decodes it again, so such a password cannot pass the Key Vault path at all (it fails, it does not leak).
  */
 const AWKWARD_PASSWORD = `a&b$c+d,e;f=g@h:i/j?k#l[m]n "p\\q'r<s>t|u^v\`w{x}y~z-${randomBytes(6).toString('hex')}`;
+
+/** The `aud` claim of a JWT, or undefined for anything else. */
+function audienceOf(token: string): string | undefined {
+  const [, payload] = token.split('.');
+  try {
+    return JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')).aud;
+  } catch {
+    return undefined;
+  }
+}
 
 describe('security: where credentials may go and what may print them (black box)', function () {
   this.timeout(120_000);
@@ -64,6 +77,29 @@ describe('security: where credentials may go and what may print them (black box)
     assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => e.route).join(', ')}`);
   });
 
+  for (const value of ['http', 'fs,HTTPS', '*']) {
+    it(`NODE_DEBUG=${value} (Node prints request headers, tokens included): refuses to run, naming the variable, and sends nothing`, async () => {
+      const run = await f.run({ action: 'list' }, { env: { NODE_DEBUG: value } });
+      assert.equal(run.result, 'Failed', run.message);
+      assert.match(run.message ?? '', /NODE_DEBUG/);
+      assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => e.route).join(', ')}`);
+    });
+  }
+
+  it('NODE_OPTIONS with a quoted "--tls-keylog=…" is refused as the bare flag is: nothing sent, no key written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keylog-'));
+    try {
+      const keys = join(dir, 'keys.txt');
+      const run = await f.run({ action: 'list' }, { env: { NODE_OPTIONS: `${f.emu.childEnv()['NODE_OPTIONS']} "--tls-keylog=${keys}"` } });
+      assert.equal(run.result, 'Failed', run.message);
+      assert.match(run.message ?? '', /NODE_OPTIONS.*--tls-keylog/);
+      assert.equal(f.emu.log.count(), 0);
+      assert.ok(!existsSync(keys) || readFileSync(keys, 'utf8') === '', 'no TLS session key was written');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('DEBUG=* with a credentialed proxy on the Key Vault path', () => {
     let proxy: ConnectProxy;
     before(async () => {
@@ -95,6 +131,16 @@ describe('security: where credentials may go and what may print them (black box)
       assert.ok(proxy.log.some((e) => e.authorized && e.target.includes('.vault.')), 'Key Vault was reached through the proxy, with the password');
       // runTask scanned the log and files already; the proxy password in every encoding is checked here as well.
       f.assertNoSecrets(run, [AWKWARD_PASSWORD]);
+    });
+
+    it("every Key Vault bearer token @azure/identity obtains is registered as a secret before anything could print it", async () => {
+      const { inputs, endpoints } = createIntoKeyVault('bearer');
+      const before = new Set(f.emu.secrets());
+      const run = await f.run(inputs, { endpoints });
+      assert.equal(run.result, 'Succeeded', run.message);
+      const vaultTokens = f.emu.secrets().filter((s) => !before.has(s) && /vault/.test(audienceOf(s) ?? ''));
+      assert.ok(vaultTokens.length > 0, 'the emulator issued a Key Vault token');
+      for (const t of vaultTokens) assert.ok(run.secretsRegistered.includes(t), 'the Key Vault bearer was registered with the agent');
     });
 
     it("HTTPS_PROXY planted in the environment does not route Key Vault or the service connection's sign-in: only the agent's proxy is used", async () => {
