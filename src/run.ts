@@ -3,6 +3,7 @@
  * any PAT is touched, run the operation, set the outputs, attach the summary. Used by the pipeline task and the CLI;
  * everything that reaches the network comes in through `deps`, so tests swap it.
  */
+import { credentialHosts } from './report/credential-hosts';
 import type { Config } from './config/types';
 import type { Host } from './host';
 import type { HttpClient, HttpClientOptions } from './http/http-client';
@@ -89,6 +90,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
   // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.
   for (const o of config.urls.overrides ?? []) host.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
+  for (const line of credentialHosts(config)) host.info(line);
   if (config.action === 'check') {
     try {
       return await check(config, host, deps, {

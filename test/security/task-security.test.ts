@@ -57,6 +57,35 @@ describe('security: where credentials may go and what may print them (black box)
     });
   }
 
+  it('System.CollectionUri naming a host that is not Azure DevOps (a planted pipeline variable) fails before any request, naming the variable', async () => {
+    const hostile = `https://collector.emulator.test:${f.emu.urls.port}/${ORG}/`;
+    const group = `tokens-${randomBytes(3).toString('hex')}`;
+    f.addGroup(group);
+    const inputs = { action: 'create', displayName: `cu-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'variableGroup', variableGroup: group, variableName: 'FeedPat' };
+    // Without PatLifecycle.DevOpsUrl the variable groups' host is derived from System.CollectionUri.
+    const run = await f.run(inputs, { variables: { 'PatLifecycle.DevOpsUrl': undefined as unknown as string }, system: { collectionUri: hostile } });
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /System\.CollectionUri.*collector\.emulator\.test/);
+    assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => `${e.host} ${e.route}`).join(', ')}`);
+  });
+
+  it('the log says, host only, where each credential goes: the refresh token, the access token, the Key Vault credential and bearer', async () => {
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vault = f.emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
+    const group = `tokens-${randomBytes(3).toString('hex')}`;
+    f.addGroup(group);
+    const name = `hosts-${randomBytes(3).toString('hex')}`;
+    const inputs = { action: 'create', displayName: name, scopes: 'vso.packaging', target: 'variableGroup, keyVault', variableGroup: group, variableName: 'FeedPat', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' };
+    const run = await f.run(inputs, { endpoints: { arm: f.servicePrincipalEndpoint(sp) } });
+    assert.equal(run.result, 'Succeeded', run.message);
+    const host = `127.0.0.1:${f.emu.urls.port}`;
+    const says = (re: RegExp) => assert.ok(run.info.some((l) => re.test(l)), `${re}; info lines:\n${run.info.join('\n')}`);
+    says(new RegExp(`refresh token.* goes to ${host.replace(/\./g, '\\.')}`));
+    says(/access token goes to .*\(PATs\).*\(variable groups, service connections\)/);
+    says(new RegExp(`Key Vault service connection's credential goes to .*; its token to ${new URL(vault.url).host.replace(/\./g, '\\.')}`));
+  });
+
   it('an allowed override (loopback, the emulator) is announced in a visible line naming the host, not in a debug line', async () => {
     const run = await f.run({ action: 'list' });
     assert.equal(run.result, 'Succeeded', run.message);
