@@ -198,6 +198,23 @@ describe('security: where credentials may go and what may print them (black box)
     f.assertNoSecrets(run);
   });
 
+  it('a service message cut to its length limit leaves no part of a secret it quotes: it is cut at a word, then masked', async () => {
+    // The refresh token starts 40 characters before the 400-character limit, so a plain cut keeps its first 40.
+    const filler = `${'lorem ipsum '.repeat(30)}`.slice(0, 359);
+    f.emu.faults.add({
+      route: 'pats.list',
+      status: 400,
+      body: { $id: '1', message: `TF400813: ${filler} ${f.refreshToken} is not authorized`, typeKey: 'InvalidOperationException', typeName: 'x', errorCode: 0, eventId: 3000 },
+    });
+    const run = await f.run({ action: 'list' });
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /TF400813: lorem/, "the service's words are still there");
+    const prefix = f.refreshToken.slice(0, 16);
+    for (const [where, text] of [['log', run.visibleLog], ['summary', run.summaryMarkdown ?? ''], ['result', run.message ?? '']]) {
+      assert.ok(!text.includes(prefix), `no prefix of the refresh token in the ${where}`);
+    }
+  });
+
   it('System.AccessToken mapped into the step through env: never printed, even with System.Debug', async () => {
     const job = f.emu.control.entra.issueJobToken({ org: ORG, projectId: f.project.id });
     const run = await f.run({ action: 'list' }, { env: { SYSTEM_ACCESSTOKEN: job.token }, variables: { 'System.Debug': 'true' } });
