@@ -17,7 +17,7 @@ import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
 import { PatDirectory } from './operations/pat-directory';
 import { openSecretStore, serviceEndpointClientFor, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
-import { RecordFinder } from './stores/record-finder';
+import { RecordFinder, type HolderTrust } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { GroupWriteQueue } from './stores/variable-group-store';
@@ -141,6 +141,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
         ...connectionProjects.map((project) => ({ client: variableGroupClientFor({ kind: 'variableGroup', group: { project }, variableName: '', auth: 'user' }, userOptions), project })),
       ],
       connectionProjects.map((project) => ({ client: serviceEndpointClientFor(userOptions), project })),
+      holderTrust(config, session, host),
     );
     const result = await executeOperation({
       config,
@@ -177,6 +178,16 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     renderSummary({ action: config.action, organization: config.organization, dryRun: config.dryRun, status, message, outcomes, notes, issues, now: now() }),
   );
   return { status, message, outcomes };
+}
+
+/**
+ * Which other groups' records may keep a PAT alive (stores/record-finder.ts): those the signed-in user changed last,
+ * unless this run writes groups with the job's token, whose identity the run cannot name.
+ */
+function holderTrust(config: Config, session: EntraSession, host: Host): HolderTrust {
+  const jobWrites = [...config.destinations, config.refreshTokenStore].some((d) => d.kind === 'variableGroup' && d.auth === 'job');
+  const writer = jobWrites ? undefined : session.account?.username;
+  return { ...(writer ? { writer } : {}), ignored: (text) => host.warn(text) };
 }
 
 /** Redeems the refresh token once; every token it brings is registered as a secret before anything can print it. */

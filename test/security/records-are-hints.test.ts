@@ -56,3 +56,46 @@ describe('security: a forged record cannot choose which PAT is revoked or rotate
     assert.ok(warning, `a warning names the record and the PAT; warnings:\n${run.warnings.join('\n')}`);
   });
 });
+
+describe('security: a planted holder neither keeps a PAT alive nor puts links in the summary (black box)', function () {
+  this.timeout(120_000);
+  let f: TaskFixture;
+  useTaskFixture((fixture) => (f = fixture), { shared: true });
+  const state = (id: string) => f.pats().find((p) => p.authorizationId === id)?.state;
+
+  it('a group someone else created recording the step PAT does not keep it alive; the log names the group and who made it; its name renders as no link or image', async () => {
+    const name = `feed-${randomBytes(3).toString('hex')}`;
+    const old = f.seedPat(name, { scope: 'vso.packaging', daysLeft: 3 });
+    const own = f.addGroup(`Tokens-${name}`, { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId, 'FeedPat.validTo': old.validTo });
+    // Records are plain: anyone who can read the group can copy one into a group of their own.
+    const mallory = f.emu.control.entra.addUser({ upn: 'mallory@contoso.com', displayName: 'Mallory' });
+    const plantedName = `Planted ![x](https://evil.example/p.png) [click](https://evil.example/) ${name}`;
+    f.emu.control.variableGroups.add('contoso', 'Proj', { name: plantedName, variables: { 'Keep.authorizationId': old.authorizationId }, createdBy: mallory.userId });
+
+    const run = await f.run({ action: 'rotate', displayName: name, scopes: 'vso.packaging', target: 'variableGroup', variableGroup: `Tokens-${name}`, variableName: 'FeedPat', rotateWhenExpiresWithinDays: 7 });
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(state(old.authorizationId), 'revoked', 'the planted record did not keep the old PAT alive');
+    assert.notEqual(f.group(own).variables['FeedPat.authorizationId'].value, old.authorizationId, 'the step rotated');
+    const warning = run.warnings.find((w) => w.includes('Planted') && w.includes('mallory@contoso.com'));
+    assert.ok(warning, `the log names the planted group and who created it; warnings:\n${run.warnings.join('\n')}`);
+    const md = run.summaryMarkdown ?? '';
+    assert.doesNotMatch(md, /(?<!\\)\[[^\]]*\]\(https:\/\/evil/, 'no Markdown link or image to the planted host in the summary');
+  });
+
+  it('a group the signed-in user keeps that records the PAT keeps it alive: the summary names it and who created it, its Markdown made inert', async () => {
+    const name = `feed-${randomBytes(3).toString('hex')}`;
+    const old = f.seedPat(name, { scope: 'vso.packaging', daysLeft: 3 });
+    f.addGroup(`Tokens-${name}`, { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId, 'FeedPat.validTo': old.validTo });
+    // Another step of the signed-in user's keeps the same PAT (the README's "one PAT in two places" done as two steps).
+    const holderName = `Other ![x](https://evil.example/p.png) [click](https://evil.example/) ${name}`;
+    f.emu.control.variableGroups.add('contoso', 'Proj', { name: holderName, variables: { 'Keep.authorizationId': old.authorizationId }, createdBy: f.user.userId });
+
+    const run = await f.run({ action: 'rotate', displayName: name, scopes: 'vso.packaging', target: 'variableGroup', variableGroup: `Tokens-${name}`, variableName: 'FeedPat', rotateWhenExpiresWithinDays: 7 });
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(state(old.authorizationId), 'active', 'the holder the step can trust kept the old PAT alive');
+    const md = run.summaryMarkdown ?? '';
+    assert.match(md, /Other .*ada@contoso\.com/, 'the summary names the group that kept the PAT alive and who created it');
+    assert.doesNotMatch(md, /(?<!\\)\[[^\]]*\]\(https:\/\/evil/, 'no Markdown link or image to the holder\'s host in the summary');
+    assert.doesNotMatch(md, /(?<!\\)https:\/\/evil/, 'no bare URL to autolink');
+  });
+});
