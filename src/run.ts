@@ -122,7 +122,12 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
     // Before any PAT is changed: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
-    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)) });
+    const rt = await keepRefreshToken(config, session.rolledRefreshToken, {
+      host,
+      now: now(),
+      openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)),
+      ...(session.account ? { account: session.account } : {}),
+    });
     notes.push(...rt.notes, ...rt.warnings);
     issues.push(...rt.issues);
     for (const issue of [...rt.issues, ...rt.warnings]) host.warn(issue);

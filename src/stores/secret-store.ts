@@ -16,7 +16,7 @@ export type SecretMetadata = Record<string, string>;
  */
 export const PAT_METADATA_KEYS = ['authorizationId', 'validTo', 'replaced', 'pending'] as const;
 /** Beside a refresh token: when Entra issued it and for which app, so age warnings work. */
-export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId'] as const;
+export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId', 'userObjectId', 'userName'] as const;
 
 export interface StoredSecretInfo {
   /** The metadata stored beside the current value (empty when none). */
