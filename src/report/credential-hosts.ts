@@ -25,5 +25,11 @@ export function credentialHosts(config: Config): string[] {
     if (c.scheme === 'WorkloadIdentityFederation') lines.push(`The job's access token goes to ${hostOf(c.oidcRequestUri)} (the ID token for the Key Vault service connection).`);
     lines.push(`The Key Vault service connection's credential goes to ${signIn}; its token to ${hostOf(v.vaultUrl)}.`);
   }
+  const proxy = config.network.proxy;
+  if (proxy) {
+    // Agent.ProxyUrl is a variable: the agent sets it from its own configuration at job start, but a later step could
+    // set it too (docs/security.md). Saying where the proxy is, and whether it gets the agent's credentials, shows it.
+    lines.push(`Requests go through the proxy ${hostOf(proxy.url)} (Agent.ProxyUrl)${proxy.username ? `, which is sent the proxy credentials of user ${proxy.username}` : ''}, except those its bypass list names.`);
+  }
   return [...new Set(lines)];
 }

@@ -158,6 +158,11 @@ describe('security: where credentials may go and what may print them (black box)
       });
       assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr.slice(0, 2000)}`);
       assert.ok(proxy.log.some((e) => e.authorized && e.target.includes('.vault.')), 'Key Vault was reached through the proxy, with the password');
+      const proxyHost = new URL(proxy.url).host.replace(/\./g, '\\.');
+      assert.ok(
+        run.info.some((l) => new RegExp(`Requests go through the proxy ${proxyHost} \\(Agent\\.ProxyUrl\\), which is sent the proxy credentials of user build-agent`).test(l)),
+        'the log names the proxy and whose credentials it is sent',
+      );
       // runTask scanned the log and files already; the proxy password in every encoding is checked here as well.
       f.assertNoSecrets(run, [AWKWARD_PASSWORD]);
     });
