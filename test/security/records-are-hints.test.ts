@@ -55,6 +55,27 @@ describe('security: a forged record cannot choose which PAT is revoked or rotate
     const warning = run.warnings.find((w) => w.includes('FeedPat.authorizationId') && w.includes(wide.authorizationId));
     assert.ok(warning, `a warning names the record and the PAT; warnings:\n${run.warnings.join('\n')}`);
   });
+
+  it("the same rule for Key Vault tags: a 'replaced' tag naming another PAT does not get it revoked", async () => {
+    const name = `feed-${randomBytes(3).toString('hex')}`;
+    const pat = f.seedPat(name, { scope: 'vso.packaging', daysLeft: 80 });
+    const victim = f.seedPat(`release-bot-${randomBytes(2).toString('hex')}`, { scope: 'vso.release', daysLeft: 100 });
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vaultName = `kv${randomBytes(4).toString('hex')}`;
+    const vault = f.emu.control.keyVault.addVault({ name: vaultName, access: { [sp.objectId]: 'officer' } });
+    f.emu.control.keyVault.setSecret(vaultName, 'FeedPat', pat.token, {
+      contentType: 'application/vnd.azure-devops.pat',
+      tags: { authorizationId: pat.authorizationId, validTo: pat.validTo, replaced: victim.authorizationId },
+    });
+    const run = await f.run(
+      { action: 'rotate', displayName: name, scopes: 'vso.packaging', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat', rotateWhenExpiresWithinDays: 7 },
+      { endpoints: { arm: f.servicePrincipalEndpoint(sp) } },
+    );
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(state(victim.authorizationId), 'active', 'the PAT the forged tag named is alive');
+    assert.ok(run.warnings.some((w) => w.includes("'replaced'") && w.includes(victim.authorizationId)), `a warning names the tag and the PAT; warnings:\n${run.warnings.join('\n')}`);
+  });
 });
 
 describe('security: a planted holder neither keeps a PAT alive nor puts links in the summary (black box)', function () {
