@@ -56,7 +56,8 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
 
   const shared = new DestinationInputs(p, raw, job);
   // check reads the destinations the same step would write when it rotates, so it parses them as rotate does.
-  const stores = action === 'create' || action === 'rotate' || action === 'check';
+  // list reads them too when the step names a PAT destination, to mark a stored PAT that was revoked or has expired.
+  const stores = action === 'create' || action === 'rotate' || action === 'check' || (action === 'list' && namesPatDestination(raw));
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
   const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
@@ -130,4 +131,9 @@ function parseScopes(p: Problems, raw: RawInputs, action: Action, allowFullAcces
     return p.add('scopes', `'${FULL_ACCESS_SCOPE}' (full access) cannot be combined with other scopes`, `give '${FULL_ACCESS_SCOPE}' alone, or only the narrower scopes`);
   }
   return checked.scopes;
+}
+
+/** The inputs only a PAT destination has (the group and vault inputs also serve the refresh token store). */
+function namesPatDestination(raw: RawInputs): boolean {
+  return ['variableName', 'secretName', 'serviceConnection'].some((name) => (text(raw.input(name)) ?? '') !== '');
 }

@@ -1,6 +1,6 @@
 /**
  * Wire shapes of the Azure DevOps APIs the task calls, described once.
- * Source: ../shared/spec/azure-apis.md (PAT Lifecycle §1, Variable Groups §2).
+ * Source: Microsoft's published REST specs (copies in test/conformance/specs: tokens, taskAgent, serviceEndpoint).
  */
 
 /** PAT Lifecycle API: `https://vssps.dev.azure.com/{org}/_apis/tokens/pats`. */

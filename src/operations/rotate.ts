@@ -2,7 +2,8 @@
  * Rotation, the rules of docs/design.md ("Rotation rules" and "Ownership") in order:
  *  1 settle what an earlier run of ours left: a PAT its intent proves it made and never stored is revoked (rule b),
  *    a PAT a record says was replaced is revoked (rule a, completed)
- *  2 which PAT: the one the destinations record; else (adoption) the one active PAT of the name, or authorizationId
+ *  2 which PAT: the one the destinations record; else, when the one they record was revoked or has expired (looked up
+ *    by its ID, recorded-pat.ts), that one, replaced at once; else (adoption) the one active PAT of the name, or authorizationId
  *  3 skip while it is valid for longer than rotateWhenExpiresWithinDays and every destination holds it
  *  4 intent in every destination, then create a new PAT with the old name and scopes, allOrgs false
  *  5 write it to every destination (while each still names what it named) and check what each service stored
@@ -20,6 +21,7 @@ import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
 import { ambiguousName, CONCURRENT_ROTATION, dropForeignRecords, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
+import { expiredReport, goneReport, recordedOutOfService, revokedReport, toReplace, type RecordedPat } from './recorded-pat';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
@@ -54,9 +56,15 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
 
   // Rule 2.
   const held = heldActive(active);
+  // What a destination records and the list does not show: revoked or expired, found by its ID, never by its name.
+  const outOfService = await recordedOutOfService(run, dests, active, name);
+  for (const r of outOfService) if (r.state === 'gone') out.warnings.push(goneReport(r));
+  const leaked = outOfService.filter((r) => r.state === 'revoked');
+  reportLeaks(run, out, leaked);
+  const lost = held.length === 0 ? toReplace(outOfService) : undefined;
   let current: PatToken | undefined = held[0];
   const adopt: Destination[] = [];
-  if (!current) {
+  if (!current && !lost) {
     const candidates = byId ? [byId] : family;
     if (candidates.length > 1 && !config.selector.takeNewest) throw ambiguousName(name, candidates);
     current = newestFirst(candidates)[0];
@@ -82,8 +90,9 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
     }
   }
 
-  const old = current ?? (await lastExpired(run, name));
+  const old = current ?? lost?.pat ?? (await lastExpired(run, name));
   out.previous = old;
+  // No active PAT to rotate from: an expired or revoked one is replaced, and there is nothing to revoke.
   const expired = current === undefined;
 
   // Rule 3.
@@ -99,11 +108,14 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
   const request = newPatRequest(run, old.displayName, scopes);
-  const why = expired
-    ? `it expired on ${day(old.validTo)}`
-    : pending.length > 0
-      ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
-      : `it expires on ${day(old.validTo)}`;
+  const why =
+    lost?.state === 'revoked'
+      ? `it was revoked outside the task (found on ${day(run.now().toISOString())})`
+      : expired
+        ? `it expired on ${day(old.validTo)}`
+        : pending.length > 0
+          ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
+          : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
   for (const d of dests) out.plan.push(`write it to ${d.store.describe()} and check what was stored`);
   const toRevoke = expired ? [] : revocable(run, held, old, adopt);
@@ -128,7 +140,8 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   await storeNewPat(run, dests, created, out, { intent, ...(config.revokeOld && toRevoke.includes(old) ? { replaces: old } : {}) });
   out.rotated = true;
   out.action = 'rotated';
-  out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
+  out.detail = lost?.state === 'revoked' ? `replaced the revoked PAT: new PAT valid until ${day(created.validTo)}` : `rotated: new PAT valid until ${day(created.validTo)}`;
+  reportLeaks(run, out, leaked, created);
 
   // Rule 7.
   let revokedByOther = false;
@@ -137,8 +150,22 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
   }
-  if (expired) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${config.lifetimeDays - config.rotateWhenExpiresWithinDays} days.`);
+  const every = config.lifetimeDays - config.rotateWhenExpiresWithinDays;
+  if (lost?.state === 'expired') out.warnings.push(expiredReport(lost, every));
+  else if (expired && !lost) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${every} days.`);
   return out;
+}
+
+/**
+ * A stored PAT revoked outside the task is an issue (the step ends SucceededWithIssues) and heads the run summary
+ * (`alerts`); called again once the replacement is stored, so the report says what now holds which PAT.
+ */
+function reportLeaks(run: OperationRun, out: PatOutcome, leaked: readonly RecordedPat[], replacement?: PatToken): void {
+  if (leaked.length === 0) return;
+  const earlier = new Set(out.alerts ?? []);
+  const texts = leaked.map((r) => revokedReport(r, run.now(), replacement));
+  out.issues = [...out.issues.filter((i) => !earlier.has(i)), ...texts];
+  out.alerts = texts;
 }
 
 /** The PATs this rotation may revoke once its PAT is stored: those a destination held (or adopted), or explicitly untracked ones. */

@@ -1,5 +1,5 @@
 /**
- * Checks emulator traffic against Microsoft's published OpenAPI specs (../shared/spec/openapi): each request the
+ * Checks emulator traffic against Microsoft's published OpenAPI specs (copies in test/conformance/specs): each request the
  * product sent must be an operation of the spec (method, path, declared query parameters and their types,
  * api-version, body properties), and each answer the emulator gave must validate against that operation's response
  * schema. Fed by the emulator's request log; run over every black-box test's traffic (test/conformance/hook.ts).
@@ -18,7 +18,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RequestLogEntry } from '../emulator/request-log';
 
-export const SPEC_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'spec', 'openapi');
+/** The copies of the published specs kept in the repository (see specs/README.md for their sources). */
+export const SPEC_DIR = resolve(__dirname, 'specs');
 
 type Service = 'pats' | 'variableGroups' | 'serviceEndpoints' | 'keyVault';
 
