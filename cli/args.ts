@@ -120,6 +120,8 @@ const COMMON_OPTIONS = {
 const LOGIN_OPTIONS = { ...COMMON_OPTIONS, print: { type: 'boolean' }, 'service-connection': { type: 'string' }, yes: { type: 'boolean', short: 'y' } } as const;
 const STATUS_OPTIONS = {
   ...COMMON_OPTIONS,
+  // status reads the sign-in connection's record (issuedAt): the age of the refresh token kept there.
+  'service-connection': { type: 'string' },
   'warn-days': { type: 'string' },
   'pat-warn-days': { type: 'string' },
   json: { type: 'boolean' },

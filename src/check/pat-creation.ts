@@ -1,8 +1,8 @@
 /**
  * Whether the organization lets the user create PATs. No read shows it: the policy "Restrict personal access token
  * creation" and the tenant's PAT policies answer only a create. So, only when asked (checkPatCreation: true), check
- * creates a 1-day PAT named `pat-lifecycle-check-<run id>` and revokes it at once: it is this run's own (its name
- * carries the run id), so revoking it needs no record. Without the probe the line says how to prove it.
+ * creates a 1-day PAT named `pat-lifecycle-check-probe-<probe id>` and revokes it at once: it is this run's own (its
+ * name carries the random id this check drew, the same id the log line shows), so revoking it needs no record. Without the probe the line says how to prove it.
  */
 import { splitScopeString } from '../config/scopes';
 import { asPatLifecycleError, type PatLifecycleError } from '../errors';
@@ -32,8 +32,9 @@ const POLICY_FIXES: Record<string, string> = {
   failedToReadOrgPolicy: "Azure DevOps could not read the organization's PAT policies, so it refused the create; a rotate now would fail the same way. Run the check again; if it keeps failing, report it to Azure DevOps support with the request id.",
 };
 
-export function probeName(runId: string): string {
-  return `pat-lifecycle-check-${runId}`;
+/** The probe's name says what its id is: the random id of this check, not a pipeline run id or a build number. */
+export function probeName(probeId: string): string {
+  return `pat-lifecycle-check-probe-${probeId}`;
 }
 
 export async function checkPatCreation(deps: CheckDeps, pats: PatApi, user: string): Promise<CheckLine> {
@@ -42,7 +43,7 @@ export async function checkPatCreation(deps: CheckDeps, pats: PatApi, user: stri
     return notChecked(
       PAT_CREATION,
       "reading cannot show whether the organization's policies (Restrict personal access token creation, and the tenant's full-scope and lifespan policies) let the user create PATs.",
-      `Set checkPatCreation: true: check then creates a 1-day PAT named '${probeName('<run id>')}' and revokes it at once.`,
+      `Set checkPatCreation: true: check then creates a 1-day PAT named '${probeName('<probe id>')}' (a random id of that check) and revokes it at once.`,
     );
   }
   const name = probeName(deps.runId);

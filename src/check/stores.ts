@@ -7,8 +7,7 @@
  */
 import type { RefreshTokenStoreConfig, StoreTarget } from '../config/types';
 import { destinationFor, destinationName, hasNamePlaceholder } from '../config/name-template';
-import { daysBetween } from '../clock';
-import { REFRESH_TOKEN_LIFETIME_DAYS } from '../operations/keep-refresh-token';
+import { daysBetween, refreshTokenAge } from '../clock';
 import type { StoreDestination } from '../stores/open-store';
 import type { ServiceConnectionStore } from '../stores/service-connection-store';
 import type { VariableGroupStore } from '../stores/variable-group-store';
@@ -155,9 +154,8 @@ async function roleLine(deps: CheckDeps, label: string, hasRole: () => Promise<b
 function tokenAge(deps: CheckDeps, issuedAt: string | undefined): string {
   const at = issuedAt ? new Date(issuedAt) : undefined;
   if (!at || Number.isNaN(at.getTime())) return 'It records no date, so the age of the saved refresh token is unknown (the login command and every run record one).';
-  const age = Math.floor(daysBetween(at, deps.now()));
-  const left = Math.max(0, REFRESH_TOKEN_LIFETIME_DAYS - age);
-  const old = age > deps.config.refreshTokenMaxAgeDays ? ` That is more than refreshTokenMaxAgeDays (${deps.config.refreshTokenMaxAgeDays}): the scheduled runs have not been renewing it.` : '';
+  const { ageDays: age, daysLeft: left } = refreshTokenAge(at, deps.now());
+  const old = daysBetween(at, deps.now()) > deps.config.refreshTokenMaxAgeDays ? ` That is more than refreshTokenMaxAgeDays (${deps.config.refreshTokenMaxAgeDays}): the scheduled runs have not been renewing it.` : '';
   return `The saved refresh token is ${age} day(s) old (about ${left} days left if no run renews it).${old}`;
 }
 

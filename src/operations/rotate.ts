@@ -76,17 +76,21 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const twins = family.filter((t) => t !== current && !dests.some((d) => sameId(d.held, t.authorizationId) || sameId(d.replaced, t.authorizationId)));
   nameTwins(twins, current, adopt.length > 0 || pending.length > 0, out);
 
-  // Adoption: the destination is assumed to hold the one active PAT of its name; only the record is written.
+  // Adoption: the destination is assumed to hold the PAT chosen above; only the record is written.
+  const chosenBecause = byId ? 'authorizationId names it' : family.length > 1 ? `it is the newest of ${family.length} active PATs of that name (takeNewest)` : 'it is the only active PAT of that name';
   for (const d of adopt) {
-    out.plan.push(`adopt ${describePat(current!)} in ${d.store.describe()}: it holds a value without a record, and this is the only active PAT of that name`);
+    out.plan.push(`adopt ${describePat(current!)} in ${d.store.describe()}: it holds a value without a record, and ${chosenBecause}`);
   }
   announcePlan(run, out);
+  // Where the adoption warnings are, to say at the end whether the value stayed or this run replaced it.
+  const adoptionWarnings: Array<{ at: number; label: string }> = [];
   if (!config.dryRun) {
     for (const d of adopt) {
       await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
       d.held = d.recorded = current!.authorizationId.toLowerCase();
       d.pending = '';
-      out.warnings.push(`Adopted ${describePat(current!)} in ${d.store.label()}: the destination held a value with no record, so the task now records it as holding this PAT (the value was not changed).`);
+      adoptionWarnings.push({ at: out.warnings.length, label: d.store.label() });
+      out.warnings.push(adoptionWarning(current!, d.store.label(), chosenBecause));
     }
   }
 
@@ -97,6 +101,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
 
   // Rule 3.
   if (!expired && pending.length === 0 && !isDue(old, run.now(), config.rotateWhenExpiresWithinDays)) {
+    for (const w of adoptionWarnings) out.warnings[w.at] = adoptionWarning(current!, w.label, chosenBecause, 'kept');
     out.action = adopt.length > 0 ? 'adopted' : 'notDue';
     out.pat = old;
     out.detail = `${adopt.length > 0 ? 'adopted; ' : ''}not due: valid until ${day(old.validTo)} (${wholeDays(daysLeft(old, run.now()))} days), more than ${config.rotateWhenExpiresWithinDays}`;
@@ -139,6 +144,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rules 5 and 6.
   await storeNewPat(run, dests, created, out, { intent, ...(config.revokeOld && toRevoke.includes(old) ? { replaces: old } : {}) });
   out.rotated = true;
+  for (const w of adoptionWarnings) out.warnings[w.at] = adoptionWarning(current!, w.label, chosenBecause, 'replaced');
   out.action = 'rotated';
   out.detail = lost?.state === 'revoked' ? `replaced the revoked PAT: new PAT valid until ${day(created.validTo)}` : `rotated: new PAT valid until ${day(created.validTo)}`;
   reportLeaks(run, out, leaked, created);
@@ -266,4 +272,15 @@ export function fullAccessRefused(pat: PatToken): PatLifecycleError {
     input: 'allowFullAccess',
     hint: 'give narrower scopes in the scopes input, or set allowFullAccess: true to keep full access',
   });
+}
+
+/**
+ * The warning of an adoption, as far as the run got: recorded (a failure came next), recorded and left as it was (not
+ * due), or recorded and then replaced by this run's new PAT.
+ */
+function adoptionWarning(pat: PatToken, label: string, because: string, then?: 'kept' | 'replaced'): string {
+  const adopted = `Adopted ${describePat(pat)} in ${label}: the destination held a value with no record, so the task now records it as holding this PAT (${because})`;
+  if (then === 'kept') return `${adopted}; the value was not changed.`;
+  if (then === 'replaced') return `${adopted}; it was due, so this run replaced the value with the new PAT.`;
+  return `${adopted}.`;
 }

@@ -11,7 +11,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { createAzureCredential, retryLogPolicy, sdkClientOptions, secretRegistering } from './azure-credential';
-import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
+import { isSecretNotFound, SERVICE_CONNECTION_ADVICE, translateKeyVaultError, type CredentialAdvice, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
@@ -57,8 +57,8 @@ interface KeyVaultStoreCommonOptions {
   log?: (message: string) => void;
   /** Registers every token the credential returns as a secret (the Key Vault bearer), before anything can print it. */
   registerSecret?: (value: string) => void;
-  /** How the hint of a failed read-back says to try again; default 'Run the pipeline again'. */
-  rerunAdvice?: string;
+  /** How errors say to fix the identity and to try again; default: the service connection's (the task). */
+  advice?: CredentialAdvice;
   /** Shared by the stores of one run (service connections only). */
   clients?: VaultClients;
 }
@@ -86,7 +86,7 @@ export class KeyVaultStore implements SecretStore {
   private readonly vaultUrl: string;
   private readonly createCredential: () => Promise<TokenCredential>;
   private readonly identity: string;
-  private readonly rerunAdvice: string;
+  private readonly advice: CredentialAdvice;
   private readonly secretName: string;
   private readonly network: NetworkConfig;
   private readonly contentType: string;
@@ -117,7 +117,7 @@ export class KeyVaultStore implements SecretStore {
       // Hashed: the credential holds the service connection's secret, which has no business in a map key.
       if (o.clients) this.shared = { clients: o.clients, key: createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex') };
     }
-    this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
+    this.advice = o.advice ?? SERVICE_CONNECTION_ADVICE;
     this.secretName = o.secretName;
     this.network = o.network;
     this.contentType = o.contentType;
@@ -255,6 +255,7 @@ export class KeyVaultStore implements SecretStore {
       identity: this.identity,
       secretNameInput: this.secretNameInput,
       timeoutMs: this.network.timeoutMs,
+      advice: this.advice,
     };
   }
 
@@ -275,7 +276,7 @@ export class KeyVaultStore implements SecretStore {
 
   private verificationError(message: string): PatLifecycleError {
     return new PatLifecycleError('verification', 'VerificationFailed', message, {
-      hint: `${this.rerunAdvice}; if it persists, check who else writes to this secret.`,
+      hint: `${this.advice.rerun}; if it persists, check who else writes to this secret.`,
     });
   }
 }

@@ -67,7 +67,7 @@ export const SIGN_IN_ROLE: ConnectionRole = {
   parameters: { [SIGN_IN_ENDPOINT_TYPE]: { none: 'refreshtoken' }, [SIGN_IN_ENDPOINT_TYPE_DEV]: { none: 'refreshtoken' } },
   input: 'signInConnection',
   supported: "PAT Lifecycle sign-in (patlifecycle-signin, the extension's own type)",
-  unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `npx pat-lifecycle-cli login --service-connection NAME`.',
+  unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `pat-lifecycle login --service-connection NAME`.',
   notFoundHint: 'The signed-in user must be able to see the connection (Project settings > Service connections > the connection > Security: Administrator, to write the renewed refresh token back).',
 };
 

@@ -151,7 +151,7 @@ describe('cli args: the command the task tells users to run', () => {
     const entra = { tenantId: TENANT, clientId: CLIENT, refreshToken: 'x' };
     const refreshTokenStore = { kind: 'variableGroup', group: { project: 'Web', name: 'signin' }, variableName: 'RT', auth: 'user' };
     const line = loginCommand({ entra, organization: 'fabrikam', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
-    assert.equal(login(shellSplit(line).slice(3)).organization, 'contoso');
+    assert.equal(login(shellSplit(line).slice(2)).organization, 'contoso');
   });
 
   it('parses the login command the core prints for each store', () => {
@@ -165,8 +165,8 @@ describe('cli args: the command the task tells users to run', () => {
     for (const refreshTokenStore of [group, vault]) {
       const line = loginCommand({ entra, organization: 'contoso', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
       const argv = shellSplit(line);
-      assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle-cli', 'login']);
-      const s = login(argv.slice(3));
+      assert.deepEqual(argv.slice(0, 2), ['pat-lifecycle', 'login']);
+      const s = login(argv.slice(2));
       assert.equal(s.signIn.tenantId, TENANT);
       assert.equal(s.organization, 'contoso');
       if (refreshTokenStore === group) assert.deepEqual(s.store, { kind: 'variableGroup', project: 'Web Apps', group: { name: 'PAT lifecycle' }, variableName: 'RT' });

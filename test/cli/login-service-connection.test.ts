@@ -136,3 +136,51 @@ describe('cli login --service-connection against the emulator', function () {
     assert.equal(emu.log.count({ route: 'serviceEndpoints.update' }), 0);
   });
 });
+
+describe('cli status --service-connection against the emulator', function () {
+  this.timeout(90_000);
+  let emu: Emulator;
+
+  before(async () => {
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu?.close();
+  });
+
+  it("reads the age of the refresh token a sign-in connection keeps, from its record line; exit 3 once it nears 90 days", async () => {
+    const tenantId = emu.control.entra.defaultTenantId;
+    const user = emu.control.entra.addUser({ upn: 'bob@contoso.test', displayName: 'Bob' });
+    emu.control.entra.setDeviceCodeInterval(1);
+    emu.control.devops.addOrganization({ name: ORG });
+    emu.control.devops.addProject(ORG, { name: PROJECT });
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const issuedAt = new Date(emu.clock.now() - 30 * 86_400_000).toISOString();
+    emu.control.serviceEndpoints.add(ORG, PROJECT, {
+      name: 'PAT sign-in',
+      type: 'patlifecycle-signin',
+      url: `${emu.urls.authorityHost}/`,
+      scheme: 'None',
+      parameters: { tenantId, clientId: app.clientId, refreshToken: 'a-stored-refresh-token-123456' },
+      description: `Our sign-in\n[PAT Lifecycle record, kept by the task] issuedAt=${issuedAt}; clientId=${app.clientId}; tenantId=${tenantId}`,
+      administrators: [user.userId],
+    });
+    const status = async (extra: string[]) => {
+      const run = startCli(['status', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', ORG, '--project', PROJECT, '--service-connection', 'PAT sign-in', '--device-code', ...extra], emulatorEnv(emu));
+      const [, userCode] = await run.waitFor(USER_CODE);
+      emu.control.entra.approveDeviceCode(userCode!, user.userId);
+      return run.done;
+    };
+    const r = await status([]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /refresh token\s+connection Tools\/PAT sign-in\s+\d{4}-\d\d-\d\d\s+30\s+\d{4}-\d\d-\d\d\s+60\s+ok/);
+    assert.equal(emu.log.count({ route: 'serviceEndpoints.update' }), 0, 'status writes nothing');
+
+    emu.clock.advance(50 * 86_400_000);
+    const late = await status(['--json']);
+    assert.equal(late.code, 3, late.stderr);
+    const report = JSON.parse(late.stdout) as { refreshToken: { ageDays: number; daysLeft: number; state: string } };
+    assert.deepEqual([report.refreshToken.ageDays, report.refreshToken.daysLeft, report.refreshToken.state], [80, 10, 'attention']);
+    assertNoSecrets(r.stderr + r.stdout + late.stderr + late.stdout, [...emu.secrets(), 'a-stored-refresh-token-123456']);
+  });
+});

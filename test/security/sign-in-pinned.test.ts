@@ -32,7 +32,7 @@ describe('security: the stored sign-in is pinned to its user (black box)', funct
     assert.match(message, /mallory@contoso\.com/);
     assert.match(message, new RegExp(f.user.userId));
     assert.match(message, /ada@contoso\.com/);
-    assert.match(message, /pat-lifecycle-cli login/, 'how to re-seed on purpose');
+    assert.match(message, /pat-lifecycle(-cli)? login --tenant-id/, 'how to re-seed on purpose');
     assert.equal(f.group(group).variables['PatLifecycle.RefreshToken'].value, adas, "the stored sign-in is still Ada's");
     assert.equal(f.emu.log.count({ route: /^variableGroups\.update/ }), 0, 'no group was written');
     assert.equal(second.variables['PatLifecycle.RefreshToken'], undefined, "no later step is handed Mallory's token");

@@ -89,7 +89,7 @@ function lookup(path: string, scope: Record<string, unknown>): unknown {
 
 /**
  * Template expressions expanded as the service does before it applies the schema: `${{ each }}` repeats its body
- * for every item of a parameter's default, `${{ if }}` / `${{ else }}` bodies are inlined (every branch is checked),
+ * for every item of a parameter's default (in a list, or as a key of a mapping), `${{ if }}` / `${{ else }}` bodies are inlined (every branch is checked),
  * and `${{ path }}` in a string takes the value it names. Other expressions stay as text.
  */
 export function expandTemplateExpressions(doc: unknown): unknown {
@@ -131,8 +131,13 @@ export function expandTemplateExpressions(doc: unknown): unknown {
     if (node && typeof node === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(node)) {
-        if (CONDITIONAL.test(key)) Object.assign(out, expand(value, scope));
-        else out[key] = expand(value, scope);
+        // `${{ each }}` as a key inserts its body's keys once per item (a matrix built from a parameter's list).
+        const each = EACH.exec(key);
+        if (each) {
+          const items = lookup(each[2]!, scope);
+          for (const item of Array.isArray(items) ? items : []) Object.assign(out, expand(value, { ...scope, [each[1]!]: item }));
+        } else if (CONDITIONAL.test(key)) Object.assign(out, expand(value, scope));
+        else out[String(expand(key, scope))] = expand(value, scope);
       }
       return out;
     }

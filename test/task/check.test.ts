@@ -82,7 +82,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
   describe('sign-in', () => {
     for (const [code, fix] of [
       ['7000218', /Allow public client flows/],
-      ['700082', /pat-lifecycle-cli login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
+      ['700082', /pat-lifecycle login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
       // Consent missing, MFA and conditional access, wrong app or tenant: each with the fix the sign-in error gives.
       ['65001', /Grant consent .*user_impersonation/],
       ['50076', /multi-factor|MFA/i],
@@ -321,7 +321,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
       setUp();
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Succeeded', `${run.message}\n${run.visibleLog}`);
-      assert.match(assertState(run, 'PAT creation policy', 'ok'), /scopes vso\.profile: PAT 'pat-lifecycle-check-[0-9a-f]{8}' was created for 1 day and revoked at once/);
+      assert.match(assertState(run, 'PAT creation policy', 'ok'), /scopes vso\.profile: PAT 'pat-lifecycle-check-probe-[0-9a-f]{8}' was created for 1 day and revoked at once/);
       const probes = f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-'));
       assert.equal(probes.length, 1);
       assert.equal(probes[0].state, 'revoked');
@@ -333,7 +333,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
     it("the probe's create is carried out but its answer lost: the PAT named for the run is found and revoked; not checked", async () => {
       setUp();
       // An earlier check's probe someone kept, and a hand-made PAT: neither is this run's, neither may be revoked.
-      const earlier = f.seedPat('pat-lifecycle-check-0badc0de', { scope: 'vso.profile', daysLeft: 1 });
+      const earlier = f.seedPat('pat-lifecycle-check-probe-0badc0de', { scope: 'vso.profile', daysLeft: 1 });
       const handMade = f.seedPat('release-bot', { scope: 'vso.release', daysLeft: 40 });
       f.emu.faults.add({ route: 'pats.create', kind: 'reset', phase: 'after' });
       const run = await f.run(checkInputs({ checkPatCreation: true }));

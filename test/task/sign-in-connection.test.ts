@@ -148,7 +148,7 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
     assert.match(warnings, /could not be saved to service connection 'PAT Lifecycle sign-in'/);
     assert.match(warnings, /Administrator role on service connection/);
     assert.match(warnings, /had not been renewed for 61 days/);
-    assert.match(warnings, /pat-lifecycle-cli login .*--service-connection/);
+    assert.match(warnings, /pat-lifecycle login .*--service-connection/);
     assert.equal(run.outputs['rotated']?.value, 'true', 'the PAT is rotated anyway');
     assert.equal(f.pats().find((p) => p.authorizationId === old.authorizationId)?.state, 'revoked');
     assert.equal(endpoints().get(ORG, id).parameters['refreshToken'], f.refreshToken, 'the connection is unchanged');
