@@ -22,8 +22,8 @@ export function credentialHosts(config: Config): string[] {
   for (const v of vaults) {
     const c = v.credential;
     const signIn = c.scheme === 'ManagedServiceIdentity' ? "the agent's managed identity endpoint" : hostOf(v.authorityHost);
-    if (c.scheme === 'WorkloadIdentityFederation') lines.push(`The job's access token goes to ${hostOf(c.oidcRequestUri)} (the ID token for the Key Vault service connection).`);
-    lines.push(`The Key Vault service connection's credential goes to ${signIn}; its token to ${hostOf(v.vaultUrl)}.`);
+    if (c.scheme === 'WorkloadIdentityFederation') lines.push(`The job's access token goes to ${hostOf(c.oidcRequestUri)} (the ID token for Key Vault's workload identity).`);
+    lines.push(`The Key Vault credential goes to ${signIn}; its token to ${hostOf(v.vaultUrl)}.`);
   }
   const proxy = config.network.proxy;
   if (proxy) {

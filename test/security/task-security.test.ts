@@ -83,7 +83,7 @@ describe('security: where credentials may go and what may print them (black box)
     const says = (re: RegExp) => assert.ok(run.info.some((l) => re.test(l)), `${re}; info lines:\n${run.info.join('\n')}`);
     says(new RegExp(`refresh token.* goes to ${host.replace(/\./g, '\\.')}`));
     says(/access token goes to .*\(PATs\).*\(variable groups, service connections\)/);
-    says(new RegExp(`Key Vault service connection's credential goes to .*; its token to ${new URL(vault.url).host.replace(/\./g, '\\.')}`));
+    says(new RegExp(`Key Vault credential goes to .*; its token to ${new URL(vault.url).host.replace(/\./g, '\\.')}`));
   });
 
   it('an allowed override (loopback, the emulator) is announced in a visible line naming the host, not in a debug line', async () => {
