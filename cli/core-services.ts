@@ -38,6 +38,7 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
           network: ctx.network,
           env,
           log: (m) => ctx.output.debug(m),
+          registerSecret: (v) => ctx.output.secret(v),
         });
       }
       // The variable group and the sign-in connection are read with the Entra token of this very sign-in, as the task

@@ -22,6 +22,8 @@ export interface DeveloperKeyVaultStoreOptions {
   network: NetworkConfig;
   env: Record<string, string | undefined>;
   log?: (message: string) => void;
+  /** Masks every token the credential returns in what the tool prints. */
+  registerSecret?: (value: string) => void;
 }
 
 const CREDENTIAL_WORDS: Record<KeyVaultCredentialKind, string> = {
@@ -79,5 +81,6 @@ export function createDeveloperKeyVaultStore(o: DeveloperKeyVaultStoreOptions): 
     identityDescription: CREDENTIAL_WORDS[o.credential],
     advice: developerAdvice(o.credential),
     log: o.log,
+    ...(o.registerSecret ? { registerSecret: o.registerSecret } : {}),
   });
 }

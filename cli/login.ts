@@ -48,6 +48,9 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
     issuedAt: signedIn.issuedAt.toISOString(),
     clientId: signedIn.clientId,
     tenantId: signedIn.tenantId,
+    // Signing in again is how the account is changed on purpose: the record names the new one (or none, if unknown).
+    userObjectId: signedIn.objectId ?? '',
+    userName: signedIn.objectId ? (signedIn.username ?? '') : '',
   };
 
   if (settings.store?.kind === 'serviceConnection') {
@@ -61,6 +64,7 @@ export async function runLogin(settings: LoginSettings, deps: LoginDeps): Promis
         ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}),
         refreshToken: signedIn.refreshToken,
         issuedAt: signedIn.issuedAt,
+        ...(signedIn.objectId ? { user: { objectId: signedIn.objectId, ...(signedIn.username ? { name: signedIn.username } : {}) } } : {}),
         yes: settings.yes,
       },
       {

@@ -17,22 +17,40 @@ export function platformOpenCommand(platform: NodeJS.Platform = process.platform
   }
 }
 
-/** Names that announce a credential; the browser (and any extension or helper it starts) has no use for one. */
-const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|APIKEY|API_KEY|ACCESS_KEY|PRIVATE_KEY|CONNECTION_STRING|^ENDPOINT_AUTH|^INPUT_/i;
+/**
+ * What a browser and the platform's opener need to start in the user's session, and nothing else: where programs and
+ * the user's files are, the display and session bus, language and time zone, temp folders, and on Windows the
+ * system's own folders. An allowlist, because a credential's variable need not say so in its name
+ * (`AZURE_DEVOPS_EXT_PAT`, `NPM_CONFIG__AUTH`); the browser outlives this process and is not ours to trust with one.
+ */
+const BROWSER_NAMES = new Set(
+  [
+    'PATH', 'HOME', 'PWD', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'BROWSER', 'NO_PROXY',
+    'DISPLAY', 'WAYLAND_DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'DESKTOP_SESSION', 'WSL_DISTRO_NAME', 'WSL_INTEROP', 'WSLENV',
+    '__CF_USER_TEXT_ENCODING',
+    'SYSTEMROOT', 'SYSTEMDRIVE', 'WINDIR', 'COMSPEC', 'PATHEXT', 'USERPROFILE', 'USERNAME', 'USERDOMAIN', 'HOMEDRIVE', 'HOMEPATH', 'APPDATA', 'LOCALAPPDATA',
+    'PROGRAMDATA', 'PROGRAMFILES', 'PROGRAMFILES(X86)', 'PROGRAMW6432', 'COMMONPROGRAMFILES', 'COMMONPROGRAMFILES(X86)', 'ALLUSERSPROFILE', 'PUBLIC',
+    'COMPUTERNAME', 'OS', 'PROCESSOR_ARCHITECTURE', 'NUMBER_OF_PROCESSORS',
+  ],
+);
+const BROWSER_PREFIXES = /^(LC_|XDG_)/i;
 const PROXY_NAME = /^(https?|all|ftp)_proxy$/i;
 
 /**
- * The environment the browser starts with: this process's, without credential-bearing variables (by name, plus any
- * the caller names, such as the one --client-secret-env points at) and with user info cut out of proxy URLs. The
- * browser outlives this process and is not ours to trust with the secrets a sign-in needs.
+ * The environment the browser starts with: the allowlisted part of this process's, with user info cut out of proxy
+ * URLs. `alsoSecret` (the variable --client-secret-env names) is dropped even if its name were on the list.
  */
 export function browserEnvironment(env: NodeJS.ProcessEnv, alsoSecret: readonly string[] = []): NodeJS.ProcessEnv {
   const drop = new Set(alsoSecret.map((n) => n.toUpperCase()));
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || SECRET_NAME.test(name) || drop.has(name.toUpperCase())) continue;
-    const kept = PROXY_NAME.test(name) ? withoutUserInfo(value) : value;
-    if (kept !== undefined) out[name] = kept;
+    if (value === undefined || drop.has(name.toUpperCase())) continue;
+    if (PROXY_NAME.test(name)) {
+      const kept = withoutUserInfo(value);
+      if (kept !== undefined) out[name] = kept;
+    } else if (BROWSER_NAMES.has(name.toUpperCase()) || BROWSER_PREFIXES.test(name)) {
+      out[name] = value;
+    }
   }
   return out;
 }

@@ -3,9 +3,11 @@
  * and an exit code (0 ok, 1 error, 2 usage, 3 status needs attention). Everything printed goes through Output,
  * which masks the secrets it knows.
  */
+// First, before any dependency loads (see there).
+import './safe-env';
 import packageJson from '../package.json';
 import { PatLifecycleError } from '../src/errors';
-import { environmentProblems, removeDebugSwitches } from '../src/config/environment';
+import { environmentProblems } from '../src/config/environment';
 import { EXIT, parseCommandLine, UsageError } from './args';
 import type { OpenBrowser } from './browser-flow';
 import { HELP } from './help';
@@ -56,7 +58,6 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       for (const e of unsafe) bootstrap.error(e.describe());
       return EXIT.usage;
     }
-    if (env === process.env) removeDebugSwitches(process.env);
   }
 
   switch (parsed.command) {

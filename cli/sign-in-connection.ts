@@ -25,6 +25,8 @@ export interface SeedRequest {
   clientSecret?: string;
   refreshToken: string;
   issuedAt: Date;
+  /** The signed-in account (object ID and name), recorded so a run that signs in as someone else stops. */
+  user?: { objectId: string; name?: string };
   /** --yes: create without asking. */
   yes: boolean;
 }
@@ -54,7 +56,8 @@ export async function seedSignInConnection(r: SeedRequest, deps: SeedDeps): Prom
     refreshToken: r.refreshToken,
     ...(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
   };
-  const record = { issuedAt: r.issuedAt.toISOString() };
+  // A new sign-in names its own account; '' removes an older account's record (withRecord drops empty values).
+  const record = { issuedAt: r.issuedAt.toISOString(), userObjectId: r.user?.objectId ?? '', userName: r.user?.name ?? '' };
   const url = `${r.authorityHost.replace(/\/+$/, '')}/`;
   const existing = found[0];
 

@@ -32,6 +32,8 @@ export interface SignedIn {
   refreshToken: string;
   /** The account's sign-in name, for messages (not a secret). */
   username?: string;
+  /** The account's object ID: recorded beside the token, so a run that signs in as someone else stops. */
+  objectId?: string;
   /** The tenant that issued the tokens: a GUID when Entra said so, else what --tenant named. */
   tenantId: string;
   clientId: string;
@@ -191,6 +193,7 @@ export async function signIn(settings: SignInSettings, deps: SignInDeps): Promis
     accessToken,
     refreshToken,
     username: result.account?.username || undefined,
+    objectId: (result.idTokenClaims as { oid?: string } | undefined)?.oid ?? (result.account?.localAccountId || undefined),
     tenantId,
     clientId: settings.clientId,
     issuedAt: now(),

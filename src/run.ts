@@ -3,6 +3,7 @@
  * any PAT is touched, run the operation, set the outputs, attach the summary. Used by the pipeline task and the CLI;
  * everything that reaches the network comes in through `deps`, so tests swap it.
  */
+import { credentialHosts } from './report/credential-hosts';
 import type { Config } from './config/types';
 import type { Host } from './host';
 import type { HttpClient, HttpClientOptions } from './http/http-client';
@@ -16,7 +17,7 @@ import { redeemRefreshToken } from './entra/redeem-refresh-token';
 import { PatClient } from './devops/pat-client';
 import { PatDirectory } from './operations/pat-directory';
 import { openSecretStore, serviceEndpointClientFor, variableGroupClientFor, type OpenStoreDeps, type StoreDestination } from './stores/open-store';
-import { RecordFinder } from './stores/record-finder';
+import { RecordFinder, type HolderTrust } from './stores/record-finder';
 import { randomUUID } from 'node:crypto';
 import { GroupViews } from './stores/group-views';
 import { GroupWriteQueue } from './stores/variable-group-store';
@@ -83,6 +84,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     network: config.network,
     purpose,
     log: (m) => host.info(m),
+    registerSecret: (v) => host.setSecret(v),
     groupViews,
     groupWrites,
     vaultClients,
@@ -91,6 +93,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
   // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.
   for (const o of config.urls.overrides ?? []) host.info(`${o.variable} is set: credentials for this service go to ${o.host}.`);
+  for (const line of credentialHosts(config)) host.info(line);
   if (config.action === 'check') {
     try {
       return await check(config, host, deps, {
@@ -122,7 +125,12 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
 
     // Before any PAT is changed: a run that dies later must not lose the only valid refresh token.
     host.progress(15, 'Saving the renewed refresh token');
-    const rt = await keepRefreshToken(config, session.rolledRefreshToken, { host, now: now(), openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)) });
+    const rt = await keepRefreshToken(config, session.rolledRefreshToken, {
+      host,
+      now: now(),
+      openStore: (s) => openStore(s, storeOptions('refreshToken', session.accessToken)),
+      ...(session.account ? { account: session.account } : {}),
+    });
     notes.push(...rt.notes, ...rt.warnings);
     issues.push(...rt.issues);
     for (const issue of [...rt.issues, ...rt.warnings]) host.warn(issue);
@@ -141,6 +149,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
         ...connectionProjects.map((project) => ({ client: variableGroupClientFor({ kind: 'variableGroup', group: { project }, variableName: '', auth: 'user' }, userOptions), project })),
       ],
       connectionProjects.map((project) => ({ client: serviceEndpointClientFor(userOptions), project })),
+      holderTrust(config, session, host),
     );
     const result = await executeOperation({
       config,
@@ -177,6 +186,16 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     renderSummary({ action: config.action, organization: config.organization, dryRun: config.dryRun, status, message, outcomes, notes, issues, now: now() }),
   );
   return { status, message, outcomes };
+}
+
+/**
+ * Which other groups' records may keep a PAT alive (stores/record-finder.ts): those the signed-in user changed last,
+ * unless this run writes groups with the job's token, whose identity the run cannot name.
+ */
+function holderTrust(config: Config, session: EntraSession, host: Host): HolderTrust {
+  const jobWrites = [...config.destinations, config.refreshTokenStore].some((d) => d.kind === 'variableGroup' && d.auth === 'job');
+  const writer = jobWrites ? undefined : session.account?.username;
+  return { ...(writer ? { writer } : {}), ignored: (text) => host.warn(text) };
 }
 
 /** Redeems the refresh token once; every token it brings is registered as a secret before anything can print it. */

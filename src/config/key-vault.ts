@@ -8,6 +8,7 @@ import type { Problems } from './problems';
 import { expanded, GUID, text } from './fields';
 import { parseCertificateWithKey } from './certificate';
 import { DEFAULT_AUTHORITY_HOST } from './organization';
+import { agentVariableHint, disallowedHostProblem } from './service-hosts';
 
 export const DEFAULT_KEY_VAULT_DNS_SUFFIX = 'vault.azure.net';
 /** Vault names: 3-24 characters, letters, digits and dashes, starting with a letter, no dash at the end or twice in a row. */
@@ -114,6 +115,10 @@ function parseCredential(p: Problems, connectionId: string, endpoint: NonNullabl
       }
       if (job.oidcRequestUri === undefined) {
         p.add(input, 'workload identity federation needs System.OidcRequestUri, which this agent does not provide', 'run on an agent version 3.227 or later');
+      } else {
+        // The job's access token is sent there: held to the hosts of the PatLifecycle.* overrides, as every derived URL.
+        const refused = disallowedHostProblem('devops', job.oidcRequestUri);
+        if (refused) return p.add('System.OidcRequestUri', refused.message, agentVariableHint());
       }
       if (!ok || job.systemAccessToken === undefined || job.oidcRequestUri === undefined) return undefined;
       return {

@@ -7,7 +7,7 @@ import type { ServiceOverride, ServiceUrls } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { expanded, httpsUrl, text } from './fields';
-import { disallowedHostProblem, isAllowedServiceHost, SERVER_NOT_SUPPORTED, type ServiceRole } from './service-hosts';
+import { agentVariableHint, disallowedHostProblem, isAllowedServiceHost, SERVER_NOT_SUPPORTED, type ServiceRole } from './service-hosts';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_VSSPS_URL = 'https://vssps.dev.azure.com';
@@ -33,7 +33,12 @@ export function parseServiceUrls(p: Problems, raw: RawInputs): { urls: ServiceUr
     text(raw.variable('System.CollectionUri')),
     'run inside Azure Pipelines, or set the organization input',
   );
-  const derivedDevops = collectionUri ? devopsBaseOf(collectionUri) : DEFAULT_DEVOPS_URL;
+  // The agent sets it, but a pipeline variable of the same name can too; the variable groups' host derives from it.
+  const refusedCollection = collectionUri ? disallowedHostProblem('devops', collectionUri) : undefined;
+  if (refusedCollection) {
+    p.add('System.CollectionUri', refusedCollection.message, agentVariableHint());
+  }
+  const derivedDevops = collectionUri && !refusedCollection ? devopsBaseOf(collectionUri) : DEFAULT_DEVOPS_URL;
   return {
     urls: {
       authorityHost: seam('PatLifecycle.AuthorityHost', 'authority', DEFAULT_AUTHORITY_HOST),

@@ -63,3 +63,8 @@ export function disallowedHostProblem(role: ServiceRole, url: string): { message
     hint: `remove the override, or use one of ${allowedHostsText(role)}`,
   };
 }
+
+/** The fix for an agent variable (System.CollectionUri, System.OidcRequestUri) naming a host no Azure DevOps URL has. */
+export function agentVariableHint(): string {
+  return `the agent sets it to the organization's own URL, so a pipeline variable of that name (queue time or task.setvariable) has replaced it: remove that variable. Allowed hosts: ${allowedHostsText('devops')}`;
+}

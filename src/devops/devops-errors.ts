@@ -52,8 +52,19 @@ export function serviceText(res: HttpResponse): string | undefined {
     }
   }
   if (!text) return undefined;
+  return cutServiceText(text);
+}
+
+/**
+ * The service's words on one line, at most `max` characters. A secret the service quotes is masked later, by whoever
+ * prints the message (every form of every registered secret); a cut through the middle of one would leave a prefix no
+ * masker knows. So the cut never ends inside a word: the word it would split is dropped whole.
+ */
+export function cutServiceText(text: string, max = MAX_SERVICE_TEXT): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_SERVICE_TEXT ? `${oneLine.slice(0, MAX_SERVICE_TEXT)}…` : oneLine;
+  if (oneLine.length <= max) return oneLine;
+  const kept = oneLine[max] === ' ' ? oneLine.slice(0, max) : oneLine.slice(0, max).replace(/\S+$/, '');
+  return `${kept.trimEnd()}…`;
 }
 
 export function signInPageError(res: HttpResponse, ctx: DevOpsCallContext): PatLifecycleError {

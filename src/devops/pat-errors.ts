@@ -2,6 +2,7 @@
  * The PAT Lifecycle API reports refusals inside an HTTP 200 as `patTokenError`. Every value of the enum has an
  * entry here, so no refusal reaches the user as a bare enum name.
  */
+import { cutServiceText } from './devops-errors';
 import { PatLifecycleError, type ErrorKind } from '../errors';
 import type { PatTokenError } from './types';
 
@@ -65,7 +66,7 @@ export function patTokenErrorToError(
   value: string,
   ctx: { operation: string; requestId?: string; serviceMessage?: string },
 ): PatLifecycleError {
-  const extra = ctx.serviceMessage ? ` Azure DevOps says: ${ctx.serviceMessage.replace(/\s+/g, ' ').trim().slice(0, 400)}` : '';
+  const extra = ctx.serviceMessage ? ` Azure DevOps says: ${cutServiceText(ctx.serviceMessage)}` : '';
   const entry = isPatTokenErrorValue(value) ? PAT_ERROR_TABLE[value] : undefined;
   if (!entry) {
     return new PatLifecycleError('service', `patTokenError:${value}`, `The PAT Lifecycle API refused '${ctx.operation}' with '${value}'.${extra}`, {

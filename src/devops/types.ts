@@ -156,5 +156,6 @@ export interface ServiceEndpoint {
   isReady?: boolean;
   authorization?: { scheme?: string; parameters?: Record<string, string | null> | null } | null;
   serviceEndpointProjectReferences?: Array<{ name?: string; description?: string | null; projectReference?: { id?: string; name?: string } }> | null;
+  createdBy?: IdentityRef;
   [field: string]: unknown;
 }

@@ -39,13 +39,16 @@ export function describeAuthority(authorityHost: string, tenantId: string): Entr
   };
 }
 
-/** Hosts of the Microsoft clouds' Entra endpoints; anything else (a private authority, an emulator) gets no instance discovery. */
+/**
+ * Hosts of the Microsoft clouds' Entra endpoints; anything else (a private authority, an emulator) gets no instance
+ * discovery. The retired Germany cloud's `login.microsoftonline.de` is not among them: it no longer signs anyone in,
+ * and a host nobody at Microsoft answers for must not receive a refresh token.
+ */
 export const MICROSOFT_AUTHORITY_HOSTS: ReadonlySet<string> = new Set([
   'login.microsoftonline.com',
   'login.microsoft.com',
   'login.windows.net',
   'login.microsoftonline.us',
-  'login.microsoftonline.de',
   'login.partner.microsoftonline.cn',
   'login.chinacloudapi.cn',
   'login-us.microsoftonline.com',

@@ -29,7 +29,7 @@ async function create(run: OperationRun, displayName: string, out: PatOutcome): 
   const existing = stored ?? adoptable;
   if (existing) {
     if (adoptable && !config.dryRun) {
-      for (const d of dests) await d.store.mark({ authorizationId: adoptable.authorizationId, validTo: adoptable.validTo, pending: REMOVE }, { storedId: '', pending: d.pending });
+      for (const d of dests) await d.store.mark({ authorizationId: adoptable.authorizationId, validTo: adoptable.validTo, pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
       out.warnings.push(`Adopted ${describePat(adoptable)} in ${dests.map((d) => d.store.label()).join(' and ')}: the destination held a value with no record, so the task now records it as holding this PAT (the value was not changed).`);
     }
     const missing = dests.filter((d) => !sameId(d.held, existing.authorizationId) && !adoptable);

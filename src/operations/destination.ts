@@ -61,7 +61,7 @@ export async function settleIntents(run: OperationRun, dests: Destination[], nam
       out.warnings.push(`Revoked leftover PAT ${describePat(pat)}: ${why}.`);
     }
     if (!run.config.dryRun) {
-      await d.store.mark({ pending: REMOVE }, { storedId: d.held ?? '', pending: d.pending });
+      await d.store.mark({ pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
       d.pending = '';
       delete d.intent;
     }
@@ -75,7 +75,7 @@ export async function announceIntent(run: OperationRun, dests: Destination[], va
   const written: Destination[] = [];
   for (const d of dests) {
     try {
-      await d.store.mark({ pending: intent }, { storedId: d.held ?? '', pending: d.pending });
+      await d.store.mark({ pending: intent }, { storedId: d.recorded, pending: d.pending });
     } catch (err) {
       await withdrawIntent(run, written, intent);
       if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) {
@@ -102,7 +102,7 @@ export async function announceIntent(run: OperationRun, dests: Destination[], va
 export async function withdrawIntent(run: OperationRun, dests: Destination[], intent: string): Promise<void> {
   for (const d of dests) {
     try {
-      await d.store.mark({ pending: REMOVE }, { storedId: d.held ?? '', pending: intent });
+      await d.store.mark({ pending: REMOVE }, { storedId: d.recorded, pending: intent });
       d.pending = '';
     } catch (err) {
       run.log.debug(`The intent in ${d.store.describe()} could not be removed (${asPatLifecycleError(err).code}); the next run removes it.`);

@@ -5,7 +5,7 @@
 import type { Config, RefreshTokenStoreConfig } from '../config/types';
 import type { Host } from '../host';
 import type { SecretStore } from '../stores/secret-store';
-import { asPatLifecycleError } from '../errors';
+import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { daysBetween, REFRESH_TOKEN_LIFETIME_DAYS, refreshTokenAge } from '../clock';
 import { sealHandover } from '../config/sign-in-handover';
 
@@ -29,6 +29,39 @@ export interface KeepRefreshTokenDeps {
   host: Host;
   now: Date;
   openStore(store: Exclude<RefreshTokenStoreConfig, { kind: 'none' }>): Promise<SecretStore>;
+  /** Who this run signed in as (from the ID token); recorded beside the token and checked against the record. */
+  account?: SignedInAccount;
+}
+
+export interface SignedInAccount {
+  username?: string;
+  objectId?: string;
+  tenantId?: string;
+}
+
+/** The record keys that pin the stored sign-in to its user (docs/security.md, "The sign-in is pinned to its user"). */
+export const USER_OBJECT_ID_KEY = 'userObjectId';
+export const USER_NAME_KEY = 'userName';
+
+/**
+ * The sign-in is pinned to the user whose object ID the store records: a refresh token of another user put in the
+ * input (a queue-time variable, a setvariable of an earlier step) would otherwise be redeemed and its rolled token saved
+ * over the stored one, and every later run would act as that user. Checked before anything is written.
+ */
+function signedInAsSomeoneElse(config: Config, store: SecretStore, recorded: Record<string, string>, account: SignedInAccount | undefined): PatLifecycleError | undefined {
+  const pinned = recorded[USER_OBJECT_ID_KEY];
+  if (!pinned || !account?.objectId || pinned.toLowerCase() === account.objectId.toLowerCase()) return undefined;
+  const them = `${recorded[USER_NAME_KEY] || 'the account'} (object ID ${pinned}${recorded['tenantId'] ? `, tenant ${recorded['tenantId']}` : ''})`;
+  const now = `${account.username || 'another account'} (object ID ${account.objectId}${account.tenantId ? `, tenant ${account.tenantId}` : ''})`;
+  return new PatLifecycleError(
+    'input',
+    'SignInAccountChanged',
+    `This run signed in as ${now}, but ${store.describe()} keeps the sign-in of ${them}. A refresh token of another user was given to the step (the refreshToken input, or a variable that fills it); nothing was written, and the stored sign-in was left as it was.`,
+    {
+      input: 'refreshToken',
+      hint: `If the account is meant to change, seed the new one where the step reads it: ${loginCommand(config)} (it records the new account), or delete the record '${USER_OBJECT_ID_KEY}' beside the stored token so the next run records the account it signs in as. Otherwise find out who set the refreshToken input's variable.`,
+    },
+  );
 }
 
 export async function keepRefreshToken(config: Config, rolled: string | undefined, deps: KeepRefreshTokenDeps): Promise<RefreshTokenFindings> {
@@ -47,6 +80,21 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     return findings;
   }
 
+  let store: SecretStore | undefined;
+  let issuedAt: Date | undefined;
+  let opened: unknown;
+  try {
+    store = await deps.openStore(target);
+    const before = await store.read({ recent: true });
+    const changed = signedInAsSomeoneElse(config, store, before.metadata, deps.account);
+    if (changed) throw changed;
+    const stamp = before.metadata.issuedAt ? new Date(before.metadata.issuedAt) : undefined;
+    issuedAt = stamp && !Number.isNaN(stamp.getTime()) ? stamp : undefined;
+  } catch (err) {
+    if (err instanceof PatLifecycleError && err.code === 'SignInAccountChanged') throw err;
+    opened = err;
+  }
+
   // Later steps of the job read `$(refreshTokenVariableName)`: hand them the renewed token even when saving it fails
   // below, or they would redeem again the token this run already redeemed (the job started with it).
   if (rolled && target.kind === 'variableGroup' && !config.dryRun) host.setJobVariable(target.variableName, rolled, { secret: true });
@@ -56,16 +104,9 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     host.setJobVariable(target.handover.variable, sealHandover(target.handover.key, target.handover.connectionId, rolled), { secret: true });
   }
 
-  let store: SecretStore;
-  let issuedAt: Date | undefined;
-  try {
-    store = await deps.openStore(target);
-    const before = await store.read({ recent: true });
-    const stamp = before.metadata.issuedAt ? new Date(before.metadata.issuedAt) : undefined;
-    issuedAt = stamp && !Number.isNaN(stamp.getTime()) ? stamp : undefined;
-  } catch (err) {
+  if (opened !== undefined || store === undefined) {
     findings.issues.push(
-      `The refresh token store could not be opened (${asPatLifecycleError(err).describe()}); the run continues with the token in memory, but the next run reads the old one. Fix the store's permissions, or sign in again: ${loginCommand(config)}`,
+      `The refresh token store could not be opened (${asPatLifecycleError(opened).describe()}); the run continues with the token in memory, but the next run reads the old one. Fix the store's permissions, or sign in again: ${loginCommand(config)}`,
     );
     return findings;
   }
@@ -90,7 +131,8 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     return findings;
   }
   try {
-    const receipt = await store.write(rolled, { issuedAt: now.toISOString(), clientId: config.entra.clientId, tenantId: config.entra.tenantId });
+    const user: Record<string, string> = deps.account?.objectId ? { [USER_OBJECT_ID_KEY]: deps.account.objectId, [USER_NAME_KEY]: deps.account.username ?? '' } : {};
+    const receipt = await store.write(rolled, { issuedAt: now.toISOString(), clientId: config.entra.clientId, tenantId: config.entra.tenantId, ...user });
     await store.verify(receipt, rolled);
     findings.storedIn = where;
     host.info(`Saved the renewed refresh token to ${where}.`);

@@ -64,8 +64,10 @@ export function matchesIntent(intent: Intent, pat: PatToken, name: string): bool
 export interface Destination {
   store: SecretStore;
   info: StoredSecretInfo;
-  /** The PAT the record names (lower case), when the destination holds a value. */
+  /** The PAT the record names (lower case), when the destination holds a value and the record fits the step. */
   held?: string;
+  /** The record's PAT as stored ('' = none), whether or not the step heeds it: what compare-and-write checks. */
+  recorded: string;
   replaced?: string;
   intent?: Intent;
   /** The stored `pending`, verbatim ('' = none), for compare-and-write. */
@@ -77,7 +79,7 @@ export function destinationOf(store: SecretStore, info: StoredSecretInfo): Desti
   const replaced = info.metadata.replaced?.toLowerCase() || undefined;
   const pending = info.metadata.pending ?? '';
   const intent = parseIntent(pending);
-  return { store, info, ...(held ? { held } : {}), ...(replaced ? { replaced } : {}), ...(intent ? { intent } : {}), pending };
+  return { store, info, recorded: held ?? '', ...(held ? { held } : {}), ...(replaced ? { replaced } : {}), ...(intent ? { intent } : {}), pending };
 }
 
 /** A value is there, but no record of which PAT it is: put there by hand, or by another tool. */
@@ -102,6 +104,41 @@ export function busyError(d: Destination, now: Date): PatLifecycleError {
       hint: `Let one rotation of a PAT run at a time (an exclusive lock and lockBehavior: sequential). If no other run is going on, that run stopped midway: run again after ${after.toISOString()} and the task revokes what it left behind.`,
     },
   );
+}
+
+/**
+ * Records are hints, not authority (docs/design.md, "Ownership"): they are plain text that whoever edits the
+ * destination can write. A record may lead the step to a PAT (to settle, rotate or revoke it) only when that PAT is
+ * the step's own: its display name is the step's PAT name, or the step selected it by authorization ID.
+ */
+export function recordFitsStep(pat: Pick<PatToken, 'displayName' | 'authorizationId'>, step: { name: string; authorizationId?: string }): boolean {
+  return pat.displayName === step.name || (step.authorizationId !== undefined && sameId(pat.authorizationId, step.authorizationId));
+}
+
+/** Where a record key is kept, for messages: `variable 'FeedPat.authorizationId' of variable group 'Tokens'`. */
+export function recordPlace(d: Destination, key: string): string {
+  return d.store.recordName?.(key) ?? `record '${key}' of ${d.store.label()}`;
+}
+
+/**
+ * Forgets every record of the step's destinations that names a PAT of the list other than the step's own (recordFitsStep),
+ * with a warning naming where the record is and the PAT. A destination whose `authorizationId` is dropped counts as
+ * holding a value with no record, as if the record had been deleted: the step's own PAT is adopted by its name.
+ */
+export function dropForeignRecords(dests: readonly Destination[], pats: readonly PatToken[], step: { name: string; authorizationId?: string }, warn: (text: string) => void): void {
+  const foreign = (id: string | undefined) => (id === undefined ? undefined : pats.find((t) => sameId(t.authorizationId, id) && !recordFitsStep(t, step)));
+  for (const d of dests) {
+    for (const key of ['authorizationId', 'replaced'] as const) {
+      const pat = foreign(key === 'authorizationId' ? d.held : d.replaced);
+      if (!pat) continue;
+      if (key === 'authorizationId') delete d.held;
+      else delete d.replaced;
+      warn(
+        `Ignored ${recordPlace(d, key)}: it names PAT ${describePat(pat)}, which is not this step's PAT '${step.name}'. ` +
+          'Records are plain values anyone who edits the destination can change, so the task acts only on PATs of the name the step gives; check who changed it.',
+      );
+    }
+  }
 }
 
 export function ambiguousName(name: string, pats: readonly PatToken[]): PatLifecycleError {

@@ -10,7 +10,7 @@
 import { GUID } from '../config/fields';
 import type { PatToken } from '../devops/types';
 import { openDestinations } from './destination';
-import { sameId, type Destination } from './ownership';
+import { recordFitsStep, sameId, type Destination } from './ownership';
 import { day, newestFirst } from './pat-facts';
 import { describePat, type OperationRun } from './types';
 
@@ -54,7 +54,7 @@ export async function recordedOutOfService(run: OperationRun, dests: readonly De
   const ids = [...new Set(dests.flatMap((d) => (d.held && !active.some((t) => sameId(t.authorizationId, d.held)) ? [d.held] : [])))];
   const found = await Promise.all(ids.map((id) => lookUpRecorded(run, id, active)));
   return found
-    .filter((r) => r.state === 'gone' || r.pat?.displayName === name)
+    .filter((r) => r.state === 'gone' || (r.pat !== undefined && recordFitsStep(r.pat, { name })))
     .map((r) => ({ ...r, holders: dests.filter((d) => sameId(d.held, r.authorizationId)) }));
 }
 

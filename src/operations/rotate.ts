@@ -19,7 +19,7 @@ import type { PatToken } from '../devops/types';
 import { REMOVE } from '../stores/secret-store';
 import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
-import { ambiguousName, CONCURRENT_ROTATION, sameId, unrecorded, type Destination } from './ownership';
+import { ambiguousName, CONCURRENT_ROTATION, dropForeignRecords, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
 import { expiredReport, goneReport, recordedOutOfService, revokedReport, toReplace, type RecordedPat } from './recorded-pat';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
@@ -48,6 +48,7 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const name = known ?? heldActive(active)[0]?.displayName;
   if (name === undefined) throw notFoundById(target.authorizationId ?? '');
   out.name = name;
+  dropForeignRecords(dests, active, { name, ...(byId ? { authorizationId: byId.authorizationId } : {}) }, (w) => out.warnings.push(w));
 
   // Rule 1.
   const revoked = await settleIntents(run, dests, name, active, out);
@@ -86,8 +87,8 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const adoptionWarnings: Array<{ at: number; label: string }> = [];
   if (!config.dryRun) {
     for (const d of adopt) {
-      await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: '', pending: d.pending });
-      d.held = current!.authorizationId.toLowerCase();
+      await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
+      d.held = d.recorded = current!.authorizationId.toLowerCase();
       d.pending = '';
       adoptionWarnings.push({ at: out.warnings.length, label: d.store.label() });
       out.warnings.push(adoptionWarning(current!, d.store.label(), chosenBecause));

@@ -69,7 +69,7 @@ export async function storeNewPat(run: OperationRun, dests: Destination[], creat
  */
 async function writeUnlessRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken & { token: string }, metadata: SecretMetadata, intent: string): Promise<WriteReceipt> {
   try {
-    return await dest.store.write(created.token, metadata, { storedId: dest.held ?? '', pending: intent });
+    return await dest.store.write(created.token, metadata, { storedId: dest.recorded, pending: intent });
   } catch (err) {
     if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
     await refuseIfRotatedMeanwhile(run, dest, created);

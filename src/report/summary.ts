@@ -112,12 +112,20 @@ function row(o: PatOutcome, now: Date): string {
   return `| ${cell(o.name)} | ${cell(scopes)} | ${expires} | ${left} | ${cell(o.storedIn ?? (o.action === 'created' || o.action === 'rotated' ? 'output variable token' : ''))} | ${cell(action)} |`;
 }
 
-/** Text from names and messages, made inert: no table breaks, no HTML, no line breaks. */
+/**
+ * Text from names and messages, made inert: no table breaks, no HTML, no line breaks, and no link or image. PAT names,
+ * group and connection names and the services' words are written by others; `[text](url)` or `![](url)` in them
+ * would render as a link to click or an image fetched from their server, and so would a bare `https://` or `www.`
+ * (GitHub-flavoured autolinks). A backslash before `[`, `]` and the `:` or `.` of those prefixes shows the same text.
+ */
 export function cell(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|')
+    .replace(/[[\]]/g, '\\$&')
+    .replace(/\b(https?|ftp):/gi, '$1\\:')
+    .replace(/\bwww\./gi, 'www\\.')
     .replace(/[\r\n]+/g, ' ');
 }

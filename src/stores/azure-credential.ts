@@ -50,6 +50,21 @@ export function retryLogPolicy(log: (message: string) => void, service: string) 
   };
 }
 
+/**
+ * The credential with every token it returns registered as a secret first: @azure/identity obtains the Key Vault
+ * bearer itself, and the SDK never tells anyone it is a secret, so a debug switch or an error that quotes a header
+ * would otherwise print a token that reads the vault.
+ */
+export function secretRegistering(credential: TokenCredential, registerSecret: (value: string) => void): TokenCredential {
+  return {
+    async getToken(scopes, options) {
+      const token = await credential.getToken(scopes, options);
+      if (token?.token) registerSecret(token.token);
+      return token;
+    },
+  };
+}
+
 export function identityClientOptions(authorityHost: string, network: NetworkConfig) {
   return {
     authorityHost,

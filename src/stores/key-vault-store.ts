@@ -10,7 +10,7 @@ import type { TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
-import { createAzureCredential, retryLogPolicy, sdkClientOptions } from './azure-credential';
+import { createAzureCredential, retryLogPolicy, sdkClientOptions, secretRegistering } from './azure-credential';
 import { isSecretDisabled, isSecretNotFound, SERVICE_CONNECTION_ADVICE, translateKeyVaultError, type CredentialAdvice, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
@@ -57,6 +57,8 @@ interface KeyVaultStoreCommonOptions {
   /** The task input that named the secret, for input errors ('secretName' or 'refreshTokenSecretName'). */
   secretNameInput?: string;
   log?: (message: string) => void;
+  /** Registers every token the credential returns as a secret (the Key Vault bearer), before anything can print it. */
+  registerSecret?: (value: string) => void;
   /** How errors say to fix the identity and to try again; default: the service connection's (the task). */
   advice?: CredentialAdvice;
   /** Shared by the stores of one run (service connections only). */
@@ -92,6 +94,7 @@ export class KeyVaultStore implements SecretStore {
   private readonly contentType: string;
   private readonly secretNameInput: string;
   private readonly log: (message: string) => void;
+  private readonly registerSecret: (value: string) => void;
   private client: Promise<SecretClient> | undefined;
   /** The latest version holding a value, as this store last read it: what a write replaces. */
   private lastRead: string | undefined;
@@ -121,6 +124,7 @@ export class KeyVaultStore implements SecretStore {
     this.network = o.network;
     this.contentType = o.contentType;
     this.log = o.log ?? (() => {});
+    this.registerSecret = o.registerSecret ?? (() => {});
   }
 
   describe(): string {
@@ -287,7 +291,7 @@ export class KeyVaultStore implements SecretStore {
   }
 
   private async createClient(): Promise<SecretClient> {
-    const credential = await this.createCredential();
+    const credential = secretRegistering(await this.createCredential(), this.registerSecret);
     const common = sdkClientOptions(this.network);
     return new SecretClient(this.vaultUrl, credential, { ...common, additionalPolicies: [...common.additionalPolicies, retryLogPolicy(this.log, 'Key Vault')] });
   }

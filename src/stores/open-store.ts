@@ -25,6 +25,8 @@ export interface OpenStoreDeps {
   purpose: 'pat' | 'refreshToken';
   /** Where the stores may say something worth a log line (never a value). */
   log?: (message: string) => void;
+  /** Registers a credential's token (Key Vault's bearer) as a secret the moment it is obtained. */
+  registerSecret?: (value: string) => void;
   /** One per run: what one variable-group store read or wrote spares the others a GET. */
   groupViews?: GroupViews;
   /** One per run: writes to one group take turns and fold together. */
@@ -91,6 +93,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         contentType: forRefreshToken ? REFRESH_TOKEN_CONTENT_TYPE : PAT_CONTENT_TYPE,
         secretNameInput: forRefreshToken ? 'refreshTokenSecretName' : 'secretName',
         log: deps.log,
+        ...(deps.registerSecret ? { registerSecret: deps.registerSecret } : {}),
         ...(deps.vaultClients ? { clients: deps.vaultClients } : {}),
         ...(deps.keyVaultIdentity ? { identityDescription: deps.keyVaultIdentity.description, advice: deps.keyVaultIdentity.advice } : {}),
       });

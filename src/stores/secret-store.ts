@@ -16,7 +16,7 @@ export type SecretMetadata = Record<string, string>;
  */
 export const PAT_METADATA_KEYS = ['authorizationId', 'validTo', 'replaced', 'pending'] as const;
 /** Beside a refresh token: when Entra issued it and for which app, so age warnings work. */
-export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId'] as const;
+export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId', 'userObjectId', 'userName'] as const;
 
 export interface StoredSecretInfo {
   /** The metadata stored beside the current value (empty when none). */
@@ -60,6 +60,8 @@ export interface SecretStore {
   describe(): string;
   /** Short form for the run summary's table, e.g. `variable group 'Tokens', variable 'FeedPat'`. */
   label(): string;
+  /** Where the record key `key` is kept, for messages (`variable 'FeedPat.authorizationId' of variable group 'Tokens'`). */
+  recordName?(key: string): string;
   /**
    * What is stored now (metadata only, never the value of a variable group secret, which the API does not return).
    * `recent: true` accepts what this process saw of the store a moment ago (a read or a write's answer) instead of

@@ -174,6 +174,10 @@ export class VariableGroupStore implements SecretStore {
     return `variable group '${this.ref.name ?? this.resolvedId}', variable '${this.variableName}'`;
   }
 
+  recordName(key: string): string {
+    return `variable '${this.variableName}.${key}' of variable group '${this.ref.name ?? this.resolvedId}'`;
+  }
+
   /**
    * With `recent`, this process's view of the group from the last moment (a GET or a PUT answer of any store) serves
    * instead of a new GET: for looking up what is stored before deciding, never for checking a write.

@@ -127,7 +127,7 @@ describe('cli sign-in helpers', () => {
     assert.equal(platformOpenCommand('win32').command, 'rundll32');
   });
 
-  it("gives the browser no credential: secret-named variables, the --client-secret-env one and proxy user info are gone", () => {
+  it("gives the browser only an allowlisted environment: no credential whatever its name, no --client-secret-env variable, no proxy user info", () => {
     const env = browserEnvironment(
       {
         PATH: '/bin',
@@ -140,10 +140,15 @@ describe('cli sign-in helpers', () => {
         HTTPS_PROXY: 'http://u:p%40ss@proxy:8080',
         no_proxy: 'localhost',
         ALL_PROXY: 'not a url',
+        AZURE_DEVOPS_EXT_PAT: 'a PAT under a name that does not say so',
+        NPM_CONFIG__AUTH: 'dXNlcjpwYXNz',
+        DISPLAY: ':0',
+        LC_ALL: 'C.UTF-8',
+        XDG_RUNTIME_DIR: '/run/user/1000',
       },
       ['MY_CRED'],
     );
-    assert.deepEqual(env, { PATH: '/bin', HOME: '/home/u', PWD: '/work', HTTPS_PROXY: 'http://proxy:8080/', no_proxy: 'localhost' });
+    assert.deepEqual(env, { PATH: '/bin', HOME: '/home/u', PWD: '/work', HTTPS_PROXY: 'http://proxy:8080/', no_proxy: 'localhost', DISPLAY: ':0', LC_ALL: 'C.UTF-8', XDG_RUNTIME_DIR: '/run/user/1000' });
   });
 });
 

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../emulator/index';
 import { emulatorEnv, runCli, startCli } from '../cli/helpers';
+import { startConnectProxy } from '../robustness/support/connect-proxy';
+import { assertNoSecrets } from '../support/secret-scan';
 
 describe('security: the command-line tool (black box)', function () {
   this.timeout(90_000);
@@ -49,7 +51,49 @@ describe('security: the command-line tool (black box)', function () {
     });
   }
 
-  it('starts the browser without credential-bearing variables and with proxy credentials cut out', async () => {
+  describe('the packaged CLI with debug switches on', () => {
+    /** run --action list, keeping the renewed refresh token in Key Vault: Entra, the PAT API, and the Azure SDK's path. */
+    function listIntoKeyVault(extraEnv: Record<string, string>) {
+      const user = emu.control.entra.addUser({ upn: `u${randomBytes(3).toString('hex')}@contoso.test`, displayName: 'U' });
+      const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+      const sp = emu.control.entra.addApp({ kind: 'confidential' });
+      const vault = emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
+      const seeded = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId }).refreshToken;
+      const args = [
+        'run', '--action', 'list', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso', '--refresh-token-env', 'MY_RT',
+        '--refresh-token-store', 'keyVault', '--key-vault', vault.url, '--key-vault-dns-suffix', 'vault.emulator.test', '--refresh-token-secret-name', 'rt',
+      ];
+      const env = emulatorEnv(emu, { MY_RT: seeded, AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: sp.clientId, AZURE_CLIENT_SECRET: sp.secret, ...extraEnv });
+      return { run: startCli(args, env, 60_000, { bundle: true }).done, secrets: [seeded, sp.secret!] };
+    }
+
+    it('DEBUG=* with a credentialed HTTPS_PROXY: the proxy password and every token stay out of the output', async () => {
+      const password = `pw-${randomBytes(10).toString('hex')}`;
+      const proxy = await startConnectProxy({ username: 'dev', password });
+      try {
+        const url = new URL(proxy.url);
+        url.username = 'dev';
+        url.password = password;
+        const { run, secrets } = listIntoKeyVault({ DEBUG: '*', HTTPS_PROXY: url.href });
+        const r = await run;
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(proxy.log.some((e) => e.authorized), 'the traffic went through the proxy, with the password');
+        assertNoSecrets([{ where: 'the CLI output', text: r.stdout + r.stderr }], [password, ...secrets, ...emu.secrets()]);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('NODE_DEBUG=http (Node prints request headers): refused before any request, naming the variable', async () => {
+      const { run } = listIntoKeyVault({ NODE_DEBUG: 'http' });
+      const r = await run;
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /NODE_DEBUG/);
+      assert.equal(emu.log.count(), 0);
+    });
+  });
+
+  it('starts the browser with an allowlisted environment: no credential-bearing variable (whatever its name), proxy credentials cut out', async () => {
     const app = emu.control.entra.addApp({ kind: 'confidential', redirectUris: ['http://localhost'] });
     const bin = mkdtempSync(join(tmpdir(), 'pat-browser-'));
     const dump = join(bin, 'browser-env.txt');
@@ -62,6 +106,9 @@ describe('security: the command-line tool (black box)', function () {
         SOME_API_TOKEN: `tok-${randomBytes(10).toString('hex')}`,
         DB_PASSWORD: `pw-${randomBytes(10).toString('hex')}`,
         AZURE_CLIENT_SECRET: `cs-${randomBytes(10).toString('hex')}`,
+        // Credentials whose names do not say so: only an allowlist keeps them from the browser.
+        AZURE_DEVOPS_EXT_PAT: `pat-${randomBytes(10).toString('hex')}`,
+        NPM_CONFIG__AUTH: `auth-${randomBytes(10).toString('hex')}`,
       };
       const proxyPassword = `proxy-${randomBytes(10).toString('hex')}`;
       const run = startCli(

@@ -6,6 +6,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TaskFixture, ORG, useTaskFixture } from '../task/task-fixture';
 import { startConnectProxy, type ConnectProxy } from '../robustness/support/connect-proxy';
 
@@ -17,6 +20,16 @@ const SEAMS = ['PatLifecycle.AuthorityHost', 'PatLifecycle.VsspsUrl', 'PatLifecy
  * percent-decodes it again, so such a password cannot pass the Key Vault path at all (it fails, it does not leak).
  */
 const AWKWARD_PASSWORD = `a&b$c+d,e;f=g@h:i/j?k#l[m]n "p\\q'r<s>t|u^v\`w{x}y~z-${randomBytes(6).toString('hex')}`;
+
+/** The `aud` claim of a JWT, or undefined for anything else. */
+function audienceOf(token: string): string | undefined {
+  const [, payload] = token.split('.');
+  try {
+    return JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')).aud;
+  } catch {
+    return undefined;
+  }
+}
 
 describe('security: where credentials may go and what may print them (black box)', function () {
   this.timeout(120_000);
@@ -44,6 +57,35 @@ describe('security: where credentials may go and what may print them (black box)
     });
   }
 
+  it('System.CollectionUri naming a host that is not Azure DevOps (a planted pipeline variable) fails before any request, naming the variable', async () => {
+    const hostile = `https://collector.emulator.test:${f.emu.urls.port}/${ORG}/`;
+    const group = `tokens-${randomBytes(3).toString('hex')}`;
+    f.addGroup(group);
+    const inputs = { action: 'create', displayName: `cu-${randomBytes(3).toString('hex')}`, scopes: 'vso.packaging', target: 'variableGroup', variableGroup: group, variableName: 'FeedPat' };
+    // Without PatLifecycle.DevOpsUrl the variable groups' host is derived from System.CollectionUri.
+    const run = await f.run(inputs, { variables: { 'PatLifecycle.DevOpsUrl': undefined as unknown as string }, system: { collectionUri: hostile } });
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /System\.CollectionUri.*collector\.emulator\.test/);
+    assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => `${e.host} ${e.route}`).join(', ')}`);
+  });
+
+  it('the log says, host only, where each credential goes: the refresh token, the access token, the Key Vault credential and bearer', async () => {
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vault = f.emu.control.keyVault.addVault({ name: `kv${randomBytes(4).toString('hex')}`, access: { [sp.objectId]: 'officer' } });
+    const group = `tokens-${randomBytes(3).toString('hex')}`;
+    f.addGroup(group);
+    const name = `hosts-${randomBytes(3).toString('hex')}`;
+    const inputs = { action: 'create', displayName: name, scopes: 'vso.packaging', target: 'variableGroup, keyVault', variableGroup: group, variableName: 'FeedPat', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' };
+    const run = await f.run(inputs, { endpoints: { arm: f.servicePrincipalEndpoint(sp) } });
+    assert.equal(run.result, 'Succeeded', run.message);
+    const host = `127.0.0.1:${f.emu.urls.port}`;
+    const says = (re: RegExp) => assert.ok(run.info.some((l) => re.test(l)), `${re}; info lines:\n${run.info.join('\n')}`);
+    says(new RegExp(`refresh token.* goes to ${host.replace(/\./g, '\\.')}`));
+    says(/access token goes to .*\(PATs\).*\(variable groups, service connections\)/);
+    says(new RegExp(`Key Vault credential goes to .*; its token to ${new URL(vault.url).host.replace(/\./g, '\\.')}`));
+  });
+
   it('an allowed override (loopback, the emulator) is announced in a visible line naming the host, not in a debug line', async () => {
     const run = await f.run({ action: 'list' });
     assert.equal(run.result, 'Succeeded', run.message);
@@ -62,6 +104,29 @@ describe('security: where credentials may go and what may print them (black box)
     assert.equal(run.result, 'Failed', run.message);
     assert.match(run.message ?? '', /NODE_TLS_REJECT_UNAUTHORIZED/);
     assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => e.route).join(', ')}`);
+  });
+
+  for (const value of ['http', 'fs,HTTPS', '*']) {
+    it(`NODE_DEBUG=${value} (Node prints request headers, tokens included): refuses to run, naming the variable, and sends nothing`, async () => {
+      const run = await f.run({ action: 'list' }, { env: { NODE_DEBUG: value } });
+      assert.equal(run.result, 'Failed', run.message);
+      assert.match(run.message ?? '', /NODE_DEBUG/);
+      assert.equal(f.emu.log.count(), 0, `requests: ${f.emu.log.entries().map((e) => e.route).join(', ')}`);
+    });
+  }
+
+  it('NODE_OPTIONS with a quoted "--tls-keylog=…" is refused as the bare flag is: nothing sent, no key written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keylog-'));
+    try {
+      const keys = join(dir, 'keys.txt');
+      const run = await f.run({ action: 'list' }, { env: { NODE_OPTIONS: `${f.emu.childEnv()['NODE_OPTIONS']} "--tls-keylog=${keys}"` } });
+      assert.equal(run.result, 'Failed', run.message);
+      assert.match(run.message ?? '', /NODE_OPTIONS.*--tls-keylog/);
+      assert.equal(f.emu.log.count(), 0);
+      assert.ok(!existsSync(keys) || readFileSync(keys, 'utf8') === '', 'no TLS session key was written');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('DEBUG=* with a credentialed proxy on the Key Vault path', () => {
@@ -93,8 +158,23 @@ describe('security: where credentials may go and what may print them (black box)
       });
       assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr.slice(0, 2000)}`);
       assert.ok(proxy.log.some((e) => e.authorized && e.target.includes('.vault.')), 'Key Vault was reached through the proxy, with the password');
+      const proxyHost = new URL(proxy.url).host.replace(/\./g, '\\.');
+      assert.ok(
+        run.info.some((l) => new RegExp(`Requests go through the proxy ${proxyHost} \\(Agent\\.ProxyUrl\\), which is sent the proxy credentials of user build-agent`).test(l)),
+        'the log names the proxy and whose credentials it is sent',
+      );
       // runTask scanned the log and files already; the proxy password in every encoding is checked here as well.
       f.assertNoSecrets(run, [AWKWARD_PASSWORD]);
+    });
+
+    it("every Key Vault bearer token @azure/identity obtains is registered as a secret before anything could print it", async () => {
+      const { inputs, endpoints } = createIntoKeyVault('bearer');
+      const before = new Set(f.emu.secrets());
+      const run = await f.run(inputs, { endpoints });
+      assert.equal(run.result, 'Succeeded', run.message);
+      const vaultTokens = f.emu.secrets().filter((s) => !before.has(s) && /vault/.test(audienceOf(s) ?? ''));
+      assert.ok(vaultTokens.length > 0, 'the emulator issued a Key Vault token');
+      for (const t of vaultTokens) assert.ok(run.secretsRegistered.includes(t), 'the Key Vault bearer was registered with the agent');
     });
 
     it("HTTPS_PROXY planted in the environment does not route Key Vault or the service connection's sign-in: only the agent's proxy is used", async () => {
@@ -121,6 +201,23 @@ describe('security: where credentials may go and what may print them (black box)
     assert.match(run.summaryMarkdown!, /TF400813/, "the service's words are still there");
     assert.ok(!run.summaryMarkdown!.includes(f.refreshToken), 'the refresh token is not in the summary');
     f.assertNoSecrets(run);
+  });
+
+  it('a service message cut to its length limit leaves no part of a secret it quotes: it is cut at a word, then masked', async () => {
+    // The refresh token starts 40 characters before the 400-character limit, so a plain cut keeps its first 40.
+    const filler = `${'lorem ipsum '.repeat(30)}`.slice(0, 359);
+    f.emu.faults.add({
+      route: 'pats.list',
+      status: 400,
+      body: { $id: '1', message: `TF400813: ${filler} ${f.refreshToken} is not authorized`, typeKey: 'InvalidOperationException', typeName: 'x', errorCode: 0, eventId: 3000 },
+    });
+    const run = await f.run({ action: 'list' });
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /TF400813: lorem/, "the service's words are still there");
+    const prefix = f.refreshToken.slice(0, 16);
+    for (const [where, text] of [['log', run.visibleLog], ['summary', run.summaryMarkdown ?? ''], ['result', run.message ?? '']]) {
+      assert.ok(!text.includes(prefix), `no prefix of the refresh token in the ${where}`);
+    }
   });
 
   it('System.AccessToken mapped into the step through env: never printed, even with System.Debug', async () => {

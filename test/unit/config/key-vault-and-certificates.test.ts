@@ -73,10 +73,14 @@ describe('parseConfig: Key Vault and certificates', () => {
       const list = problems(kv(), wif);
       has(list, 'azureSubscription', 'System.AccessToken');
       has(list, 'azureSubscription', 'System.OidcRequestUri');
-      const c = parse(kv(), { ...wif, variables: { 'System.AccessToken': 'job-token-abcdef', 'System.OidcRequestUri': 'https://oidc.example/x' } });
+      const c = parse(kv(), { ...wif, variables: { 'System.AccessToken': 'job-token-abcdef', 'System.OidcRequestUri': 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken' } });
       assert.deepEqual(c.destinations[0]!.kind === 'keyVault' && c.destinations[0]!.vault.credential, {
-        scheme: 'WorkloadIdentityFederation', tenantId: TENANT, clientId: SP, serviceConnectionId: 'arm-conn', systemAccessToken: 'job-token-abcdef', oidcRequestUri: 'https://oidc.example/x',
+        scheme: 'WorkloadIdentityFederation', tenantId: TENANT, clientId: SP, serviceConnectionId: 'arm-conn', systemAccessToken: 'job-token-abcdef', oidcRequestUri: 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken',
       });
+    });
+    it("refuses a System.OidcRequestUri off Azure DevOps's hosts: the job's access token is sent there", () => {
+      const wif = endpoint('WorkloadIdentityFederation', { serviceprincipalid: SP, tenantid: TENANT });
+      has(problems(kv(), { ...wif, variables: { 'System.AccessToken': 'job-token-abcdef', 'System.OidcRequestUri': 'https://collector.example/oidctoken' } }), 'System.OidcRequestUri', 'collector.example');
     });
     it('reads a managed identity with an optional client id, and refuses other schemes', () => {
       const c = parse(kv(), endpoint('ManagedServiceIdentity', {}, { msiclientId: 'abc' }));

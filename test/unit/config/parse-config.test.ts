@@ -149,12 +149,18 @@ describe('parseConfig', () => {
         ['PatLifecycle.AuthorityHost', 'https://login.microsoftonline.com.evil.example'],
         ['PatLifecycle.AuthorityHost', 'https://dev.azure.com'],
         ['PatLifecycle.AuthorityHost', 'https://10.0.0.1'],
+        // The retired Germany cloud: nobody at Microsoft answers for that host any more.
+        ['PatLifecycle.AuthorityHost', 'https://login.microsoftonline.de'],
         ['PatLifecycle.VsspsUrl', 'https://login.microsoftonline.com'],
         ['PatLifecycle.VsspsUrl', 'https://visualstudio.com.evil.example'],
         ['PatLifecycle.DevOpsUrl', 'https://127.0.0.1.nip.io'],
         ['PatLifecycle.DevOpsUrl', 'https://evilvisualstudio.com'],
       ];
       for (const [name, url] of refused) has(problems({}, { variables: { [name]: url } }), name, 'would send credentials there');
+    });
+    it('holds System.CollectionUri to the Azure DevOps hosts, as the overrides (a pipeline variable can replace it)', () => {
+      has(problems({}, { variables: { 'System.CollectionUri': 'https://collector.example/contoso/' } }), 'System.CollectionUri', 'would send credentials there');
+      assert.equal(parse({}, { variables: { 'System.CollectionUri': 'https://contoso.visualstudio.com/' } }).destinationOrganization, 'contoso');
     });
     it('derives the DevOps host from a collection URI with a path', () => {
       assert.equal(parse({}, { variables: { 'System.CollectionUri': 'https://127.0.0.1:9000/devops/contoso/' } }).urls.devopsUrl, 'https://127.0.0.1:9000/devops');

@@ -28,7 +28,7 @@ describe('report', () => {
     assert.ok(!md.includes('the-secret-pat-value'), 'no value in the summary');
     assert.match(md, /\| feed \| vso\.code vso\.packaging \| 2026-12-30 \| 30 \| variable group 'Tokens', variable 'FeedPat' \| rotated: new PAT valid until 2026-12-30 \|/);
     assert.match(md, /❌ Failed: rotate: 1 rotated, 1 failed/);
-    assert.match(md, /\*\*Failures\*\*\n\n- other: No active PAT is named 'other' \[PatNotFound\] Fix: check the name/);
+    assert.match(md, /\*\*Failures\*\*\n\n- other: No active PAT is named 'other' \\\[PatNotFound\\\] Fix: check the name/);
     assert.match(md, /- a note/);
   });
 
@@ -44,6 +44,10 @@ describe('report', () => {
 
   it('makes names inert in Markdown', () => {
     assert.equal(cell('a|b <script>\nx'), 'a\\|b &lt;script&gt; x');
+  });
+
+  it('turns links, images and autolinks in text written by others into plain text', () => {
+    assert.equal(cell('![i](https://evil.example/p.png) [c](http://x) www.evil.example'), '!\\[i\\](https\\://evil.example/p.png) \\[c\\](http\\://x) www\\.evil.example');
   });
 
   it('computes the status: failure beats issues beats success', () => {
