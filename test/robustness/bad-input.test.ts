@@ -153,7 +153,7 @@ const CASES: BadInput[] = [
   { name: 'azureSubscription naming a connection the pipeline cannot use', input: 'azureSubscription', inputs: { ...KV, azureSubscription: 'nope' }, endpoints: ARM, secrets: [SP_SECRET], says: /not available/ },
 
   // The organization and the service URLs.
-  { name: 'organization URL on another host', input: 'organization', inputs: { organization: 'https://gitlab.com/contoso' }, says: /not an Azure DevOps organization URL/ },
+  { name: 'organization URL on another host', input: 'organization', inputs: { organization: 'https://gitlab.com/contoso' }, says: /not an Azure DevOps Services organization URL/ },
   { name: 'organization URL over http://', input: 'organization', inputs: { organization: 'http://dev.azure.com/contoso' } },
   { name: 'organization name with invalid characters', input: 'organization', inputs: { organization: 'contoso_org!' } },
   { name: 'no organization and no System.CollectionUri', input: 'organization', system: { collectionUri: '' }, variables: { 'PatLifecycle.DevOpsUrl': 'https://127.0.0.1:1' } },
