@@ -42,6 +42,24 @@ describe('report', () => {
     assert.match(md, /…and 51 more PATs, listed in the step's log\./);
   });
 
+  it('a rendered summary keeps hostile names, stores and messages inert: one cell each, no HTML', () => {
+    const hostile = 'a|b <img src=x onerror=alert(1)>\nnext';
+    const listed = outcome({ name: hostile, action: 'rotated', detail: `rotated ${hostile}`, pat: { ...pat(hostile, 5), scope: 'vso.code|x <b>' }, storedIn: `variable group '${hostile}'`, warnings: [`warned ${hostile}`] });
+    const failed = outcome({ name: hostile, action: 'failed', error: new PatLifecycleError('notFound', 'PatNotFound', `No PAT ${hostile}`) });
+    const md = renderSummary({ action: 'rotate', organization: hostile, dryRun: false, status: 'Failed', message: `rotate ${hostile}`, outcomes: [listed, failed], notes: [`note ${hostile}`], issues: [`issue ${hostile}`], now: NOW });
+    const lines = md.split('\n');
+    assert.deepEqual(lines.filter((l) => /<(?!\/?sub>)/.test(l)), [], 'no raw HTML but the closing <sub> line');
+    assert.ok(!lines.some((l) => l.startsWith('next')), 'no line break from a name');
+    const rows = lines.filter((l) => l.startsWith('| a'));
+    assert.equal(rows.length, 2);
+    for (const r of rows) assert.equal(r.split(/(?<!\\)\|/).length, 8, `six cells in ${r}`);
+    assert.match(rows[0], /^\| a\\\|b &lt;img src=x onerror=alert\(1\)&gt; next \|/);
+    assert.match(md, /in a\\\|b &lt;img/, 'the organization in the heading');
+    for (const label of ['- a\\|b &lt;img', '- warned a\\|b &lt;img', '- issue a\\|b &lt;img', '- note a\\|b &lt;img', "variable group 'a\\|b &lt;img", 'rotated a\\|b &lt;img', '❌ Failed: rotate a\\|b &lt;img']) {
+      assert.ok(md.includes(label), `${label} in the summary`);
+    }
+  });
+
   it('makes names inert in Markdown', () => {
     assert.equal(cell('a|b <script>\nx'), 'a\\|b &lt;script&gt; x');
   });
