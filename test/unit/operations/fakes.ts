@@ -73,6 +73,9 @@ export class FakePatService implements PatApi {
   inFlightCreates = 0;
   maxInFlightCreates = 0;
   private seeded = 0;
+  /** PATs per page of a listing, and the pages served so far. */
+  pageSize = 100;
+  pagesServed = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -121,7 +124,12 @@ export class FakePatService implements PatApi {
         return true;
       }),
     );
-    for (const p of all) yield strip(p);
+    // Page by page, each after a pause, as the service answers: a caller that stops after the first page misses PATs.
+    for (let i = 0; i < all.length; i += this.pageSize) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      this.pagesServed++;
+      for (const p of all.slice(i, i + this.pageSize)) yield strip(p);
+    }
   }
 
   async get(id: string): Promise<PatToken | undefined> {
