@@ -137,6 +137,61 @@ describe('report', () => {
     assert.equal(resultMessage('rotate', [outcome({ name: 'e', action: 'rotated', issues: ['pat issue'] })], [], true), 'rotate (dry run): 1 rotated\npat issue');
   });
 
+  it('lays the summary out exactly: heading, status, table, failures, warnings, notes, each followed by a blank line, then the time', () => {
+    const many = Array.from({ length: MAX_SUMMARY_ROWS + 1 }, (_, i) => outcome({ name: `p${i}`, action: 'listed', detail: 'd', pat: pat(`p${i}`, 40) }));
+    const failed = outcome({ name: 'f', action: 'failed', error: new PatLifecycleError('service', 'X', 'bad') });
+    const md = renderSummary({ action: 'list', organization: 'o', dryRun: false, status: 'Failed', message: 'm', outcomes: [failed, ...many], notes: ['n'], issues: ['i'], now: NOW });
+    const rows = many.slice(0, MAX_SUMMARY_ROWS - 1).map((o) => `| ${o.name} | vso.code vso.packaging | 2027-01-09 | 40 |  | d |`);
+    assert.equal(
+      md,
+      [
+        '### PAT Lifecycle: list in o',
+        '',
+        '**Status:** ❌ Failed: m',
+        '',
+        '| PAT | Scopes | Expires | Days left | Stored in | Action taken |',
+        '| --- | --- | --- | --- | --- | --- |',
+        '| f |  |  |  |  | failed: bad |',
+        ...rows,
+        '',
+        "…and 2 more PATs, listed in the step's log.",
+        '',
+        '**Failures**',
+        '',
+        '- f: bad [X]',
+        '',
+        '**Warnings**',
+        '',
+        '- i',
+        '',
+        '**Notes**',
+        '',
+        '- n',
+        '',
+        '<sub>Generated 2026-11-30T12:00:00Z</sub>',
+        '',
+      ].join('\n'),
+    );
+    const check = renderCheckSummary({ organization: 'o', status: 'Succeeded', message: 'ok', checks: [{ prerequisite: 'p', state: 'ok', detail: 'd' }], now: NOW });
+    assert.equal(
+      check,
+      [
+        '### PAT Lifecycle: check in o',
+        '',
+        '**Status:** ✅ Succeeded: ok',
+        '',
+        '| Prerequisite | State | Found | Fix |',
+        '| --- | --- | --- | --- |',
+        '| p | ✅ ok | d |  |',
+        '',
+        'Check only reads: it changes no PAT, variable group, Key Vault secret or service connection (the PAT creation probe, when asked for, revokes its own PAT at once), and it neither saves nor renews the refresh token.',
+        '',
+        '<sub>Generated 2026-11-30T12:00:00Z</sub>',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('makes names inert in Markdown', () => {
     assert.equal(cell('a|b <script>\nx'), 'a\\|b &lt;script&gt; x');
     assert.equal(cell('a&lt;b\r\n\nc||d'), 'a&amp;lt;b c\\|\\|d', 'ampersands first, a run of line breaks is one space, every bar escaped');
