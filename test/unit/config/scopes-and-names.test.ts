@@ -12,7 +12,7 @@ describe('scopes', () => {
   it('an unknown scope is named with the nearest known one, within three edits; nothing near, no suggestion', () => {
     assert.deepEqual(normalizeScopes('vso.cod vso.build xyzzy-nothing-like-it'), { ok: false, unknown: ['vso.cod', 'xyzzy-nothing-like-it'], suggestions: { 'vso.cod': 'vso.code' } });
     assert.deepEqual(normalizeScopes('packagin'), { ok: false, unknown: ['packagin'], suggestions: { packagin: 'vso.packaging' } }, 'without the prefix too');
-    assert.deepEqual(normalizeScopes('vso.wxyz'), { ok: false, unknown: ['vso.wxyz'], suggestions: { 'vso.wxyz': 'vso.work' } }, 'three edits');
+    assert.deepEqual(normalizeScopes('vso.wxyz'), { ok: false, unknown: ['vso.wxyz'], suggestions: { 'vso.wxyz': 'vso.wiki' } }, 'three edits; the first of the nearest');
     assert.deepEqual(normalizeScopes('vso.vwxyz'), { ok: false, unknown: ['vso.vwxyz'], suggestions: {} }, 'four edits is not near');
   });
 
