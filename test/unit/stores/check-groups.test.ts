@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { checkGroups, groupsToCheck, type GroupCheck } from '../../../src/stores/check-groups';
+import { checkGroups, connectionsToCheck, groupsToCheck, type GroupCheck } from '../../../src/stores/check-groups';
 import { PatLifecycleError } from '../../../src/errors';
 import { LINKED_GROUP } from '../../../src/stores/variable-group-store';
 import type { SecretStore } from '../../../src/stores/secret-store';
@@ -41,5 +41,14 @@ describe('checkGroups: the groups a run writes, read before anything is written'
     assert.deepEqual(prepared, ['Tokens', 'Tokens']);
     // ...and a PAT group's trouble after it still stops the run.
     await assert.rejects(checkGroups([rt, pat], async (c) => failing(c === rt ? 'HTTP 403' : 'VariableGroupNotFound')), { code: 'VariableGroupNotFound' });
+  });
+
+  it('checks the fixed service connections of a create or rotate only; a {name} template is checked per PAT later', () => {
+    const fixed = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed' } };
+    const template = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed {name}' } };
+    const config = (action: string) => ({ action, destinations: [fixed, template, group('Tokens', 'user')] }) as unknown as Config;
+    assert.deepEqual(connectionsToCheck(config('rotate')), [fixed]);
+    assert.deepEqual(connectionsToCheck(config('create')), [fixed]);
+    for (const action of ['update', 'revoke', 'list', 'check']) assert.deepEqual(connectionsToCheck(config(action)), [], action);
   });
 });
