@@ -35,6 +35,21 @@ describe('KeyedLock: one read-modify-write per group at a time', () => {
     assert.deepEqual(events, ['a start', 'x start', 'x end', 'a end', 'b start', 'c start', 'c end']);
     assert.equal((lock as unknown as { tails: Map<string, unknown> }).tails.size, 0, 'no key is held once its work is done');
   });
+
+  it('work queued after the first finished still waits for the second', async () => {
+    const lock = new KeyedLock();
+    const events: string[] = [];
+    let finishB!: () => void;
+    const a = lock.run('g', async () => void events.push('a'));
+    const b = lock.run('g', () => new Promise<void>((resolve) => (finishB = () => (events.push('b end'), resolve()))));
+    await a;
+    await new Promise((r) => setImmediate(r));
+    const c = lock.run('g', async () => void events.push('c'));
+    await new Promise((r) => setTimeout(r, 5));
+    finishB();
+    await Promise.all([b, c]);
+    assert.deepEqual(events, ['a', 'b end', 'c']);
+  });
 });
 
 describe('GroupViews: a view younger than VIEW_REUSE_MS is reused', () => {
