@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { NetworkConfig, ProxyConfig, ServiceOverride, ServiceUrls } from '../src/config/types';
-import { disallowedHostProblem, type ServiceRole } from '../src/config/service-hosts';
+import { disallowedHostProblem, isAllowedServiceHost, SERVER_NOT_SUPPORTED, type ServiceRole } from '../src/config/service-hosts';
 
 export const EXIT = {
   ok: 0,
@@ -120,6 +120,8 @@ const COMMON_OPTIONS = {
 const LOGIN_OPTIONS = { ...COMMON_OPTIONS, print: { type: 'boolean' }, 'service-connection': { type: 'string' }, yes: { type: 'boolean', short: 'y' } } as const;
 const STATUS_OPTIONS = {
   ...COMMON_OPTIONS,
+  // status reads the sign-in connection's record (issuedAt): the age of the refresh token kept there.
+  'service-connection': { type: 'string' },
   'warn-days': { type: 'string' },
   'pat-warn-days': { type: 'string' },
   json: { type: 'boolean' },
@@ -224,7 +226,7 @@ function commonSettings(values: FlagValues, env: Env, problems: string[], opts: 
   if (!orgRaw) problems.push('--organization is required: the Azure DevOps organization name or URL (https://dev.azure.com/contoso).');
   else {
     const parsed = parseOrganization(orgRaw);
-    if (!parsed) problems.push(`--organization '${orgRaw}' is not an organization name or an https://dev.azure.com/NAME URL.`);
+    if (!parsed) problems.push(`--organization '${orgRaw}' is not an organization name or an https://dev.azure.com/NAME URL.${/^https?:\/\//i.test(orgRaw) && !isAllowedServiceHost('devops', orgRaw) ? ` ${SERVER_NOT_SUPPORTED}.` : ''}`);
     else {
       organization = parsed.name;
       orgOrigin = parsed.devopsOrigin;

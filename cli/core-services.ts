@@ -40,12 +40,14 @@ export function createCoreServices(env: Record<string, string | undefined> = pro
           log: (m) => ctx.output.debug(m),
         });
       }
-      // login writes a sign-in connection itself (cli/sign-in-connection.ts): it may have to create it first.
-      if (store.kind === 'serviceConnection') throw new Error('a sign-in service connection is written by login --service-connection, not opened as a store');
-      // The variable group is written with the Entra token of this very sign-in, as the task writes it by default.
-      if (!ctx.userAccessToken) throw new Error('a variable group store needs the signed-in user\'s access token');
+      // The variable group and the sign-in connection are read with the Entra token of this very sign-in, as the task
+      // does by default. A sign-in connection opened here is only read (status); login writes one itself
+      // (cli/sign-in-connection.ts), as it may have to create it first.
+      if (!ctx.userAccessToken) throw new Error(`a ${store.kind === 'serviceConnection' ? 'service connection' : 'variable group'} store needs the signed-in user's access token`);
       return openSecretStore(
-        { kind: 'variableGroup', group: { project: store.project, ...store.group }, variableName: store.variableName, auth: 'user' },
+        store.kind === 'serviceConnection'
+          ? { kind: 'serviceConnection', connection: { project: store.project, nameOrId: store.nameOrId } }
+          : { kind: 'variableGroup', group: { project: store.project, ...store.group }, variableName: store.variableName, auth: 'user' },
         {
           http: http(ctx.network),
           organization: ctx.organization,

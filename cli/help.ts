@@ -25,7 +25,11 @@ const STORE_FLAGS = `Store (where the pipeline task reads the refresh token):
                               azd, PowerShell, environment...), cli (Azure CLI only), env
                               (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)`;
 
-const CONNECTION_FLAGS = `Or a service connection (login only; the task's signInConnection input reads it):
+const STATUS_CONNECTION_FLAGS = `Or a service connection (the task's signInConnection input reads it):
+  --service-connection NAME|ID  a PAT Lifecycle sign-in connection in --project: status reads when its
+                              refresh token was issued (the record line of its description)`;
+
+const CONNECTION_FLAGS = `Or a service connection (the task's signInConnection input reads it):
   --service-connection NAME|ID  a PAT Lifecycle sign-in connection in --project; created when missing,
                               after you answer y (the tool asks)
   -y, --yes                   create a missing connection without asking (scripts)`;
@@ -97,6 +101,8 @@ ${SIGN_IN_FLAGS}
 ${ORG_FLAGS}
 
 ${STORE_FLAGS}
+
+${STATUS_CONNECTION_FLAGS}
 
 Thresholds and output:
   --warn-days N               attention when the refresh token has N days or fewer left (default 14)

@@ -9,6 +9,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { NetworkConfig } from '../src/config/types';
 import { PatLifecycleError } from '../src/errors';
 import { identityClientOptions } from '../src/stores/azure-credential';
+import type { CredentialAdvice } from '../src/stores/key-vault-errors';
 import { KeyVaultStore, REFRESH_TOKEN_CONTENT_TYPE } from '../src/stores/key-vault-store';
 import type { KeyVaultCredentialKind } from './args';
 
@@ -50,6 +51,22 @@ export async function createDeveloperCredential(o: Pick<DeveloperKeyVaultStoreOp
   }
 }
 
+/** How to fix the developer's own Key Vault sign-in, in flags and environment variables. */
+export function developerAdvice(kind: KeyVaultCredentialKind): CredentialAdvice {
+  const signIn =
+    kind === 'env'
+      ? 'Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: the secret may have expired or belong to another app.'
+      : kind === 'cli'
+        ? 'Sign in again with az login (in the vault\'s tenant: az login --tenant TENANT), then run the command again.'
+        : 'Sign in with az login (or azd auth login, Connect-AzAccount), or choose the identity with --kv-credential cli or --kv-credential env.';
+  return {
+    signIn,
+    unavailable: kind === 'env' ? signIn : 'No developer sign-in was found on this machine: run az login, or pass --kv-credential env with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
+    tenant: kind === 'env' ? "Set AZURE_TENANT_ID to the vault's tenant." : "Sign in to the vault's tenant: az login --tenant TENANT (or set AZURE_TENANT_ID).",
+    rerun: 'Run pat-lifecycle login again',
+  };
+}
+
 /** The core's Key Vault store, signing in as the developer. */
 export function createDeveloperKeyVaultStore(o: DeveloperKeyVaultStoreOptions): KeyVaultStore {
   return new KeyVaultStore({
@@ -60,7 +77,7 @@ export function createDeveloperKeyVaultStore(o: DeveloperKeyVaultStoreOptions): 
     secretNameInput: '--secret',
     credential: () => createDeveloperCredential(o),
     identityDescription: CREDENTIAL_WORDS[o.credential],
-    rerunAdvice: 'Run pat-lifecycle login again',
+    advice: developerAdvice(o.credential),
     log: o.log,
   });
 }

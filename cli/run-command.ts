@@ -16,6 +16,7 @@ import { InputError, InputErrors } from '../src/errors';
 import { rawInputsFrom, type RawInputValues } from '../src/config/raw-inputs';
 import { run } from '../src/run';
 import { EXIT, UsageError } from './args';
+import { cliWords, kebab } from './cli-words';
 import { ConsoleHost } from './console-host';
 import type { Output } from './output';
 
@@ -32,7 +33,17 @@ const SECRET_INPUTS = new Set(['refreshToken', 'clientSecret', 'clientCertificat
 /** The local stand-in for the azureSubscription service connection. */
 const LOCAL_CONNECTION = 'local-service-principal';
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `run` signs in to Key Vault as this service principal; errors name it and its variables, not a service connection. */
+export const LOCAL_KEY_VAULT_IDENTITY = {
+  description: 'the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET',
+  advice: {
+    signIn: 'Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET: the secret may have expired or belong to another app.',
+    unavailable: 'Export AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal that may get and set secrets in the vault.',
+    tenant: "Set AZURE_TENANT_ID to the vault's tenant.",
+    rerun: 'Run the command again',
+  },
+};
+const SERVICE_PRINCIPAL_VARIABLES = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'];
 
 export const RUN_HELP = `pat-lifecycle run: run one of the task's operations from this machine (the same code as the task).
 
@@ -153,6 +164,11 @@ export function parseRunFlags(argv: string[], env: Record<string, string | undef
   return flags;
 }
 
+/** Whether the step reaches Key Vault: a target kind in the list, or the refresh token store. */
+function usesKeyVault(inputs: Record<string, string>): boolean {
+  return (inputs.target ?? '').split(/[,\n]/).some((k) => k.trim() === 'keyVault') || inputs.refreshTokenStore === 'keyVault';
+}
+
 /** The raw inputs the agent would hand the task, built from flags and the environment. */
 export function rawValuesForRun(flags: RunFlags, env: Record<string, string | undefined>): RawInputValues {
   const inputs: Record<string, string> = {};
@@ -184,8 +200,7 @@ export function rawValuesForRun(flags: RunFlags, env: Record<string, string | un
   Object.assign(variables, flags.variables);
 
   const endpoints: RawInputValues['endpoints'] = {};
-  const usesKeyVault = inputs.target === 'keyVault' || inputs.refreshTokenStore === 'keyVault';
-  if (usesKeyVault && !flags.inputs.azureSubscription && env.AZURE_CLIENT_ID && env.AZURE_TENANT_ID && env.AZURE_CLIENT_SECRET) {
+  if (usesKeyVault(inputs) && !flags.inputs.azureSubscription && env.AZURE_CLIENT_ID && env.AZURE_TENANT_ID && env.AZURE_CLIENT_SECRET) {
     inputs.azureSubscription = LOCAL_CONNECTION;
     endpoints[LOCAL_CONNECTION] = {
       scheme: 'ServicePrincipal',
@@ -215,22 +230,29 @@ export async function runLocal(argv: string[], deps: { output: Output; env: Reco
   }
   for (const varName of Object.values(flags.secretEnv)) output.secret(env[varName]);
   output.secret(env.AZURE_CLIENT_SECRET);
-  // parseConfig reports every bad input at once (InputErrors), before anything reaches the network.
+  const raw = rawValuesForRun(flags, env);
+  const missing = SERVICE_PRINCIPAL_VARIABLES.filter((n) => !env[n]);
+  if (usesKeyVault({ ...flags.inputs }) && raw.inputs?.azureSubscription !== LOCAL_CONNECTION && missing.length > 0) {
+    throw new UsageError([
+      `Key Vault (--target keyVault or --refresh-token-store keyVault) is reached with a service principal from the environment: export ${missing.join(', ')} (a service principal that may get and set secrets in the vault).`,
+    ]);
+  }
+  // parseConfig reports every bad input at once (InputErrors), before anything reaches the network; in flags.
   let config: Config;
   try {
-    config = parseConfig(rawInputsFrom(rawValuesForRun(flags, env)));
+    config = parseConfig(rawInputsFrom(raw));
   } catch (err) {
-    if (err instanceof InputErrors) throw new UsageError(err.errors.map((e) => e.describe()));
-    if (err instanceof InputError) throw new UsageError([err.describe()]);
+    if (err instanceof InputErrors) throw new UsageError(err.errors.map((e) => cliWords(e.describe())));
+    if (err instanceof InputError) throw new UsageError([cliWords(err.describe())]);
     throw err;
   }
   const host = new ConsoleHost(output, { summaryFile: flags.summaryFile });
-  const result = await run(config, host);
+  const result = await run(config, host, raw.inputs?.azureSubscription === LOCAL_CONNECTION ? { keyVaultIdentity: LOCAL_KEY_VAULT_IDENTITY } : {});
   host.flushSummary();
   if (result.status === 'Failed') {
-    output.error(result.message);
+    output.error(cliWords(result.message));
     return EXIT.error;
   }
-  output.info(result.message);
+  output.info(cliWords(result.message));
   return result.status === 'SucceededWithIssues' ? EXIT.attention : EXIT.ok;
 }

@@ -13,7 +13,7 @@ import type { Output } from './output';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type EndpointApi = Pick<ServiceEndpointClient, 'getById' | 'findByName' | 'update' | 'create' | 'listAll'>;
+export type EndpointApi = Pick<ServiceEndpointClient, 'getById' | 'findByName' | 'update' | 'create' | 'projectId'>;
 
 export interface SeedRequest {
   project: string;
@@ -66,23 +66,24 @@ export async function seedSignInConnection(r: SeedRequest, deps: SeedDeps): Prom
       throw new Error(`Nothing was created: service connection '${r.nameOrId}' does not exist in project '${r.project}'. Answer y, or pass --yes, to create it; the refresh token was not stored anywhere.`);
     }
     output.info(`Creating service connection '${r.nameOrId}' (PAT Lifecycle sign-in) in project '${r.project}'...`);
-    const projectId = await projectIdOf(api, r.project);
-    const description = 'Sign-in of PAT Lifecycle for Azure Pipelines (seeded by pat-lifecycle login; the task renews the refresh token on every run).';
+    const projectId = await api.projectId(r.project);
+    // The service keeps a description per project reference and shows that one: the record goes there too.
+    const description = withRecord('Sign-in of PAT Lifecycle for Azure Pipelines (seeded by pat-lifecycle login; the task renews the refresh token on every run).', record);
     const created = await api.create(
       {
         name: r.nameOrId,
         type: SIGN_IN_ENDPOINT_TYPE,
         url,
-        description: withRecord(description, record),
+        description,
         authorization: { scheme: SIGN_IN_SCHEME, parameters },
         data: {},
         isShared: false,
         owner: 'Library',
-        serviceEndpointProjectReferences: [{ projectReference: { ...(projectId ? { id: projectId } : {}), name: r.project }, name: r.nameOrId, description: '' }],
+        serviceEndpointProjectReferences: [{ projectReference: { id: projectId, name: r.project }, name: r.nameOrId, description }],
       },
       r.project,
     );
-    check(created, record.issuedAt, r.nameOrId);
+    await checkStored(api, r.project, created.id, record.issuedAt, r.nameOrId);
     return { id: created.id, name: created.name, created: true };
   }
 
@@ -90,14 +91,16 @@ export async function seedSignInConnection(r: SeedRequest, deps: SeedDeps): Prom
     throw new Error(`Service connection '${existing.name}' in project '${r.project}' is of type '${existing.type}', not a PAT Lifecycle sign-in (${SIGN_IN_ENDPOINT_TYPE}): nothing was changed. Choose another name to create one.`);
   }
   output.info(`Writing the sign-in to service connection '${existing.name}' in project '${r.project}'...`);
+  const recorded = (d: string | null | undefined) => withRecord(d, { ...parseRecord(d), ...record });
   const next: ServiceEndpoint = {
     ...existing,
     url,
-    description: withRecord(existing.description, { ...parseRecord(existing.description), ...record }),
+    description: recorded(existing.description),
+    serviceEndpointProjectReferences: (existing.serviceEndpointProjectReferences ?? []).map((ref) => ({ ...ref, description: recorded(ref.description) })),
     authorization: { ...existing.authorization, scheme: existing.authorization?.scheme ?? SIGN_IN_SCHEME, parameters: withParameters(existing.authorization?.parameters ?? {}, parameters) },
   };
   const answer = await api.update(next, r.project);
-  check(answer, record.issuedAt, existing.name);
+  await checkStored(api, r.project, answer.id, record.issuedAt, existing.name);
   return { id: answer.id, name: answer.name, created: false };
 }
 
@@ -111,25 +114,15 @@ function withParameters(current: Record<string, string | null>, values: Record<s
   return out;
 }
 
-/** The service's answer shows the connection as stored: it must carry the refresh token and this sign-in's date. */
 /**
- * The project's id, as the project's other connections name it. Microsoft's own create example sends the id with the
- * name; whether a name alone is accepted is not documented (docs/design.md, "The sign-in service connection"), so the
- * id goes along whenever a connection of the project shows it. A project without any connection gets the name only.
+ * Read again (the write's answer echoes the request): the connection must carry the refresh token and this sign-in's
+ * date in its description as the project sees it.
  */
-async function projectIdOf(api: EndpointApi, project: string): Promise<string | undefined> {
-  const wanted = project.toLowerCase();
-  for (const endpoint of await api.listAll(project)) {
-    const ref = (endpoint.serviceEndpointProjectReferences ?? []).find((p) => p.projectReference?.name?.toLowerCase() === wanted || p.projectReference?.id?.toLowerCase() === wanted);
-    if (ref?.projectReference?.id) return ref.projectReference.id;
-  }
-  return undefined;
-}
-
-function check(answer: ServiceEndpoint, issuedAt: string, name: string): void {
-  const keys = Object.keys(answer.authorization?.parameters ?? {}).map((k) => k.toLowerCase());
-  if (!keys.includes('refreshtoken') || parseRecord(answer.description).issuedAt !== issuedAt) {
-    throw new Error(`Service connection '${name}' did not store the sign-in (the service's answer has no refresh token or another issuedAt); run login again.`);
+async function checkStored(api: EndpointApi, project: string, id: string, issuedAt: string, name: string): Promise<void> {
+  const stored = await api.getById(project, id);
+  const keys = Object.keys(stored?.authorization?.parameters ?? {}).map((k) => k.toLowerCase());
+  if (!stored || !keys.includes('refreshtoken') || parseRecord(stored.description).issuedAt !== issuedAt) {
+    throw new Error(`Service connection '${name}' did not keep the sign-in (read again, it has no refresh token or another issuedAt); run login again.`);
   }
 }
 

@@ -3,7 +3,8 @@
  * 90-day inactivity window (from the issuedAt the task and `login` write beside it), and the signed-in user's
  * active PATs with their days left. Exit code 3 when something needs attention within the thresholds.
  */
-import { daysBetween, DAY_MS, now as clockNow } from '../src/clock';
+import { DAY_MS, now as clockNow, REFRESH_TOKEN_LIFETIME_DAYS, refreshTokenAge, wholeDays } from '../src/clock';
+import { daysLeft as patDaysLeft } from '../src/operations/pat-facts';
 import type { PatToken } from '../src/devops/types';
 import type { StoredSecretInfo } from '../src/stores/secret-store';
 import { EXIT, type StatusSettings, type StoreSettings } from './args';
@@ -12,8 +13,6 @@ import type { Output } from './output';
 import type { CliServices } from './services';
 import { signIn } from './sign-in';
 
-/** Entra refresh tokens (non-SPA) expire after 90 days without use; each redemption starts a new window. */
-export const REFRESH_TOKEN_INACTIVITY_DAYS = 90;
 
 export type ItemState = 'ok' | 'attention' | 'unknown';
 
@@ -21,6 +20,7 @@ export interface RefreshTokenStatus {
   store: string;
   exists: boolean;
   issuedAt?: string;
+  /** Whole days (src/clock.ts wholeDays, the rule every message of the task uses too). */
   ageDays?: number;
   /** issuedAt + 90 days: when the token dies if nothing redeems it before. */
   expiresAt?: string;
@@ -35,6 +35,7 @@ export interface PatStatus {
   displayName: string;
   authorizationId: string;
   validTo: string;
+  /** Whole days (src/clock.ts wholeDays). */
   daysLeft: number;
   scope: string;
   state: ItemState;
@@ -62,10 +63,6 @@ export interface StatusInput {
   now?: Date;
 }
 
-/** One decimal, rounded down, so the table (whole days, rounded down) and the notes agree. */
-const round1 = (n: number) => Math.floor(n * 10 + 1e-9) / 10;
-const wholeDays = (n: number) => Math.floor(n);
-
 export function buildStatusReport(input: StatusInput): StatusReport {
   const at = input.now ?? clockNow();
   const attention: string[] = [];
@@ -90,23 +87,24 @@ export function buildStatusReport(input: StatusInput): StatusReport {
         refreshToken = { ...base, state: 'unknown', note: 'no issuedAt beside the token; its age is unknown' };
         attention.push(`Refresh token in ${store}: its issue date is not recorded, so its expiry cannot be told; run pat-lifecycle login to store it with metadata.`);
       } else {
-        const age = daysBetween(issued, at);
-        const left = REFRESH_TOKEN_INACTIVITY_DAYS - age;
+        const told = refreshTokenAge(issued, at);
+        // The exact time left decides; people read whole days.
+        const left = (told.expiresAt.getTime() - at.getTime()) / DAY_MS;
         refreshToken = {
           ...base,
           issuedAt: issued.toISOString(),
-          ageDays: round1(age),
-          expiresAt: new Date(issued.getTime() + REFRESH_TOKEN_INACTIVITY_DAYS * DAY_MS).toISOString(),
-          daysLeft: round1(left),
+          ageDays: told.ageDays,
+          expiresAt: told.expiresAt.toISOString(),
+          daysLeft: told.daysLeft,
         };
         if (left <= 0) {
           refreshToken.state = 'attention';
-          refreshToken.note = 'expired after 90 days without use: run pat-lifecycle login';
-          attention.push(`Refresh token in ${store} expired ${wholeDays(-left)} day(s) ago (90 days without use); run pat-lifecycle login.`);
+          refreshToken.note = `expired after ${REFRESH_TOKEN_LIFETIME_DAYS} days without use: run pat-lifecycle login`;
+          attention.push(`Refresh token in ${store} expired ${told.ageDays - REFRESH_TOKEN_LIFETIME_DAYS} day(s) ago (${REFRESH_TOKEN_LIFETIME_DAYS} days without use); run pat-lifecycle login.`);
         } else if (left <= input.warnDays) {
           refreshToken.state = 'attention';
-          refreshToken.note = `expires in ${wholeDays(left)} day(s) unless the pipeline runs`;
-          attention.push(`Refresh token in ${store} expires in ${wholeDays(left)} day(s) unless a scheduled run redeems it; check that the pipeline runs.`);
+          refreshToken.note = `expires in ${told.daysLeft} day(s) unless the pipeline runs`;
+          attention.push(`Refresh token in ${store} expires in ${told.daysLeft} day(s) unless a scheduled run redeems it; check that the pipeline runs.`);
         }
       }
       if (input.clientId && refreshToken.clientId && refreshToken.clientId.toLowerCase() !== input.clientId.toLowerCase()) {
@@ -118,12 +116,12 @@ export function buildStatusReport(input: StatusInput): StatusReport {
   const pats: PatStatus[] = input.pats
     .map((p) => {
       const validTo = new Date(p.validTo);
-      const left = daysBetween(at, validTo);
+      const left = patDaysLeft(p, at);
       const s: PatStatus = {
         displayName: p.displayName,
         authorizationId: p.authorizationId,
         validTo: Number.isNaN(validTo.getTime()) ? p.validTo : validTo.toISOString(),
-        daysLeft: round1(left),
+        daysLeft: wholeDays(left),
         scope: p.scope,
         state: 'ok',
       };
@@ -138,7 +136,7 @@ export function buildStatusReport(input: StatusInput): StatusReport {
       }
       return s;
     })
-    .sort((a, b) => a.daysLeft - b.daysLeft);
+    .sort((a, b) => Date.parse(a.validTo) - Date.parse(b.validTo));
 
   return { organization: input.organization, generatedAt: at.toISOString(), refreshToken, pats, attention };
 }
@@ -148,7 +146,7 @@ function dateOnly(iso: string | undefined): string {
 }
 
 function num(n: number | undefined): string {
-  return n === undefined ? '-' : String(Math.floor(n));
+  return n === undefined ? '-' : String(n);
 }
 
 /** Plain-text table; widths follow the content. */

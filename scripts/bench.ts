@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance figures of the task, each next to its target and a reference measured in the
  * same run, against the local emulator (test/emulator). The machine is noisy: timed figures are medians of several
- * interleaved runs and are judged as ratios to a bare `node -e 0` measured alongside. Nothing here asserts; every
+ * interleaved runs, judged against references measured alongside (the floor of the required libraries; the critical
+ * path of requests under added latency). Nothing here asserts; every
  * figure degrades to "n/a (reason)" when the product cannot produce it yet.
  *
  *   tsx scripts/bench.ts [--runs 5] [--list 1000,5000,10000] [--list-runs 2] [--bulk 200] [--bulk-latency 50]
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
   const log = (m: string) => console.log(m);
   const m = machine();
   log(`PAT Lifecycle benchmark: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAverageAtStart.join(' ')}`);
-  log(`medians of ${o.runs} interleaved runs; ratios against a bare node -e 0 measured in the same run\n`);
+  log(`medians of ${o.runs} interleaved runs; references measured in the same run\n`);
 
   const bundle = join(ROOT, 'tasks', 'PatLifecycleV1', 'dist', 'main.js');
   const warnings: string[] = [];
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
   const md = join(dirname(o.json), 'bench.md');
   writeFileSync(
     md,
-    `Measured ${report.generatedAt.slice(0, 10)} on ${m.cores} cores (${m.cpu}), Node ${m.node}; medians of ${o.runs} runs, ratios to a bare \`node -e 0\` measured in the same run.\n\n${renderMarkdown(rows)}\n`,
+    `Measured ${report.generatedAt.slice(0, 10)} on ${m.cores} cores (${m.cpu}), Node ${m.node}; medians of ${o.runs} runs, references measured in the same run.\n\n${renderMarkdown(rows)}\n`,
   );
   log(`wrote ${relative(ROOT, o.json)} and ${relative(ROOT, md)}`);
 }

@@ -9,6 +9,7 @@
 import { startEmulator, type Emulator } from '../test/emulator';
 import type { RunTaskOptions, TaskRun } from '../test/support/run-task';
 import { DAY, GROUP, ORG, pipelineStep, seedPat, seedSignedInPipeline } from './demo-pipeline';
+import { printAsPipeline } from './pipeline-log';
 
 const CONNECTION = 'azure-kv-connection';
 
@@ -91,28 +92,6 @@ function seed(emu: Emulator) {
       data: { activeDirectoryAuthority: emu.urls.authorityHost, AzureKeyVaultDnsSuffix: emu.urls.vaultDnsSuffix, environment: 'AzureCloud' },
     },
   };
-}
-
-/** The pipeline log view: logging commands are consumed by the agent; issues get their marker; secrets show as ***. */
-function printAsPipeline(run: TaskRun): void {
-  const secrets = [...new Set(run.secretsRegistered)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-  const mask = (line: string) => secrets.reduce((text, s) => text.split(s).join('***'), line);
-  for (const line of run.visibleLog.split('\n')) {
-    if (!line.trim()) continue;
-    const command = /^##vso\[([\w.]+)([^\]]*)\](.*)$/.exec(line);
-    if (!command) {
-      console.log(`   ${mask(line)}`);
-      continue;
-    }
-    const [, name, props, message] = command;
-    if (name === 'task.issue' || name === 'task.logissue') {
-      const error = /type=error/.test(props);
-      console.log(`   ${color(error ? 31 : 33, `##[${error ? 'error' : 'warning'}]${mask(message)}`)}`);
-    }
-  }
-  const outputs = Object.entries(run.outputs).map(([k, v]) => `${k}=${v.secret ? '***' : v.value}`);
-  const verdict = run.result === 'Succeeded' ? color(32, run.result) : color(33, String(run.result));
-  console.log(`   ${color(2, `─── ${verdict} in ${run.durationMs} ms; outputs: ${outputs.join(', ') || 'none'}`)}`);
 }
 
 main().catch((err) => {

@@ -15,6 +15,11 @@
 //                                                    task version <major>.<ext minor>.<ext patch>
 //   node scripts/package.mjs --publisher me --extension-id pat-lifecycle-test --version 1.0.7
 //   node scripts/package.mjs --out-dir /tmp/vsix     write the .vsix somewhere else than dist/
+//   node scripts/package.mjs --publisher me --repository https://github.com/me/pat-lifecycle --author "Me"
+//                                                    your copy's links: repository, support (default <repository>/issues),
+//                                                    help (--help-url, default <repository>#readme; task.json helpUrl,
+//                                                    the Marketplace page's and the connection type's links), licence
+//                                                    (<repository>/blob/main/LICENSE), and the task's author
 //
 // Whenever the publisher or extension ID differ from vss-extension.json, the staged task.json gets its
 // own task GUID, a UUID v5 of "<publisher>.<extensionId>.<taskName>" (the scheme the Azure DevOps
@@ -66,6 +71,10 @@ function parseArgs(argv) {
     ['--extension-id', 'extensionId'],
     ['--version', 'version'],
     ['--out-dir', 'outDir'],
+    ['--repository', 'repository'],
+    ['--support', 'support'],
+    ['--help-url', 'helpUrl'],
+    ['--author', 'author'],
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -76,7 +85,8 @@ function parseArgs(argv) {
       if (!value || value.startsWith('--')) fail(`${flag} needs a value`);
       opts[valued.get(flag)] = value;
     } else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node scripts/package.mjs [--dev] [--publisher X] [--extension-id Y] [--version Z] [--out-dir DIR]');
+      console.log('usage: node scripts/package.mjs [--dev] [--publisher X] [--extension-id Y] [--version Z] [--out-dir DIR]\n' +
+        '                                [--repository URL] [--support URL] [--help-url URL] [--author NAME]');
       process.exit(0);
     } else fail(`unknown argument ${arg}`);
   }
@@ -121,6 +131,55 @@ function listFiles(dir, base = dir) {
   );
 }
 
+// ---- links: the owner's copy points at the owner's repository ---------------------------------------
+function httpsUrl(flag, value) {
+  let u;
+  try {
+    u = new URL(value);
+  } catch {
+    fail(`${flag} ${JSON.stringify(value)} is not a URL`);
+  }
+  if (u.protocol !== 'https:') fail(`${flag} must be an https URL`);
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * The links of this copy: those given, the rest derived from --repository (GitHub's layout: /issues, #readme,
+ * /blob/main/LICENSE), else the manifest's own. undefined when nothing was given: the files ship as they are.
+ */
+export function linksFor(opts, manifest) {
+  if (!opts.repository && !opts.support && !opts.helpUrl) return undefined;
+  const repository = opts.repository ? httpsUrl('--repository', opts.repository) : manifest.repository.uri;
+  return {
+    repository,
+    support: opts.support ? httpsUrl('--support', opts.support) : opts.repository ? `${repository}/issues` : manifest.links.support.uri,
+    help: opts.helpUrl ? httpsUrl('--help-url', opts.helpUrl) : opts.repository ? `${repository}#readme` : manifest.links.getstarted.uri,
+    license: opts.repository ? `${repository}/blob/main/LICENSE` : manifest.links.license.uri,
+  };
+}
+
+/** Writes the links into the staged manifest, task.json and overview.md: every place that names the help page. */
+function applyLinks(staging, links, manifest, task) {
+  const oldHelp = manifest.links.getstarted.uri;
+  const swapHelp = (text) => text.split(oldHelp).join(links.help);
+  const manifestPath = join(staging, 'vss-extension.json');
+  const staged = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  staged.links = {
+    ...staged.links,
+    getstarted: { uri: links.help },
+    support: { uri: links.support },
+    license: { uri: links.license },
+    repository: { uri: links.repository },
+  };
+  staged.repository = { ...staged.repository, uri: links.repository };
+  for (const c of endpointTypesOf(staged)) if (c.properties.helpMarkDown) c.properties.helpMarkDown = swapHelp(c.properties.helpMarkDown);
+  writeFileSync(manifestPath, JSON.stringify(staged, null, 2) + '\n');
+  task.helpUrl = links.help;
+  task.helpMarkDown = swapHelp(task.helpMarkDown);
+  const overviewPath = join(staging, 'overview.md');
+  writeFileSync(overviewPath, swapHelp(readFileSync(overviewPath, 'utf8')));
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 /** The service endpoint types the extension contributes. */
 function endpointTypesOf(manifest) {
@@ -158,6 +217,8 @@ function main() {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(value)) fail(`invalid ${what} ${JSON.stringify(value)}`);
   }
   if (!/^\d+\.\d+\.\d+$/.test(version)) fail(`invalid version ${JSON.stringify(version)} (expected major.minor.patch)`);
+  const links = linksFor(opts, manifest);
+  if (opts.author !== undefined && !/^[^\u0000-\u001f]{1,100}$/.test(opts.author)) fail(`invalid author ${JSON.stringify(opts.author)}`);
 
   // Clean staging folder, one per identity so a dev and a prod run cannot trip over each other.
   const staging = join(root, '.tmp', 'vsix-staging', `${publisher}.${extensionId}`);
@@ -174,6 +235,8 @@ function main() {
   const taskJsonPath = join(staging, TASK_DIR, 'task.json');
   const task = JSON.parse(readFileSync(taskJsonPath, 'utf8'));
   const isProdIdentity = publisher === manifest.publisher && extensionId === manifest.id;
+  if (links) applyLinks(staging, links, manifest, task);
+  if (opts.author) task.author = opts.author;
   if (!isProdIdentity) {
     task.id = taskIdFor(publisher, extensionId, task.name);
     if (opts.dev) {
@@ -188,8 +251,8 @@ function main() {
         if (m && ownEndpointTypes.includes(m[1])) input.type = `connectedService:${m[1]}-dev`;
       }
     }
-    writeFileSync(taskJsonPath, JSON.stringify(task, null, 2) + '\n');
   }
+  if (!isProdIdentity || links || opts.author) writeFileSync(taskJsonPath, JSON.stringify(task, null, 2) + '\n');
   if (opts.dev) devEndpointTypes(join(staging, 'vss-extension.json'));
 
   // Manifest overrides go through tfx; the staged vss-extension.json stays as in the repository but for the dev
@@ -248,6 +311,7 @@ function main() {
   console.log(`VSIX: ${outFile}`);
   const tv = task.version;
   console.log(`  publisher ${publisher}, extension ${extensionId}, version ${version}, task ${task.name}@${tv.Major}.${tv.Minor}.${tv.Patch} id ${task.id}`);
+  if (links || opts.author) console.log(`  links: repository ${links?.repository ?? manifest.repository.uri}, support ${links?.support ?? manifest.links.support.uri}, help ${links?.help ?? manifest.links.getstarted.uri}; task author ${task.author}`);
   console.log(`  ${(size / 1024).toFixed(1)} KiB (${size} bytes), ${entries} files, tfx ${Date.now() - started} ms`);
   console.log(`  staged: ${listFiles(staging).sort().join(', ')}`);
 }

@@ -12,6 +12,8 @@ export interface Host {
   info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
+  /** False when debug lines are thrown away (the agent shows them only with System.Debug): the core then skips composing them. */
+  readonly debugging?: boolean;
   /** Progress of multi-step work, 0-100. */
   progress(percent: number, message: string): void;
   /** Attaches Markdown to the run's summary page. */

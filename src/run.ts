@@ -53,6 +53,8 @@ export interface RunDeps {
   redeemRefreshToken?: (options: RedeemOptions) => Promise<EntraSession>;
   createPatApi?: (options: { http: HttpClient; vsspsUrl: string; organization: string; accessToken: string; registerSecret: (value: string) => void }) => PatApi;
   openSecretStore?: (destination: StoreDestination, options: OpenStoreDeps) => Promise<SecretStore>;
+  /** How Key Vault errors name the vault's identity and its fixes (the CLI's words); default: the service connection. */
+  keyVaultIdentity?: OpenStoreDeps['keyVaultIdentity'];
   /** Where else a PAT is recorded (operations/types.ts findHolders); default: the variable groups of the run's projects. */
   findHolders?: OperationContext['findHolders'];
 }
@@ -62,7 +64,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
   const runStartedAt = now();
   for (const secret of secretsOf(config)) host.setSecret(secret);
 
-  const http = (deps.createHttpClient ?? createHttpClient)(config.network, { onRetry: (e) => host.info(e.message), log: (line) => host.debug(line) });
+  const http = (deps.createHttpClient ?? createHttpClient)(config.network, { onRetry: (e) => host.info(e.message), ...(host.debugging === false ? {} : { log: (line: string) => host.debug(line) }) });
   const openStore = deps.openSecretStore ?? openSecretStore;
   const notes: string[] = [];
   const issues: string[] = [];
@@ -84,6 +86,7 @@ export async function run(config: Config, host: Host, deps: RunDeps = {}): Promi
     groupViews,
     groupWrites,
     vaultClients,
+    ...(deps.keyVaultIdentity ? { keyVaultIdentity: deps.keyVaultIdentity } : {}),
   });
 
   // Visible, not debug: whoever reads the log must see that credentials went somewhere other than the defaults.

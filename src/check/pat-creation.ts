@@ -1,8 +1,8 @@
 /**
  * Whether the organization lets the user create PATs. No read shows it: the policy "Restrict personal access token
  * creation" and the tenant's PAT policies answer only a create. So, only when asked (checkPatCreation: true), check
- * creates a 1-day PAT named `pat-lifecycle-check-<run id>` and revokes it at once: it is this run's own (its name
- * carries the run id), so revoking it needs no record. Without the probe the line says how to prove it.
+ * creates a 1-day PAT named `pat-lifecycle-check-probe-<probe id>` and revokes it at once: it is this run's own (its
+ * name carries the random id this check drew, the same id the log line shows), so revoking it needs no record. Without the probe the line says how to prove it.
  */
 import { splitScopeString } from '../config/scopes';
 import { asPatLifecycleError, type PatLifecycleError } from '../errors';
@@ -22,9 +22,8 @@ const TENANT_POLICIES = 'Organization settings > Microsoft Entra > Policies (an 
 /** The fix for each refusal a create can meet because of a policy; the rest keep the PAT error table's own hint. */
 const POLICY_FIXES: Record<string, string> = {
   disablePatCreationPolicyViolation: ALLOW_LIST,
-  // API 7.1, which the task uses, has no disablePatCreationPolicyViolation; how that policy answers there is not
-  // published, and accessDenied is the likeliest (docs/troubleshooting.md).
-  accessDenied: `Azure DevOps refused the user. If the organization has the policy 'Restrict personal access token creation' on, this is likely how it refuses a user who is not on its allow list (Microsoft does not document which error API 7.1 gives for it): ${ALLOW_LIST} If the policy is off, check that the user is a member of the organization.`,
+  // The task calls API 7.2, which names that policy's refusal; accessDenied there means the user has no access.
+  accessDenied: 'Azure DevOps refused the user: check that the signed-in user is a member of the organization with access to it.',
   globalPATCreationBlocked: `The task creates only organization-scoped PATs (allOrgs: false), so this refusal means the organization or tenant blocks PAT creation for this request; ask an Azure DevOps Administrator to check the PAT policies under ${TENANT_POLICIES}.`,
   globalPatPolicyViolation: `The task creates only organization-scoped PATs (allOrgs: false); ask an Azure DevOps Administrator to check the policy 'Restrict global personal access token creation' and its allow list under ${TENANT_POLICIES}.`,
   fullScopePatPolicyViolation: `Name the scopes the PAT needs in 'scopes' instead of full access (app_token), or have the user added to the allow list of 'Restrict full-scoped personal access token creation' under ${TENANT_POLICIES}.`,
@@ -32,8 +31,9 @@ const POLICY_FIXES: Record<string, string> = {
   failedToReadOrgPolicy: "Azure DevOps could not read the organization's PAT policies, so it refused the create; a rotate now would fail the same way. Run the check again; if it keeps failing, report it to Azure DevOps support with the request id.",
 };
 
-export function probeName(runId: string): string {
-  return `pat-lifecycle-check-${runId}`;
+/** The probe's name says what its id is: the random id of this check, not a pipeline run id or a build number. */
+export function probeName(probeId: string): string {
+  return `pat-lifecycle-check-probe-${probeId}`;
 }
 
 export async function checkPatCreation(deps: CheckDeps, pats: PatApi, user: string): Promise<CheckLine> {
@@ -42,7 +42,7 @@ export async function checkPatCreation(deps: CheckDeps, pats: PatApi, user: stri
     return notChecked(
       PAT_CREATION,
       "reading cannot show whether the organization's policies (Restrict personal access token creation, and the tenant's full-scope and lifespan policies) let the user create PATs.",
-      `Set checkPatCreation: true: check then creates a 1-day PAT named '${probeName('<run id>')}' and revokes it at once.`,
+      `Set checkPatCreation: true: check then creates a 1-day PAT named '${probeName('<probe id>')}' (a random id of that check) and revokes it at once.`,
     );
   }
   const name = probeName(deps.runId);

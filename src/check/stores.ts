@@ -7,8 +7,7 @@
  */
 import type { RefreshTokenStoreConfig, StoreTarget } from '../config/types';
 import { destinationFor, destinationName, hasNamePlaceholder } from '../config/name-template';
-import { daysBetween } from '../clock';
-import { REFRESH_TOKEN_LIFETIME_DAYS } from '../operations/keep-refresh-token';
+import { daysBetween, refreshTokenAge } from '../clock';
 import type { StoreDestination } from '../stores/open-store';
 import type { ServiceConnectionStore } from '../stores/service-connection-store';
 import type { VariableGroupStore } from '../stores/variable-group-store';
@@ -121,7 +120,7 @@ async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extrac
   const label = `Service connection '${dest.connection.nameOrId}' (${ROLE(purpose)})`;
   const roleLabel = `Administrator role on service connection '${dest.connection.nameOrId}'`;
   const signIn = purpose === 'refreshToken';
-  let found: { id: string; name: string };
+  let found: { id: string; name: string; projects: string[] };
   let detail: string;
   try {
     const store = (await stores.open(dest, purpose)) as ServiceConnectionStore;
@@ -134,11 +133,24 @@ async function checkConnection(deps: CheckDeps, stores: StoreCache, dest: Extrac
     return [missingFrom(label, err, deps.explain), notChecked(roleLabel, `the connection was not found or cannot hold ${signIn ? 'the sign-in' : 'a PAT'}.`)];
   }
   const what = signIn ? 'write the renewed refresh token back into the connection' : 'update the connection';
-  const role = await roleLine(deps, roleLabel, () => deps.endpointClient(userAccessToken).canManage(dest.connection.project, found.id), {
-    ok: `the signed-in user has it: the run can ${what}.`,
-    missing: `the signed-in user can use the connection but is not an Administrator of it, so the run cannot ${what}.`,
-    fix: `Project settings > Service connections > '${found.name}' > Security: give the signed-in user (or a group of theirs) the Administrator role.`,
-  });
+  // A connection shared by several projects is written whole: the role is needed in every project that references it.
+  let lacking: string[];
+  try {
+    const client = deps.endpointClient(userAccessToken);
+    lacking = [];
+    for (const project of found.projects) if (!(await client.canManage(project, found.id))) lacking.push(project);
+  } catch (err) {
+    return [ok(label, detail), missingFrom(roleLabel, err, deps.explain)];
+  }
+  const shared = found.projects.length > 1 ? ` in every project that shares it (${found.projects.join(', ')})` : '';
+  const role =
+    lacking.length === 0
+      ? ok(roleLabel, `the signed-in user has it${shared}: the run can ${what}.`)
+      : missing(
+          roleLabel,
+          `the signed-in user is not an Administrator of the connection in project${lacking.length > 1 ? 's' : ''} ${lacking.map((p) => `'${p}'`).join(', ')}, so the run cannot ${what}.`,
+          lacking.map((p) => `Project settings > Service connections > '${found.name}' > Security in project '${p}'`).join('; ') + ': give the signed-in user (or a group of theirs) the Administrator role.',
+        );
   return [ok(label, detail), role];
 }
 
@@ -155,9 +167,8 @@ async function roleLine(deps: CheckDeps, label: string, hasRole: () => Promise<b
 function tokenAge(deps: CheckDeps, issuedAt: string | undefined): string {
   const at = issuedAt ? new Date(issuedAt) : undefined;
   if (!at || Number.isNaN(at.getTime())) return 'It records no date, so the age of the saved refresh token is unknown (the login command and every run record one).';
-  const age = Math.floor(daysBetween(at, deps.now()));
-  const left = Math.max(0, REFRESH_TOKEN_LIFETIME_DAYS - age);
-  const old = age > deps.config.refreshTokenMaxAgeDays ? ` That is more than refreshTokenMaxAgeDays (${deps.config.refreshTokenMaxAgeDays}): the scheduled runs have not been renewing it.` : '';
+  const { ageDays: age, daysLeft: left } = refreshTokenAge(at, deps.now());
+  const old = daysBetween(at, deps.now()) > deps.config.refreshTokenMaxAgeDays ? ` That is more than refreshTokenMaxAgeDays (${deps.config.refreshTokenMaxAgeDays}): the scheduled runs have not been renewing it.` : '';
   return `The saved refresh token is ${age} day(s) old (about ${left} days left if no run renews it).${old}`;
 }
 

@@ -60,20 +60,20 @@ export function parseRefreshToken(
   p: Problems,
   token: string | undefined,
   input = 'refreshToken',
-  fix = 'seed a refresh token with `npx pat-lifecycle-cli login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)',
+  fix = 'seed a refresh token with `pat-lifecycle login` and reference its secret variable, e.g. $(PatLifecycle.RefreshToken)',
 ): string | undefined {
   if (token === undefined) {
     if (p.has(input)) return undefined;
     return p.add(input, 'is required', fix);
   }
   if (/\s/.test(token)) {
-    return p.add(input, 'contains spaces or line breaks, so it was not copied whole', 'store the refresh token again with `npx pat-lifecycle-cli login`');
+    return p.add(input, 'contains spaces or line breaks, so it was not copied whole', 'store the refresh token again with `pat-lifecycle login`');
   }
   if (LEGACY_PAT.test(token) || (NEW_PAT.test(token) && token.includes('AZDO'))) {
-    return p.add(input, 'holds a personal access token, not a refresh token', 'the PAT Lifecycle API needs a Microsoft Entra sign-in: seed a refresh token with `npx pat-lifecycle-cli login` and reference it here');
+    return p.add(input, 'holds a personal access token, not a refresh token', 'the PAT Lifecycle API needs a Microsoft Entra sign-in: seed a refresh token with `pat-lifecycle login` and reference it here');
   }
   if (JWT.test(token)) {
-    return p.add(input, 'holds an access token (a JWT), which expires within about an hour, not a refresh token', 'seed a refresh token with `npx pat-lifecycle-cli login` (it requests offline_access) and reference it here');
+    return p.add(input, 'holds an access token (a JWT), which expires within about an hour, not a refresh token', 'seed a refresh token with `pat-lifecycle login` (it requests offline_access) and reference it here');
   }
   return token;
 }

@@ -7,7 +7,7 @@ import type { ServiceOverride, ServiceUrls } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
 import { expanded, httpsUrl, text } from './fields';
-import { disallowedHostProblem, type ServiceRole } from './service-hosts';
+import { disallowedHostProblem, isAllowedServiceHost, SERVER_NOT_SUPPORTED, type ServiceRole } from './service-hosts';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_VSSPS_URL = 'https://vssps.dev.azure.com';
@@ -79,6 +79,9 @@ export function parseOrganization(p: Problems, raw: RawInputs, urls: ServiceUrls
     }
     const org = url.protocol === 'https:' ? organizationFromUrl(value, urls.devopsUrl) : undefined;
     if (org) return org;
+    if (/^https?:$/.test(url.protocol) && !isAllowedServiceHost('devops', value)) {
+      return p.add(input, `'${value}' is not an Azure DevOps Services organization URL. ${SERVER_NOT_SUPPORTED}`, 'give the name of an Azure DevOps Services organization, or its URL https://dev.azure.com/{organization}');
+    }
     return p.add(
       input,
       `'${value}' is not an Azure DevOps organization URL`,

@@ -56,12 +56,18 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
 
   const shared = new DestinationInputs(p, raw, job);
   // check reads the destinations the same step would write when it rotates, so it parses them as rotate does.
-  const stores = action === 'create' || action === 'rotate' || action === 'check';
+  // list reads them too when the step names a PAT destination, to mark a stored PAT that was revoked or has expired;
+  // update, to keep the destinations that hold the PAT in step with its new expiry.
+  const stores = action === 'create' || action === 'rotate' || action === 'check' || (action === 'list' && namesPatDestination(raw)) || (action === 'update' && namesDestination(raw));
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
-  const refreshTokenStore = parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
+  // list and check write nothing but the renewed refresh token, and Entra keeps the redeemed one valid: a step without
+  // a store is fine for them (check never saves it; list then saves nothing).
+  const readOnlyWithoutStore = (action === 'list' || action === 'check') && !usesSignInConnection(raw) && text(raw.input('refreshTokenStore')) === undefined;
+  const refreshTokenStore = readOnlyWithoutStore ? { kind: 'none' as const } : parseRefreshTokenStore(p, raw, shared, usesSignInConnection(raw) ? (signIn ?? null) : undefined);
   if (destinations && refreshTokenStore) for (const d of destinations) checkNoCollision(p, d, refreshTokenStore, selector.displayNames);
   const revokeUntracked = boolean(p, 'revokeUntracked', text(raw.input('revokeUntracked')), false);
+  const allowNarrowingGlobalPat = boolean(p, 'allowNarrowingGlobalPat', text(raw.input('allowNarrowingGlobalPat')), false);
 
   p.throwIfAny();
   // Every field below was checked: Problems throws when any of them is missing.
@@ -81,6 +87,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
     revokeOld,
     allowFullAccess,
     revokeUntracked,
+    allowNarrowingGlobalPat,
     destinations: destinations!,
     dryRun,
     checkPatCreation,
@@ -103,6 +110,14 @@ function withConnectionAuthority(p: Problems, urls: ServiceUrls, signIn: SignInF
     p.add(variable, `names ${override.host}, but the sign-in connection's URL names ${new URL(signIn.authorityHost).host}`, `remove the variable ${variable}: with signInConnection, the connection's URL is the sign-in host`);
   }
   return { ...urls, authorityHost: signIn.authorityHost };
+}
+
+/**
+ * update writes only records, and only where the step names a destination: the target input's default alone (the
+ * agent fills it in for a step that never shows it) does not make one.
+ */
+function namesDestination(raw: RawInputs): boolean {
+  return ['variableGroup', 'keyVault', 'serviceConnection'].some((input) => text(raw.input(input)) !== undefined);
 }
 
 function num(p: Problems, raw: RawInputs, name: string): string | undefined {
@@ -130,4 +145,9 @@ function parseScopes(p: Problems, raw: RawInputs, action: Action, allowFullAcces
     return p.add('scopes', `'${FULL_ACCESS_SCOPE}' (full access) cannot be combined with other scopes`, `give '${FULL_ACCESS_SCOPE}' alone, or only the narrower scopes`);
   }
   return checked.scopes;
+}
+
+/** The inputs only a PAT destination has (the group and vault inputs also serve the refresh token store). */
+function namesPatDestination(raw: RawInputs): boolean {
+  return ['variableName', 'secretName', 'serviceConnection'].some((name) => (text(raw.input(name)) ?? '') !== '');
 }

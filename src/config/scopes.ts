@@ -1,6 +1,6 @@
 /**
- * PAT scope strings the PAT Lifecycle API knows (../shared/spec/azure-apis.md §4: the Learn "Available scopes" table
- * and the securityDefinitions of the 7.1/7.2 REST specs). Checking them here turns a typo into an input error that
+ * PAT scope strings the PAT Lifecycle API knows (Microsoft Learn's "Available scopes" table for
+ * Azure DevOps OAuth, and the securityDefinitions of the 7.1/7.2 REST specs in test/conformance/specs). Checking them here turns a typo into an input error that
  * names the scope, instead of an `invalidScope` from the service after the refresh token was already spent.
  */
 

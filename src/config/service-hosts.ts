@@ -48,12 +48,18 @@ export function allowedHostsText(role: ServiceRole): string {
   return `${microsoft.join(', ')}, or a loopback address (localhost, 127.0.0.0/8, ::1) for an emulator on the agent`;
 }
 
+/**
+ * What a URL on any other host is told: the likeliest such URL is an Azure DevOps Server collection, and the product
+ * cannot serve one (the PAT Lifecycle API exists only in Azure DevOps Services).
+ */
+export const SERVER_NOT_SUPPORTED = 'Azure DevOps Server (on-premises) is not supported: it has no PAT Lifecycle API, which this task needs; only Azure DevOps Services (https://dev.azure.com/{organization}) is';
+
 /** What a refused override is told, or undefined when the host may serve the role. */
 export function disallowedHostProblem(role: ServiceRole, url: string): { message: string; hint: string } | undefined {
   if (isAllowedServiceHost(role, url)) return undefined;
   const what = role === 'authority' ? 'Microsoft Entra sign-in host' : 'Azure DevOps host';
   return {
-    message: `'${new URL(url).host}' is not a ${what}: the run would send credentials there`,
+    message: `'${new URL(url).host}' is not a ${what}: the run would send credentials there${role === 'devops' ? `. ${SERVER_NOT_SUPPORTED}` : ''}`,
     hint: `remove the override, or use one of ${allowedHostsText(role)}`,
   };
 }

@@ -66,7 +66,7 @@ export function parseSignInConnection(p: Problems, raw: RawInputs, now: Date): S
     return p.add(
       SIGN_IN_INPUT,
       `names ${id}, but the agent handed this step no such service connection`,
-      `give the name of a service connection of type 'PAT Lifecycle sign-in' in this project, and authorize this pipeline to use it (Project settings > Service connections > Security); create one with \`npx pat-lifecycle-cli login --service-connection NAME\``,
+      `give the name of a service connection of type 'PAT Lifecycle sign-in' in this project, and authorize this pipeline to use it (Project settings > Service connections > Security); create one with \`pat-lifecycle login --service-connection NAME\``,
     );
   }
   const project = text(raw.variable('System.TeamProject'));
@@ -74,12 +74,12 @@ export function parseSignInConnection(p: Problems, raw: RawInputs, now: Date): S
     p.add(SIGN_IN_INPUT, 'needs the project of the service connection, but System.TeamProject is not set', 'run the task in a pipeline of the project that owns the connection');
   }
   if (endpoint.scheme !== undefined && endpoint.scheme.toLowerCase() !== SIGN_IN_SCHEME.toLowerCase()) {
-    p.add(SIGN_IN_INPUT, `${where} has the authorization scheme '${endpoint.scheme}', not the PAT Lifecycle sign-in's`, `choose a service connection of type 'PAT Lifecycle sign-in', created by \`npx pat-lifecycle-cli login --service-connection NAME\``);
+    p.add(SIGN_IN_INPUT, `${where} has the authorization scheme '${endpoint.scheme}', not the PAT Lifecycle sign-in's`, `choose a service connection of type 'PAT Lifecycle sign-in', created by \`pat-lifecycle login --service-connection NAME\``);
     return undefined;
   }
   const authorityHost = authorityOf(p, endpoint.url, where);
   const auth = endpoint.auth;
-  const fix = `seed the connection again: \`npx pat-lifecycle-cli login --service-connection NAME\``;
+  const fix = `seed the connection again: \`pat-lifecycle login --service-connection NAME\``;
   const tenantId = tenant(p, SIGN_IN_INPUT, requiredParameter(p, auth[SIGN_IN_PARAMETERS.tenantId], `${where} has no tenant ID`, fix));
   const clientId = guid(p, SIGN_IN_INPUT, requiredParameter(p, auth[SIGN_IN_PARAMETERS.clientId], `${where} has no client ID`, fix), 'application (client) ID');
   const clientSecret = text(auth[SIGN_IN_PARAMETERS.clientSecret]);

@@ -154,6 +154,11 @@ export interface Config {
    */
   revokeUntracked: boolean;
   allowFullAccess: boolean;
+  /**
+   * Let rotate and update turn a global PAT (valid in all organizations, retired by Azure DevOps on 2026-12-01) into
+   * one valid in this organization only. Off: such a PAT is left alone and the step fails, saying so.
+   */
+  allowNarrowingGlobalPat: boolean;
   /** Where each new PAT goes besides the token output; empty for outputOnly. One of each kind at most. */
   destinations: StoreTarget[];
   dryRun: boolean;

@@ -62,7 +62,7 @@ export function signInPageError(res: HttpResponse, ctx: DevOpsCallContext): PatL
     requestId: res.requestId,
     hint:
       'Check that the refresh token was issued for a user (not an app) in the tenant that backs the organization, ' +
-      "with the Azure DevOps permission user_impersonation; then sign in again with `npx pat-lifecycle-cli login`.",
+      "with the Azure DevOps permission user_impersonation; then sign in again with `pat-lifecycle login`.",
   });
 }
 
@@ -79,7 +79,7 @@ export function devOpsResponseError(res: HttpResponse, ctx: DevOpsCallContext): 
     return new PatLifecycleError('auth', code, `${ctx.service} refused '${ctx.operation}'${detail}`, {
       ...base,
       hint: servicePrincipal
-        ? 'The PAT Lifecycle API works only for a user account: the refresh token must come from a user signing in (`npx pat-lifecycle-cli login`), not from a service principal or managed identity.'
+        ? 'The PAT Lifecycle API works only for a user account: the refresh token must come from a user signing in (`pat-lifecycle login`), not from a service principal or managed identity.'
         : 'The PAT Lifecycle API accepts only a Microsoft Entra token of a user; PATs and app tokens are refused.',
     });
   }

@@ -13,7 +13,7 @@ interface PatErrorEntry {
   retryable?: boolean;
 }
 
-const SIGN_IN_AGAIN = 'Sign in again with `npx pat-lifecycle-cli login` as the user who owns the PATs.';
+const SIGN_IN_AGAIN = 'Sign in again with `pat-lifecycle login` as the user who owns the PATs.';
 const OUR_BUG = 'This is a bug in the task (it sent a malformed request); please report it with the request id.';
 const RETRY = 'Run the pipeline again; the service could not complete the request this time.';
 

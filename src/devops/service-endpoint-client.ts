@@ -4,6 +4,7 @@
  */
 import { sendDevOpsRequest } from './devops-request';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/types';
+import { PatLifecycleError } from '../errors';
 import { devOpsResponseError, parseJsonBody, unexpectedShapeError, type DevOpsCallContext } from './devops-errors';
 import { SERVICE_ENDPOINT_API_VERSION, type ListResponse, type ServiceEndpoint } from './types';
 
@@ -16,6 +17,8 @@ export interface ServiceEndpointClientOptions {
 }
 
 const SERVICE = 'Azure DevOps (service connections)';
+/** Core API (Projects - Get). */
+const PROJECTS_API_VERSION = '7.1';
 
 export class ServiceEndpointClient {
   private readonly http: HttpClient;
@@ -77,6 +80,11 @@ export class ServiceEndpointClient {
    */
   async update(endpoint: ServiceEndpoint, project: string, options: { recordOnly?: boolean } = {}): Promise<ServiceEndpoint> {
     const ctx = this.ctx(`update service connection '${endpoint.name}'`, project, endpoint.name);
+    const projects = (endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.name ?? r.projectReference?.id).filter((n): n is string => !!n);
+    if (projects.length > 1) {
+      // The PUT of a shared connection needs the role in every project that references it.
+      ctx.permissionHint = `The signed-in user needs the Administrator role on service connection '${endpoint.name}' in every project that shares it: ${projects.map((p) => `Project settings > Service connections > '${endpoint.name}' > Security (project '${p}')`).join('; ')}.`;
+    }
     const req: Omit<HttpRequest, 'headers'> = {
       method: 'PUT',
       url: `${this.orgBase}/_apis/serviceendpoint/endpoints/${encodeURIComponent(endpoint.id)}?api-version=${SERVICE_ENDPOINT_API_VERSION}`,
@@ -106,6 +114,19 @@ export class ServiceEndpointClient {
     return checkEndpoint(parseJsonBody<unknown>(res, ctx), res, ctx);
   }
 
+  /**
+   * A project's id (Projects - Get, `GET {org}/_apis/projects/{name}`): a created connection names its project by id
+   * in `serviceEndpointProjectReferences`, as Microsoft's create example does.
+   */
+  async projectId(project: string): Promise<string> {
+    const ctx = this.ctx(`read project '${project}'`, project, project);
+    const res = await this.send({ method: 'GET', url: `${this.orgBase}/_apis/projects/${encodeURIComponent(project)}?api-version=${PROJECTS_API_VERSION}`, operation: ctx.operation });
+    if (res.status !== 200) throw devOpsResponseError(res, { ...ctx, permissionHint: `The signed-in user must be a member of project '${project}'.` });
+    const body = parseJsonBody<{ id?: unknown }>(res, ctx);
+    if (typeof body?.id !== 'string' || !body.id) throw unexpectedShapeError(res, ctx, 'a project without id');
+    return body.id;
+  }
+
   private projectBase(project: string): string {
     return `${this.orgBase}/${encodeURIComponent(project)}/_apis/serviceendpoint/endpoints`;
   }
@@ -126,6 +147,14 @@ export class ServiceEndpointClient {
 
 function checkEndpoint(value: unknown, res: HttpResponse, ctx: DevOpsCallContext): ServiceEndpoint {
   const e = value as Partial<ServiceEndpoint> | null;
+  if (e && typeof e === 'object' && typeof e.id === 'string' && typeof e.name === 'string' && Object.keys(e).length === 2) {
+    // What the service answers a caller who may not view the connection: its name and id, nothing else.
+    throw new PatLifecycleError('permission', 'ServiceConnectionNotViewable', `Azure DevOps answered '${ctx.operation}' with the name and id of service connection '${e.name}' only: the signed-in user may not view it.`, {
+      hint: ctx.permissionHint,
+      status: res.status,
+      requestId: res.requestId,
+    });
+  }
   if (!e || typeof e !== 'object' || typeof e.id !== 'string' || typeof e.name !== 'string' || typeof e.type !== 'string') {
     throw unexpectedShapeError(res, ctx, 'a service connection without id, name or type');
   }

@@ -1,10 +1,14 @@
 /**
  * Wire shapes of the Azure DevOps APIs the task calls, described once.
- * Source: ../shared/spec/azure-apis.md (PAT Lifecycle §1, Variable Groups §2).
+ * Source: Microsoft's published REST specs (copies in test/conformance/specs: tokens, taskAgent, serviceEndpoint).
  */
 
-/** PAT Lifecycle API: `https://vssps.dev.azure.com/{org}/_apis/tokens/pats`. */
-export const PAT_API_VERSION = '7.1-preview.1';
+/**
+ * PAT Lifecycle API: `https://vssps.dev.azure.com/{org}/_apis/tokens/pats`. 7.2 names the refusals 7.1 lumps together
+ * (`disablePatCreationPolicyViolation` rather than `accessDenied` for the policy restricting creation,
+ * `globalPATCreationBlocked`, `expiredPatCannotBeExtended`) and explains each in `patTokenErrorMessage`.
+ */
+export const PAT_API_VERSION = '7.2-preview.1';
 
 export type PatDisplayFilter = 'active' | 'revoked' | 'expired' | 'all';
 export type PatSortBy = 'displayName' | 'displayDate' | 'status';

@@ -5,7 +5,7 @@
  */
 import { PatLifecycleError, type ErrorKind } from '../errors';
 
-export const LOGIN_COMMAND = '`npx pat-lifecycle-cli login`';
+export const LOGIN_COMMAND = '`pat-lifecycle login`';
 
 export interface AadstsEntry {
   kind: ErrorKind;

@@ -94,7 +94,7 @@ export async function redeemRefreshToken(options: RedeemOptions): Promise<EntraS
 
   if (!result || !accessToken) {
     throw new PatLifecycleError('auth', 'NoAccessToken', `Entra (${authority.host}) answered the refresh token request without an access token.`, {
-      hint: "Check that the app registration has the delegated permission Azure DevOps > user_impersonation, then sign in again with `npx pat-lifecycle-cli login`.",
+      hint: "Check that the app registration has the delegated permission Azure DevOps > user_impersonation, then sign in again with `pat-lifecycle login`.",
     });
   }
   const expiresOn = result.expiresOn ?? new Date(0);

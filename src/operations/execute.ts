@@ -5,6 +5,7 @@ import { refreshTokenCollisions, templateProblems } from '../config/destinations
 import { hasNamePlaceholder, secretNameFor, serviceConnectionNameFor, variableNameFor } from '../config/name-template';
 import { forEachPat } from './bulk';
 import { createOne } from './create';
+import { revokedStoredNames } from './recorded-pat';
 import { listPats } from './list';
 import { PatDirectory } from './pat-directory';
 import { revokeOne } from './revoke';
@@ -59,7 +60,8 @@ async function targetsOf(run: OperationRun): Promise<Target[]> {
   if (selector.authorizationId) return [{ authorizationId: selector.authorizationId }];
   if (selector.displayNamePattern) {
     const pattern = patternToRegExp(selector.displayNamePattern);
-    const names = [...new Set((await run.directory.active()).map((t) => t.displayName).filter((n) => pattern.test(n)))].sort();
+    const active = [...new Set((await run.directory.active()).map((t) => t.displayName).filter((n) => pattern.test(n)))];
+    const names = [...active, ...(run.config.action === 'rotate' ? await revokedStoredNames(run, pattern, active) : [])].sort();
     if (names.length === 0) {
       throw new PatLifecycleError('notFound', 'NoPatMatches', `No active PAT's name matches '${selector.displayNamePattern}'`, {
         input: 'patNamePattern',

@@ -6,11 +6,10 @@ import type { Config, RefreshTokenStoreConfig } from '../config/types';
 import type { Host } from '../host';
 import type { SecretStore } from '../stores/secret-store';
 import { asPatLifecycleError } from '../errors';
-import { daysBetween } from '../clock';
+import { daysBetween, REFRESH_TOKEN_LIFETIME_DAYS, refreshTokenAge } from '../clock';
 import { sealHandover } from '../config/sign-in-handover';
 
 /** Entra's refresh tokens stop working after 90 days unless renewed. */
-export const REFRESH_TOKEN_LIFETIME_DAYS = 90;
 
 export interface RefreshTokenFindings {
   /** Shown in the summary; the step still succeeds. */
@@ -71,18 +70,19 @@ export async function keepRefreshToken(config: Config, rolled: string | undefine
     return findings;
   }
   const where = store.describe();
-  // Whole days on both sides, so "saved 61 days ago" and "about 29 days left" add up to the 90 a reader expects.
+  // The exact age decides (refreshTokenMaxAgeDays); the messages tell it in whole days that add up to 90.
   const age = issuedAt ? daysBetween(issuedAt, now) : undefined;
-  const left = age !== undefined ? Math.max(0, REFRESH_TOKEN_LIFETIME_DAYS - Math.floor(age)) : undefined;
+  const told = issuedAt ? refreshTokenAge(issuedAt, now) : undefined;
+  const left = told?.daysLeft;
 
   if (!rolled) {
-    const when = age !== undefined ? `It was saved ${Math.floor(age)} days ago, so it stops working in about ${left} days.` : 'It stops working at most 90 days after it was issued.';
+    const when = told !== undefined ? `It was saved ${told.ageDays} days ago, so it stops working in about ${left} days.` : 'It stops working at most 90 days after it was issued.';
     findings.issues.push(`Entra did not return a new refresh token, so the one in ${where} was not renewed. ${when} ${signInAgain(config)}`);
     return findings;
   }
   const stale =
     age !== undefined && age > config.refreshTokenMaxAgeDays
-      ? `The refresh token in ${where} had not been renewed for ${Math.floor(age)} days (more than refreshTokenMaxAgeDays, ${config.refreshTokenMaxAgeDays}); it had about ${left} days left of its 90.`
+      ? `The refresh token in ${where} had not been renewed for ${told!.ageDays} days (more than refreshTokenMaxAgeDays, ${config.refreshTokenMaxAgeDays}); it had about ${left} days left of its 90.`
       : undefined;
   if (stale && config.dryRun) findings.issues.push(`${stale} ${signInAgain(config)}`);
   if (config.dryRun) {
@@ -118,7 +118,7 @@ export function loginCommand(config: Config): string {
   const store = config.refreshTokenStore;
   // The login command writes the group through --organization, and the group is in the pipeline's organization.
   const organization = store.kind === 'variableGroup' || store.kind === 'serviceConnection' ? config.destinationOrganization : config.organization;
-  const parts = ['npx pat-lifecycle-cli login', `--tenant-id ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
+  const parts = ['pat-lifecycle login', `--tenant-id ${config.entra.tenantId}`, `--client-id ${config.entra.clientId}`, `--organization ${organization}`];
   if (store.kind === 'variableGroup') {
     parts.push(`--project "${store.group.project}"`, `--variable-group "${store.group.name ?? store.group.id}"`, `--variable ${store.variableName}`);
   } else if (store.kind === 'keyVault') {

@@ -19,6 +19,10 @@ export class PatDirectory {
     return this.list('expired');
   }
 
+  revoked(): Promise<PatToken[]> {
+    return this.list('revoked');
+  }
+
   /** A fresh list, for when the run itself may have changed it (a create whose outcome is unknown). */
   async fresh(filter: PatDisplayFilter = 'active'): Promise<PatToken[]> {
     this.cache.delete(filter);

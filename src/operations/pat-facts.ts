@@ -2,6 +2,9 @@
 import type { PatToken } from '../devops/types';
 import { DAY_MS, daysBetween } from '../clock';
 
+// The one rounding rule for days people read lives beside the clock; PAT code imports it from here.
+export { wholeDays } from '../clock';
+
 export function daysLeft(pat: Pick<PatToken, 'validTo'>, now: Date): number {
   return daysBetween(now, new Date(pat.validTo));
 }
@@ -31,9 +34,4 @@ export function newestFirst(pats: readonly PatToken[]): PatToken[] {
 /** `2026-12-01` for tables and messages. */
 export function day(iso: string): string {
   return iso.slice(0, 10);
-}
-
-/** For people: a PAT created for 30 days a second ago has 30 days left, not 29. */
-export function wholeDays(days: number): number {
-  return Math.round(days);
 }

@@ -2,7 +2,8 @@
  * Rotation, the rules of docs/design.md ("Rotation rules" and "Ownership") in order:
  *  1 settle what an earlier run of ours left: a PAT its intent proves it made and never stored is revoked (rule b),
  *    a PAT a record says was replaced is revoked (rule a, completed)
- *  2 which PAT: the one the destinations record; else (adoption) the one active PAT of the name, or authorizationId
+ *  2 which PAT: the one the destinations record; else, when the one they record was revoked or has expired (looked up
+ *    by its ID, recorded-pat.ts), that one, replaced at once; else (adoption) the one active PAT of the name, or authorizationId
  *  3 skip while it is valid for longer than rotateWhenExpiresWithinDays and every destination holds it
  *  4 intent in every destination, then create a new PAT with the old name and scopes, allOrgs false
  *  5 write it to every destination (while each still names what it named) and check what each service stored
@@ -20,8 +21,10 @@ import { createPat, newPatRequest } from './create-pat';
 import { announceIntent, listedSince, openDestinations, settleIntents } from './destination';
 import { ambiguousName, CONCURRENT_ROTATION, sameId, unrecorded, type Destination } from './ownership';
 import { createdAt, day, daysLeft, isDue, newestFirst, wholeDays } from './pat-facts';
+import { expiredReport, goneReport, recordedOutOfService, revokedReport, toReplace, type RecordedPat } from './recorded-pat';
 import { heldElsewhere, revokeReplaced } from './revoke-pats';
 import { storeNewPat } from './store-new-pat';
+import { narrowGlobalPat } from './global-pat';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
 
 export interface RotateTarget {
@@ -53,9 +56,15 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
 
   // Rule 2.
   const held = heldActive(active);
+  // What a destination records and the list does not show: revoked or expired, found by its ID, never by its name.
+  const outOfService = await recordedOutOfService(run, dests, active, name);
+  for (const r of outOfService) if (r.state === 'gone') out.warnings.push(goneReport(r));
+  const leaked = outOfService.filter((r) => r.state === 'revoked');
+  reportLeaks(run, out, leaked);
+  const lost = held.length === 0 ? toReplace(outOfService) : undefined;
   let current: PatToken | undefined = held[0];
   const adopt: Destination[] = [];
-  if (!current) {
+  if (!current && !lost) {
     const candidates = byId ? [byId] : family;
     if (candidates.length > 1 && !config.selector.takeNewest) throw ambiguousName(name, candidates);
     current = newestFirst(candidates)[0];
@@ -67,26 +76,32 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   const twins = family.filter((t) => t !== current && !dests.some((d) => sameId(d.held, t.authorizationId) || sameId(d.replaced, t.authorizationId)));
   nameTwins(twins, current, adopt.length > 0 || pending.length > 0, out);
 
-  // Adoption: the destination is assumed to hold the one active PAT of its name; only the record is written.
+  // Adoption: the destination is assumed to hold the PAT chosen above; only the record is written.
+  const chosenBecause = byId ? 'authorizationId names it' : family.length > 1 ? `it is the newest of ${family.length} active PATs of that name (takeNewest)` : 'it is the only active PAT of that name';
   for (const d of adopt) {
-    out.plan.push(`adopt ${describePat(current!)} in ${d.store.describe()}: it holds a value without a record, and this is the only active PAT of that name`);
+    out.plan.push(`adopt ${describePat(current!)} in ${d.store.describe()}: it holds a value without a record, and ${chosenBecause}`);
   }
   announcePlan(run, out);
+  // Where the adoption warnings are, to say at the end whether the value stayed or this run replaced it.
+  const adoptionWarnings: Array<{ at: number; label: string }> = [];
   if (!config.dryRun) {
     for (const d of adopt) {
       await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: '', pending: d.pending });
       d.held = current!.authorizationId.toLowerCase();
       d.pending = '';
-      out.warnings.push(`Adopted ${describePat(current!)} in ${d.store.label()}: the destination held a value with no record, so the task now records it as holding this PAT (the value was not changed).`);
+      adoptionWarnings.push({ at: out.warnings.length, label: d.store.label() });
+      out.warnings.push(adoptionWarning(current!, d.store.label(), chosenBecause));
     }
   }
 
-  const old = current ?? (await lastExpired(run, name));
+  const old = current ?? lost?.pat ?? (await lastExpired(run, name));
   out.previous = old;
+  // No active PAT to rotate from: an expired or revoked one is replaced, and there is nothing to revoke.
   const expired = current === undefined;
 
   // Rule 3.
   if (!expired && pending.length === 0 && !isDue(old, run.now(), config.rotateWhenExpiresWithinDays)) {
+    for (const w of adoptionWarnings) out.warnings[w.at] = adoptionWarning(current!, w.label, chosenBecause, 'kept');
     out.action = adopt.length > 0 ? 'adopted' : 'notDue';
     out.pat = old;
     out.detail = `${adopt.length > 0 ? 'adopted; ' : ''}not due: valid until ${day(old.validTo)} (${wholeDays(daysLeft(old, run.now()))} days), more than ${config.rotateWhenExpiresWithinDays}`;
@@ -97,12 +112,16 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rule 4.
   const scopes = config.scopes ?? splitScopeString(old.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(old);
+  narrowGlobalPat(run, old, out, 'its replacement');
   const request = newPatRequest(run, old.displayName, scopes);
-  const why = expired
-    ? `it expired on ${day(old.validTo)}`
-    : pending.length > 0
-      ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
-      : `it expires on ${day(old.validTo)}`;
+  const why =
+    lost?.state === 'revoked'
+      ? `it was revoked outside the task (found on ${day(run.now().toISOString())})`
+      : expired
+        ? `it expired on ${day(old.validTo)}`
+        : pending.length > 0
+          ? `${pending.map((d) => d.store.label()).join(' and ')} ${pending.length === 1 ? 'does' : 'do'} not hold it`
+          : `it expires on ${day(old.validTo)}`;
   out.plan.push(`create PAT '${request.displayName}' (${request.scope}) valid until ${day(request.validTo)}, because ${why}`);
   for (const d of dests) out.plan.push(`write it to ${d.store.describe()} and check what was stored`);
   const toRevoke = expired ? [] : revocable(run, held, old, adopt);
@@ -126,8 +145,10 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   // Rules 5 and 6.
   await storeNewPat(run, dests, created, out, { intent, ...(config.revokeOld && toRevoke.includes(old) ? { replaces: old } : {}) });
   out.rotated = true;
+  for (const w of adoptionWarnings) out.warnings[w.at] = adoptionWarning(current!, w.label, chosenBecause, 'replaced');
   out.action = 'rotated';
-  out.detail = `rotated: new PAT valid until ${day(created.validTo)}`;
+  out.detail = lost?.state === 'revoked' ? `replaced the revoked PAT: new PAT valid until ${day(created.validTo)}` : `rotated: new PAT valid until ${day(created.validTo)}`;
+  reportLeaks(run, out, leaked, created);
 
   // Rule 7.
   let revokedByOther = false;
@@ -136,8 +157,22 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   if (!expired && !toRevoke.includes(old)) {
     out.warnings.push(`PAT ${describePat(old)} was left alone: no destination recorded it, so it may be in use elsewhere. It works until ${day(old.validTo)}; revoke it yourself when nothing uses it (or set revokeUntracked: true).`);
   }
-  if (expired) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${config.lifetimeDays - config.rotateWhenExpiresWithinDays} days.`);
+  const every = config.lifetimeDays - config.rotateWhenExpiresWithinDays;
+  if (lost?.state === 'expired') out.warnings.push(expiredReport(lost, every));
+  else if (expired && !lost) out.warnings.push(`PAT '${old.displayName}' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every ${every} days.`);
   return out;
+}
+
+/**
+ * A stored PAT revoked outside the task is an issue (the step ends SucceededWithIssues) and heads the run summary
+ * (`alerts`); called again once the replacement is stored, so the report says what now holds which PAT.
+ */
+function reportLeaks(run: OperationRun, out: PatOutcome, leaked: readonly RecordedPat[], replacement?: PatToken): void {
+  if (leaked.length === 0) return;
+  const earlier = new Set(out.alerts ?? []);
+  const texts = leaked.map((r) => revokedReport(r, run.now(), replacement));
+  out.issues = [...out.issues.filter((i) => !earlier.has(i)), ...texts];
+  out.alerts = texts;
 }
 
 /** The PATs this rotation may revoke once its PAT is stored: those a destination held (or adopted), or explicitly untracked ones. */
@@ -238,4 +273,15 @@ export function fullAccessRefused(pat: PatToken): PatLifecycleError {
     input: 'allowFullAccess',
     hint: 'give narrower scopes in the scopes input, or set allowFullAccess: true to keep full access',
   });
+}
+
+/**
+ * The warning of an adoption, as far as the run got: recorded (a failure came next), recorded and left as it was (not
+ * due), or recorded and then replaced by this run's new PAT.
+ */
+function adoptionWarning(pat: PatToken, label: string, because: string, then?: 'kept' | 'replaced'): string {
+  const adopted = `Adopted ${describePat(pat)} in ${label}: the destination held a value with no record, so the task now records it as holding this PAT (${because})`;
+  if (then === 'kept') return `${adopted}; the value was not changed.`;
+  if (then === 'replaced') return `${adopted}; it was due, so this run replaced the value with the new PAT.`;
+  return `${adopted}.`;
 }

@@ -78,6 +78,10 @@ export interface PatOutcome {
   warnings: string[];
   /** Shown and logged; the step ends SucceededWithIssues. */
   issues: string[];
+  /** list: what became of a PAT a destination of the step records, when it is no longer active. */
+  recordedState?: 'revoked' | 'expired';
+  /** Issues that head the run summary: a stored PAT found revoked outside the task (also in `issues`). */
+  alerts?: string[];
   error?: PatLifecycleError;
 }
 

@@ -3,6 +3,8 @@ import { PatLifecycleError } from '../errors';
 import { hasFullAccess, splitScopeString } from '../config/scopes';
 import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
+import { destinationsHolding, keepInStep } from './keep-in-step';
+import { narrowGlobalPat } from './global-pat';
 import { fullAccessRefused } from './rotate';
 import { selectActive } from './select';
 import { announcePlan, describePat, newOutcome, settle, type OperationRun, type PatOutcome } from './types';
@@ -30,6 +32,7 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   out.previous = pat;
   const scopes = config.scopes ?? splitScopeString(pat.scope);
   if (hasFullAccess(scopes) && !config.allowFullAccess) throw fullAccessRefused(pat);
+  narrowGlobalPat(run, pat, out, 'the updated PAT');
 
   const request: PatTokenUpdateRequest = {
     authorizationId: pat.authorizationId,
@@ -40,6 +43,9 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   };
   const changes = [`valid until ${day(request.validTo!)}`, ...(request.scope ? [`scopes ${request.scope}`] : []), ...(request.displayName ? [`name '${request.displayName}'`] : [])];
   out.plan.push(`update PAT ${describePat(pat)}: ${changes.join(', ')}`);
+  const { holding, others } = await destinationsHolding(run, pat);
+  if (holding.length > 0) out.plan.push(`record the new expiry in ${holding.map((d) => d.store.label()).join('; ')}`);
+  for (const d of others) out.warnings.push(`${d.store.describe()} does not record PAT ${describePat(pat)}${d.held ? ` (it records ${d.held})` : ''}; it is left as it is.`);
   announcePlan(run, out);
   if (config.dryRun) {
     out.action = 'planned';
@@ -51,6 +57,7 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
   out.pat = updated;
   out.action = 'updated';
   out.detail = `updated: ${changes.join(', ')}`;
+  await keepInStep(holding, updated, out);
   if (wasShortened(request.validTo!, updated.validTo)) {
     out.warnings.push(`Azure DevOps set PAT '${updated.displayName}' to expire on ${day(updated.validTo)}, not ${day(request.validTo!)}: the organization limits a PAT's lifespan from the day it was created, so updating cannot extend it further. Use rotate for a fresh lifetime.`);
   }

@@ -39,6 +39,14 @@ export function renderSummary(s: SummaryInput): string {
   lines.push('');
   lines.push(`**Status:** ${STATUS_TEXT[s.status]}: ${cell(s.message.split('\n')[0] ?? '')}`);
   lines.push('');
+  // A stored PAT revoked outside the task (leaked, most likely) comes before everything else on the page.
+  const alerts = s.outcomes.flatMap((o) => o.alerts ?? []);
+  if (alerts.length > 0) {
+    lines.push('**🚨 Revoked outside the task**', '');
+    for (const a of alerts.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${cell(a)}`);
+    if (alerts.length > MAX_SUMMARY_ROWS) lines.push(`- …and ${alerts.length - MAX_SUMMARY_ROWS} more, in the step's log.`);
+    lines.push('');
+  }
   if (s.outcomes.length > 0) {
     lines.push('| PAT | Scopes | Expires | Days left | Stored in | Action taken |');
     lines.push('| --- | --- | --- | --- | --- | --- |');
@@ -54,7 +62,8 @@ export function renderSummary(s: SummaryInput): string {
     for (const o of failures) lines.push(`- ${cell(o.name)}: ${cell(o.error!.describe())}`);
     lines.push('');
   }
-  const warnings = [...s.issues, ...s.outcomes.flatMap((o) => [...o.issues, ...o.warnings])];
+  const shown = new Set(alerts);
+  const warnings = [...s.issues, ...s.outcomes.flatMap((o) => [...o.issues, ...o.warnings])].filter((w) => !shown.has(w));
   if (warnings.length > 0) {
     lines.push('**Warnings**', '');
     for (const w of warnings.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${cell(w)}`);

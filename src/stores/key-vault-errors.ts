@@ -15,6 +15,29 @@ interface SdkErrorLike {
   response?: { headers?: { get?(name: string): string | undefined } };
 }
 
+/**
+ * How to fix the identity Key Vault is reached with, in the words of whoever runs the code: the task names its
+ * service connection, the CLI its flags and environment variables (cli/key-vault-store.ts, cli/run-command.ts).
+ */
+export interface CredentialAdvice {
+  /** The credential yielded no token (an expired secret, a federated credential that does not match). */
+  signIn: string;
+  /** No credential of that kind is available here (CredentialUnavailableError). */
+  unavailable: string;
+  /** The vault refused the token (401): most likely another tenant's. */
+  tenant: string;
+  /** What to do about a passing failure (429, 5xx): 'Run the pipeline again'. */
+  rerun: string;
+}
+
+/** The task's: the identity is an Azure Resource Manager service connection. */
+export const SERVICE_CONNECTION_ADVICE: CredentialAdvice = {
+  signIn: 'Check the service connection (Project settings > Service connections): its secret or certificate may have expired, or the federated credential may not match.',
+  unavailable: 'Check the service connection: for workload identity federation the job needs System.AccessToken and the OIDC endpoint; for a managed identity the agent must run on an Azure resource with that identity.',
+  tenant: "Check that the service connection's tenant is the vault's tenant.",
+  rerun: 'Run the pipeline again',
+};
+
 export interface KeyVaultErrorContext {
   vaultUrl: string;
   secretName: string;
@@ -26,6 +49,8 @@ export interface KeyVaultErrorContext {
   secretNameInput: string;
   /** The per-request limit, for the timeout message. */
   timeoutMs?: number;
+  /** Default: the service connection's (the task). */
+  advice?: CredentialAdvice;
 }
 
 function field(err: SdkErrorLike, name: keyof SdkErrorLike): string | undefined {
@@ -58,6 +83,12 @@ export function isSecretNotFound(err: unknown): boolean {
   return e.statusCode === 404 && (field(e, 'code') === 'SecretNotFound' || innerCodes(e).includes('SecretNotFound') || field(e, 'code') === undefined);
 }
 
+/** A get of a disabled version: 403 with innererror SecretDisabled (its tags are still listed with the versions). */
+export function isSecretDisabled(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorLike;
+  return e.statusCode === 403 && innerCodes(e).includes('SecretDisabled');
+}
+
 export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext): PatLifecycleError {
   if (err instanceof PatLifecycleError) return err;
   const e = (err ?? {}) as SdkErrorLike;
@@ -69,24 +100,22 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
   const vaultName = host.split('.')[0];
   const base = { status, requestId: requestIdOf(e), cause: err };
   const where = `Key Vault secret '${ctx.secretName}' in ${host}`;
+  const advice = ctx.advice ?? SERVICE_CONNECTION_ADVICE;
 
-  // @azure/identity failures: the service connection's credential did not yield a token.
+  // @azure/identity failures: the credential (the service connection's, or the CLI user's) did not yield a token.
   // AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError, AggregateAuthenticationError.
   if (/Authentication|Credential/.test(name)) {
     const aadsts = /AADSTS(\d+)/.exec(field(e, 'message') ?? '')?.[1];
     return new PatLifecycleError('auth', aadsts ? `AADSTS${aadsts}` : name, `${ctx.identity} could not sign in to Microsoft Entra for Key Vault (${aadsts ? `AADSTS${aadsts}` : name}).`, {
       ...base,
-      hint:
-        name === 'CredentialUnavailableError'
-          ? 'Check the service connection: for workload identity federation the job needs System.AccessToken and the OIDC endpoint; for a managed identity the agent must run on an Azure resource with that identity.'
-          : 'Check the service connection (Project settings > Service connections): its secret or certificate may have expired, or the federated credential may not match.',
+      hint: name === 'CredentialUnavailableError' ? advice.unavailable : advice.signIn,
     });
   }
 
   if (status === 401) {
     return new PatLifecycleError('auth', code ?? 'HTTP 401', `Key Vault ${host} did not accept the token of ${ctx.identity} ('${ctx.operation}').`, {
       ...base,
-      hint: "Check that the service connection's tenant is the vault's tenant.",
+      hint: advice.tenant,
     });
   }
   if (status === 403) {
@@ -122,7 +151,7 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
     return new PatLifecycleError('service', code ?? `HTTP ${status}`, `Key Vault ${host} could not '${ctx.operation}' (HTTP ${status}) after retries.`, {
       ...base,
       retryable: true,
-      hint: 'Run the pipeline again later.',
+      hint: `${advice.rerun} later.`,
     });
   }
   if (name === 'AbortError' || (code === 'REQUEST_SEND_ERROR' && /timeout|timed out|aborted/i.test(field(e, 'message') ?? ''))) {

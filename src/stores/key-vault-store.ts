@@ -11,14 +11,16 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import type { AzureCredentialConfig, KeyVaultRef, NetworkConfig } from '../config/types';
 import { PatLifecycleError } from '../errors';
 import { createAzureCredential, retryLogPolicy, sdkClientOptions } from './azure-credential';
-import { isSecretNotFound, translateKeyVaultError, type KeyVaultErrorContext } from './key-vault-errors';
+import { isSecretDisabled, isSecretNotFound, SERVICE_CONNECTION_ADVICE, translateKeyVaultError, type CredentialAdvice, type KeyVaultErrorContext } from './key-vault-errors';
 import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
 
 export const PAT_CONTENT_TYPE = 'application/vnd.azure-devops.pat';
 export const REFRESH_TOKEN_CONTENT_TYPE = 'text/plain';
 /**
  * A version that carries only an ownership record: a run's intent written before the first PAT of an empty secret
- * exists (tags need a version to live on). It holds no credential, and read() reports no value.
+ * exists (tags need a version to live on). It holds no credential, and read() reports no value. It is written
+ * disabled, so no consumer takes its text for the PAT: AzureKeyVault@2 and groups linked to the vault skip disabled
+ * secrets, and a get of it is refused.
  */
 export const RECORD_ONLY_CONTENT_TYPE = 'application/vnd.pat-lifecycle.record-only';
 const RECORD_ONLY_VALUE = 'no PAT stored yet: PAT Lifecycle is creating one';
@@ -55,8 +57,8 @@ interface KeyVaultStoreCommonOptions {
   /** The task input that named the secret, for input errors ('secretName' or 'refreshTokenSecretName'). */
   secretNameInput?: string;
   log?: (message: string) => void;
-  /** How the hint of a failed read-back says to try again; default 'Run the pipeline again'. */
-  rerunAdvice?: string;
+  /** How errors say to fix the identity and to try again; default: the service connection's (the task). */
+  advice?: CredentialAdvice;
   /** Shared by the stores of one run (service connections only). */
   clients?: VaultClients;
 }
@@ -84,7 +86,7 @@ export class KeyVaultStore implements SecretStore {
   private readonly vaultUrl: string;
   private readonly createCredential: () => Promise<TokenCredential>;
   private readonly identity: string;
-  private readonly rerunAdvice: string;
+  private readonly advice: CredentialAdvice;
   private readonly secretName: string;
   private readonly network: NetworkConfig;
   private readonly contentType: string;
@@ -114,7 +116,7 @@ export class KeyVaultStore implements SecretStore {
       // Hashed: the credential holds the service connection's secret, which has no business in a map key.
       if (o.clients) this.shared = { clients: o.clients, key: createHash('sha256').update(JSON.stringify([o.vault.vaultUrl, authorityHost, credential])).digest('hex') };
     }
-    this.rerunAdvice = o.rerunAdvice ?? 'Run the pipeline again';
+    this.advice = o.advice ?? SERVICE_CONNECTION_ADVICE;
     this.secretName = o.secretName;
     this.network = o.network;
     this.contentType = o.contentType;
@@ -148,7 +150,25 @@ export class KeyVaultStore implements SecretStore {
         this.lastRead = undefined;
         return undefined;
       }
+      if (isSecretDisabled(err)) return this.latestDisabled();
       throw translateKeyVaultError(err, this.errorContext('get secret'));
+    }
+  }
+
+  /** The latest version when it is disabled (a record-only version, or one a person disabled): read from the version list. */
+  private async latestDisabled(): Promise<{ version: string | undefined; tags: Record<string, string>; recordOnly: boolean }> {
+    const client = await this.secretClient();
+    try {
+      let latest: { version?: string; tags?: Record<string, string>; contentType?: string; createdOn?: Date } | undefined;
+      for await (const v of client.listPropertiesOfSecretVersions(this.secretName, this.requestOptions())) {
+        if (!latest || (v.createdOn?.getTime() ?? 0) >= (latest.createdOn?.getTime() ?? 0)) latest = v;
+      }
+      const recordOnly = latest?.contentType === RECORD_ONLY_CONTENT_TYPE;
+      // A disabled version gives no value to put back: a write replaces nothing restore() could use.
+      this.lastRead = undefined;
+      return { version: latest?.version, tags: { ...(latest?.tags ?? {}) }, recordOnly };
+    } catch (err) {
+      throw translateKeyVaultError(err, this.errorContext('list secret versions'));
     }
   }
 
@@ -166,9 +186,11 @@ export class KeyVaultStore implements SecretStore {
       else tags[key] = value;
     }
     const client = await this.secretClient();
+    // The expiry of a version holding a PAT follows its record: AzureKeyVault@2 skips an expired secret.
+    const expiresOn = latest && !latest.recordOnly && metadata.validTo && !Number.isNaN(Date.parse(metadata.validTo)) ? new Date(metadata.validTo) : undefined;
     try {
-      if (latest?.version) await client.updateSecretProperties(this.secretName, latest.version, { tags, ...this.requestOptions() });
-      else await client.setSecret(this.secretName, RECORD_ONLY_VALUE, { contentType: RECORD_ONLY_CONTENT_TYPE, tags, ...this.requestOptions() });
+      if (latest?.version) await client.updateSecretProperties(this.secretName, latest.version, { tags, ...(expiresOn ? { expiresOn } : {}), ...this.requestOptions() });
+      else await client.setSecret(this.secretName, RECORD_ONLY_VALUE, { contentType: RECORD_ONLY_CONTENT_TYPE, enabled: false, tags, ...this.requestOptions() });
     } catch (err) {
       throw translateKeyVaultError(err, this.errorContext('update secret tags'));
     }
@@ -251,6 +273,7 @@ export class KeyVaultStore implements SecretStore {
       identity: this.identity,
       secretNameInput: this.secretNameInput,
       timeoutMs: this.network.timeoutMs,
+      advice: this.advice,
     };
   }
 
@@ -271,7 +294,7 @@ export class KeyVaultStore implements SecretStore {
 
   private verificationError(message: string): PatLifecycleError {
     return new PatLifecycleError('verification', 'VerificationFailed', message, {
-      hint: `${this.rerunAdvice}; if it persists, check who else writes to this secret.`,
+      hint: `${this.advice.rerun}; if it persists, check who else writes to this secret.`,
     });
   }
 }

@@ -4,6 +4,7 @@ import { ServiceEndpointClient } from '../devops/service-endpoint-client';
 import { VariableGroupClient } from '../devops/variable-group-client';
 import { PatLifecycleError } from '../errors';
 import type { HttpClient } from '../http/types';
+import type { CredentialAdvice } from './key-vault-errors';
 import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, type VaultClients } from './key-vault-store';
 import { PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, type SecretStore } from './secret-store';
 import { ServiceConnectionStore, SIGN_IN_ROLE } from './service-connection-store';
@@ -30,6 +31,17 @@ export interface OpenStoreDeps {
   groupWrites?: GroupWriteQueue;
   /** One per run: Key Vault clients shared by the stores of one vault and identity. */
   vaultClients?: VaultClients;
+  /**
+   * How Key Vault errors name the vault's identity and its fixes; default: the service connection (the task). The CLI's
+   * `run` signs in with a service principal from AZURE_* variables instead, and says so.
+   */
+  keyVaultIdentity?: KeyVaultIdentityWords;
+}
+
+export interface KeyVaultIdentityWords {
+  /** 'the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET'. */
+  description: string;
+  advice: CredentialAdvice;
 }
 
 /** The client a variable-group destination is read and written with: the user's token, or the job's. */
@@ -80,6 +92,7 @@ export async function openSecretStore(dest: StoreDestination, deps: OpenStoreDep
         secretNameInput: forRefreshToken ? 'refreshTokenSecretName' : 'secretName',
         log: deps.log,
         ...(deps.vaultClients ? { clients: deps.vaultClients } : {}),
+        ...(deps.keyVaultIdentity ? { identityDescription: deps.keyVaultIdentity.description, advice: deps.keyVaultIdentity.advice } : {}),
       });
     case 'serviceConnection':
       // The sign-in connection is written back with the token it just signed in with (its Administrator role).

@@ -4,6 +4,12 @@
  * field goes back as read, other secret parameters as the null the GET shows, and only the PAT parameter and the
  * record line change.
  *
+ * The service keeps a description per project reference (`serviceEndpointProjectReferences[].description`) and a
+ * project's GET shows that project's at the top level, so the record line goes into every reference and the top level
+ * (docs/design.md, "Ownership"). The PUT's answer echoes the request: only a fresh GET shows what was kept, so verify()
+ * reads the connection again. A description holds at most DESCRIPTION_MAX characters: prepare() checks the room the
+ * record needs before any PAT exists.
+ *
  * Why the description: it is a field of every endpoint type, kept as sent, and the portal's edit form sends it back as
  * the user left it. `data` holds the type's own inputs: the edit form rebuilds it from the type's definition, so a key
  * the type does not declare would be lost on the next edit in the portal. A record line a person deletes costs only
@@ -15,7 +21,10 @@ import type { ServiceEndpointClient } from '../devops/service-endpoint-client';
 import type { ServiceEndpoint } from '../devops/types';
 import { PatLifecycleError } from '../errors';
 import { KeyedLock } from './keyed-lock';
-import { meetsCondition, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
+import { meetsCondition, PAT_METADATA_KEYS, REFRESH_TOKEN_METADATA_KEYS, REMOVE, storeChanged, type SecretMetadata, type SecretStore, type StoredSecretInfo, type WriteCondition, type WriteReceipt } from './secret-store';
+
+/** The service's limit on a connection's description, at the top level and per project reference. */
+export const DESCRIPTION_MAX = 1024;
 
 /** type -> scheme -> the authorization parameter that holds a PAT (lower case; the service compares ignoring case). */
 const PAT_PARAMETERS: Record<string, Record<string, string>> = {
@@ -34,8 +43,10 @@ export const UNSUPPORTED_CONNECTION = 'UnsupportedServiceConnection';
 export const RECORD_PREFIX = '[PAT Lifecycle record, kept by the task] ';
 
 const writes = new KeyedLock();
-/** The endpoint as the service answered each write: what verify() checks. */
+/** The endpoint as the service answered each write: what verify() checks besides a fresh GET. */
 const answers = new WeakMap<WriteReceipt, { sent: ServiceEndpoint; answer: ServiceEndpoint }>();
+
+type ProjectReference = NonNullable<ServiceEndpoint['serviceEndpointProjectReferences']>[number];
 
 /**
  * What a connection holds for the run: a PAT (a destination, input serviceConnection) or the refresh token (the
@@ -52,7 +63,15 @@ export interface ConnectionRole {
   unsupportedHint: string;
   /** The fix when the connection is not found. */
   notFoundHint: string;
+  /** The record keys the description keeps (others are not written there, as a variable group keeps its companions). */
+  recordKeys: readonly string[];
+  /** The longest record line a run may write, for the room check: every key at its longest value. */
+  longestRecord: SecretMetadata;
 }
+
+const GUID_LENGTH = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+/** The longest ISO date the service or the task writes (.NET's seven fraction digits). */
+const LONGEST_DATE = '2026-12-31T23:59:59.9999999Z';
 
 export const PAT_ROLE: ConnectionRole = {
   parameters: PAT_PARAMETERS,
@@ -60,6 +79,8 @@ export const PAT_ROLE: ConnectionRole = {
   supported: SUPPORTED_CONNECTIONS,
   unsupportedHint: 'Choose such a connection, or edit this one to use a PAT (a NuGet connection with an API key, for example, becomes one with the Token scheme).',
   notFoundHint: "Check its name or id under Project settings > Service connections (and 'destinationProject' for another project); the task does not create connections.",
+  recordKeys: PAT_METADATA_KEYS,
+  longestRecord: { authorizationId: GUID_LENGTH, validTo: LONGEST_DATE, replaced: GUID_LENGTH, pending: `v1 ${LONGEST_DATE} ${LONGEST_DATE} ${GUID_LENGTH}` },
 };
 
 /** The extension's own endpoint type (vss-extension.json), scheme None with its own inputs: the refresh token. */
@@ -67,8 +88,10 @@ export const SIGN_IN_ROLE: ConnectionRole = {
   parameters: { [SIGN_IN_ENDPOINT_TYPE]: { none: 'refreshtoken' }, [SIGN_IN_ENDPOINT_TYPE_DEV]: { none: 'refreshtoken' } },
   input: 'signInConnection',
   supported: "PAT Lifecycle sign-in (patlifecycle-signin, the extension's own type)",
-  unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `npx pat-lifecycle-cli login --service-connection NAME`.',
+  unsupportedHint: 'Choose the PAT Lifecycle sign-in connection, or create one with `pat-lifecycle login --service-connection NAME`.',
   notFoundHint: 'The signed-in user must be able to see the connection (Project settings > Service connections > the connection > Security: Administrator, to write the renewed refresh token back).',
+  recordKeys: REFRESH_TOKEN_METADATA_KEYS,
+  longestRecord: { issuedAt: LONGEST_DATE, clientId: GUID_LENGTH, tenantId: GUID_LENGTH },
 };
 
 export interface ServiceConnectionStoreOptions {
@@ -96,15 +119,21 @@ export class ServiceConnectionStore implements SecretStore {
     if (GUID.test(o.connection.nameOrId)) this.resolvedId = o.connection.nameOrId;
   }
 
-  /** Reads the connection and refuses a type or scheme that holds no Azure DevOps PAT, before anything is written. */
+  /**
+   * Reads the connection and refuses, before anything is written, a type or scheme that holds no Azure DevOps PAT, an
+   * answer without project references (the PUT needs them) and a description with no room left for the record.
+   */
   async prepare(): Promise<void> {
-    await this.load();
+    const endpoint = await this.load();
+    this.refuseWithoutReferences(endpoint);
+    this.refuseWithoutRoom(endpoint);
   }
 
-  /** The connection as found: its id and name, for checks that address it (action check). */
-  async found(): Promise<{ id: string; name: string }> {
+  /** The connection as found: its id, name and the projects that share it, for checks that address it (action check). */
+  async found(): Promise<{ id: string; name: string; projects: string[] }> {
     const endpoint = this.recent ?? (await this.load());
-    return { id: endpoint.id, name: endpoint.name };
+    const projects = (endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.projectReference?.name ?? r.projectReference?.id ?? '').filter((n) => n !== '');
+    return { id: endpoint.id, name: endpoint.name, projects: projects.length > 0 ? projects : [this.ref.project] };
   }
 
   describe(): string {
@@ -124,7 +153,18 @@ export class ServiceConnectionStore implements SecretStore {
   async read(options: { recent?: boolean } = {}): Promise<StoredSecretInfo> {
     const endpoint = (options.recent ? this.recent : undefined) ?? (await this.load());
     const { key } = this.patParameter(endpoint);
-    return { exists: key !== undefined, metadata: parseRecord(endpoint.description) };
+    return { exists: key !== undefined, metadata: this.recordOf(endpoint) };
+  }
+
+  /** The record as this project keeps it: its reference's description (the top level when the answer has none). */
+  private recordOf(endpoint: ServiceEndpoint): SecretMetadata {
+    return parseRecord(this.ownReference(endpoint)?.description ?? endpoint.description);
+  }
+
+  /** The project reference of the connection's project in this store (matched by name or id). */
+  private ownReference(endpoint: ServiceEndpoint): ProjectReference | undefined {
+    const project = this.ref.project.toLowerCase();
+    return (endpoint.serviceEndpointProjectReferences ?? []).find((r) => r.projectReference?.name?.toLowerCase() === project || r.projectReference?.id?.toLowerCase() === project);
   }
 
   write(value: string, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
@@ -145,20 +185,24 @@ export class ServiceConnectionStore implements SecretStore {
       // moment ago, as a variable group's write does (group-views.ts), instead of a second GET right after the first.
       const endpoint = (condition ? undefined : this.recent) ?? (await this.load());
       const exists = this.patParameter(endpoint).key !== undefined;
-      if (condition && !meetsCondition(parseRecord(endpoint.description), exists, condition)) {
-        throw storeChanged(this.describe(), exists ? parseRecord(endpoint.description).authorizationId : undefined);
+      const current = this.recordOf(endpoint);
+      if (condition && !meetsCondition(current, exists, condition)) {
+        throw storeChanged(this.describe(), exists ? current.authorizationId : undefined);
       }
+      this.refuseWithoutReferences(endpoint);
       const { key, canonical } = this.patParameter(endpoint);
       const parameters: Record<string, string | null> = { ...(endpoint.authorization?.parameters ?? {}) };
       const name = key ?? canonical;
       if (value !== undefined) parameters[name] = value;
       else parameters[name] = null;
-      const record = { ...parseRecord(endpoint.description), ...metadata };
+      const record = this.recordPart({ ...current, ...metadata });
       const next: ServiceEndpoint = {
         ...endpoint,
         description: withRecord(endpoint.description, record),
+        serviceEndpointProjectReferences: (endpoint.serviceEndpointProjectReferences ?? []).map((r) => ({ ...r, description: withRecord(r.description, record) })),
         authorization: { ...endpoint.authorization, parameters },
       };
+      this.refuseWithoutRoom(next);
       let answer: ServiceEndpoint;
       try {
         answer = await this.client.update(next, this.ref.project, { recordOnly: value === undefined });
@@ -167,7 +211,7 @@ export class ServiceConnectionStore implements SecretStore {
         throw err;
       }
       this.recent = answer;
-      const receipt: WriteReceipt = { version: endpoint.id, metadata: { ...metadata } };
+      const receipt: WriteReceipt = { version: endpoint.id, metadata: this.recordPart(metadata) };
       answers.set(receipt, { sent: next, answer });
       return receipt;
     });
@@ -185,17 +229,54 @@ export class ServiceConnectionStore implements SecretStore {
     if (answer.isReady === false) throw verificationError(`${where} is not ready after the update (isReady false).`);
   }
 
+  /**
+   * The PUT's answer echoes the request, so it proves only that the service took it: the record is checked on a fresh
+   * GET, at the top level and on every project reference the connection has.
+   */
   async verify(receipt: WriteReceipt, _value: string): Promise<void> {
     const written = answers.get(receipt);
     if (written) this.checkAnswer(written.answer, written.sent);
-    const endpoint = written?.answer ?? (await this.load());
-    const stored = parseRecord(endpoint.description);
+    const endpoint = await this.load();
     if (this.patParameter(endpoint).key === undefined) throw verificationError(`${this.describe()} has no ${this.role === PAT_ROLE ? 'PAT' : 'refresh token'} parameter after the update.`);
-    for (const [key, expected] of Object.entries(receipt.metadata)) {
-      if ((stored[key] ?? REMOVE) !== expected) {
-        throw verificationError(`The record in the description of ${this.describe()} does not hold the '${key}' just written; another run may have changed the connection at the same time.`);
+    const places: Array<[string, string | null | undefined]> = [
+      ['its description', endpoint.description],
+      ...(endpoint.serviceEndpointProjectReferences ?? []).map((r): [string, string | null | undefined] => [`the description of its reference in project '${r.projectReference?.name ?? r.projectReference?.id ?? '?'}'`, r.description]),
+    ];
+    for (const [where, description] of places) {
+      const stored = parseRecord(description);
+      for (const [key, expected] of Object.entries(receipt.metadata)) {
+        if ((stored[key] ?? REMOVE) !== expected) {
+          throw verificationError(`Read again after the update, ${where} of ${this.describe()} does not hold the record's '${key}' just written; the service did not keep it, or another run changed the connection at the same time.`);
+        }
       }
     }
+  }
+
+  /** Only the keys this role keeps in the description. */
+  private recordPart(metadata: SecretMetadata): SecretMetadata {
+    return Object.fromEntries(Object.entries(metadata).filter(([k]) => this.role.recordKeys.includes(k)));
+  }
+
+  /** The PUT replaces the endpoint: one without its project references would be refused (or be organization-scoped). */
+  private refuseWithoutReferences(endpoint: ServiceEndpoint): void {
+    if ((endpoint.serviceEndpointProjectReferences ?? []).length > 0) return;
+    throw new PatLifecycleError('permission', 'ServiceConnectionReferencesHidden', `Azure DevOps answered ${this.describe()} without its project references, which the signed-in user may see only with more rights on the connection; the task cannot write it back without them. Nothing was created.`, {
+      input: this.role.input,
+      hint: `Give the signed-in user the Administrator role on the connection: Project settings > Service connections > '${endpoint.name}' > Security (project '${this.ref.project}').`,
+    });
+  }
+
+  /** Every description of the connection (top level and per project) must have room for the longest record line. */
+  private refuseWithoutRoom(endpoint: ServiceEndpoint): void {
+    const longest = withRecord('', this.role.longestRecord).length;
+    const texts = [endpoint.description, ...(endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.description)];
+    const room = Math.min(...texts.map((d) => DESCRIPTION_MAX - longest - (withRecord(d, {}).trim() ? withRecord(d, {}).length + 1 : 0)));
+    if (room >= 0) return;
+    const used = Math.max(...texts.map((d) => withRecord(d, {}).length));
+    throw new PatLifecycleError('input', 'ServiceConnectionDescriptionFull', `The description of ${this.describe()} has ${used} characters; the record line the task keeps there needs up to ${longest + 1} more, and Azure DevOps keeps at most ${DESCRIPTION_MAX}. Nothing was created.`, {
+      input: this.role.input,
+      hint: `Shorten the description of service connection '${endpoint.name}' to at most ${DESCRIPTION_MAX - longest - 1} characters (Project settings > Service connections > '${endpoint.name}' > Edit), in every project it is shared with.`,
+    });
   }
 
   /** The parameter that holds the PAT: its key as the connection spells it (undefined when absent), and the usual name. */

@@ -79,6 +79,13 @@ describe('cli args', () => {
     assert.doesNotMatch(q.join('\n'), /abc~def/);
   });
 
+  it('says plainly that an Azure DevOps Server collection URL is not supported', () => {
+    for (const url of ['https://tfs.contoso.com/tfs/DefaultCollection', 'http://tfs:8080/tfs/DefaultCollection']) {
+      const p = usageProblems(['login', '--tenant-id', TENANT, '--client-id', CLIENT, '--organization', url, '--print']);
+      assert.match(p.join('\n'), /Azure DevOps Server \(on-premises\) is not supported/, url);
+    }
+  });
+
   it('reports every problem at once', () => {
     const p = usageProblems(['login', '--tenant-id', 'not a tenant', '--client-id', 'xyz', '--variable', 'RT']);
     const text = p.join('\n');
@@ -151,7 +158,7 @@ describe('cli args: the command the task tells users to run', () => {
     const entra = { tenantId: TENANT, clientId: CLIENT, refreshToken: 'x' };
     const refreshTokenStore = { kind: 'variableGroup', group: { project: 'Web', name: 'signin' }, variableName: 'RT', auth: 'user' };
     const line = loginCommand({ entra, organization: 'fabrikam', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
-    assert.equal(login(shellSplit(line).slice(3)).organization, 'contoso');
+    assert.equal(login(shellSplit(line).slice(2)).organization, 'contoso');
   });
 
   it('parses the login command the core prints for each store', () => {
@@ -165,8 +172,8 @@ describe('cli args: the command the task tells users to run', () => {
     for (const refreshTokenStore of [group, vault]) {
       const line = loginCommand({ entra, organization: 'contoso', destinationOrganization: 'contoso', refreshTokenStore } as unknown as Parameters<typeof loginCommand>[0]);
       const argv = shellSplit(line);
-      assert.deepEqual(argv.slice(0, 3), ['npx', 'pat-lifecycle-cli', 'login']);
-      const s = login(argv.slice(3));
+      assert.deepEqual(argv.slice(0, 2), ['pat-lifecycle', 'login']);
+      const s = login(argv.slice(2));
       assert.equal(s.signIn.tenantId, TENANT);
       assert.equal(s.organization, 'contoso');
       if (refreshTokenStore === group) assert.deepEqual(s.store, { kind: 'variableGroup', project: 'Web Apps', group: { name: 'PAT lifecycle' }, variableName: 'RT' });

@@ -83,23 +83,17 @@ describe('cli login --service-connection against the emulator', function () {
     assert.equal(connections().length, 0);
   });
 
-  it('--yes creates without asking; the project reference carries the project id another connection of the project shows', async () => {
+  it('--yes creates without asking; the project reference names the project by the id Projects - Get answers, and carries the record in its description', async () => {
     const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
-    emu.control.serviceEndpoints.add(ORG, PROJECT, { name: 'feed', type: 'externalnpmregistry', url: 'https://npm.example.test/', scheme: 'Token', parameters: { apitoken: 'npm-token-value-1234' }, administrators: [user.userId] });
     const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /\[y\/N\]/);
     assert.equal(connections().length, 1);
-    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
+    assert.equal(emu.log.count({ route: 'projects.get' }), 1, 'the project id is read, not guessed from other connections');
+    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string }; description: string }> };
     assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { id: projectId, name: PROJECT });
-  });
-
-  it('a project without connections gets the project reference by name alone', async () => {
-    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
-    const r = await login(app.clientId, ['--service-connection', 'PAT sign-in', '--yes']);
-    assert.equal(r.code, 0, r.stderr);
-    const sent = connections()[0].requestBody as { serviceEndpointProjectReferences: Array<{ projectReference: { id?: string; name: string } }> };
-    assert.deepEqual(sent.serviceEndpointProjectReferences[0].projectReference, { name: PROJECT });
+    const id = emu.log.entries({ route: 'serviceEndpoints.create' })[0]!.responseBody as { id: string };
+    for (const ref of emu.control.serviceEndpoints.get(ORG, id.id).projectReferences) assert.match(ref.description, /\[PAT Lifecycle record, kept by the task\] issuedAt=/);
   });
 
   it('updates an existing connection: the sign-in and the record change, every other field and secret stays, nothing is asked', async () => {
@@ -123,7 +117,9 @@ describe('cli login --service-connection against the emulator', function () {
     assert.notEqual(after.parameters['refreshToken'], 'an-old-refresh-token-123456');
     assert.equal(after.parameters['clientCertificate'], 'kept-certificate-placeholder-1234', 'sent as null, kept');
     assert.match(after.description, /^Our sign-in\n\[PAT Lifecycle record, kept by the task\] issuedAt=/);
-    assert.deepEqual({ ...after, parameters: {}, description: '' }, { ...before, parameters: {}, description: '' });
+    for (const ref of after.projectReferences) assert.equal(ref.description, after.description, 'the record is kept on the project reference too');
+    const noDescriptions = (e: typeof after) => ({ ...e, parameters: {}, description: '', projectReferences: e.projectReferences.map((ref: object) => ({ ...ref, description: '' })) });
+    assert.deepEqual(noDescriptions(after), noDescriptions(before));
     assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), 'kept-certificate-placeholder-1234']);
   });
 
@@ -134,5 +130,53 @@ describe('cli login --service-connection against the emulator', function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is of type 'generic', not a PAT Lifecycle sign-in/);
     assert.equal(emu.log.count({ route: 'serviceEndpoints.update' }), 0);
+  });
+});
+
+describe('cli status --service-connection against the emulator', function () {
+  this.timeout(90_000);
+  let emu: Emulator;
+
+  before(async () => {
+    emu = await startEmulator();
+  });
+  after(async () => {
+    await emu?.close();
+  });
+
+  it("reads the age of the refresh token a sign-in connection keeps, from its record line; exit 3 once it nears 90 days", async () => {
+    const tenantId = emu.control.entra.defaultTenantId;
+    const user = emu.control.entra.addUser({ upn: 'bob@contoso.test', displayName: 'Bob' });
+    emu.control.entra.setDeviceCodeInterval(1);
+    emu.control.devops.addOrganization({ name: ORG });
+    emu.control.devops.addProject(ORG, { name: PROJECT });
+    const app = emu.control.entra.addApp({ kind: 'public', allowPublicClientFlows: true });
+    const issuedAt = new Date(emu.clock.now() - 30 * 86_400_000).toISOString();
+    emu.control.serviceEndpoints.add(ORG, PROJECT, {
+      name: 'PAT sign-in',
+      type: 'patlifecycle-signin',
+      url: `${emu.urls.authorityHost}/`,
+      scheme: 'None',
+      parameters: { tenantId, clientId: app.clientId, refreshToken: 'a-stored-refresh-token-123456' },
+      description: `Our sign-in\n[PAT Lifecycle record, kept by the task] issuedAt=${issuedAt}; clientId=${app.clientId}; tenantId=${tenantId}`,
+      administrators: [user.userId],
+    });
+    const status = async (extra: string[]) => {
+      const run = startCli(['status', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', ORG, '--project', PROJECT, '--service-connection', 'PAT sign-in', '--device-code', ...extra], emulatorEnv(emu));
+      const [, userCode] = await run.waitFor(USER_CODE);
+      emu.control.entra.approveDeviceCode(userCode!, user.userId);
+      return run.done;
+    };
+    const r = await status([]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /refresh token\s+connection Tools\/PAT sign-in\s+\d{4}-\d\d-\d\d\s+30\s+\d{4}-\d\d-\d\d\s+60\s+ok/);
+    assert.equal(emu.log.count({ route: 'serviceEndpoints.update' }), 0, 'status writes nothing');
+
+    emu.clock.advance(50 * 86_400_000);
+    const late = await status(['--json']);
+    assert.equal(late.code, 3, late.stderr);
+    const report = JSON.parse(late.stdout) as { refreshToken: { ageDays: number; daysLeft: number; state: string } };
+    assert.deepEqual([report.refreshToken.ageDays, report.refreshToken.daysLeft, report.refreshToken.state], [80, 10, 'attention']);
+    assertNoSecrets(r.stderr + r.stdout + late.stderr + late.stdout, [...emu.secrets(), 'a-stored-refresh-token-123456']);
   });
 });

@@ -194,8 +194,9 @@ describe('cli sign-in against the emulator', function () {
       emu.control.entra.approveDeviceCode(userCode!, user.userId);
       const r = await run.done;
       assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stdout, /PAT\s+deploy \([0-9a-f-]+\)\s+-\s+-\s+\d{4}-\d\d-\d\d\s+1\s+ATTENTION: expires in 1 day/);
-      assert.match(r.stdout, /PAT\s+feed-reader .* (19|20)\s+ok/);
+      // Whole days to the nearest, as the task tells them (src/clock.ts wholeDays): 2 days less a few seconds is 2.
+      assert.match(r.stdout, /PAT\s+deploy \([0-9a-f-]+\)\s+-\s+-\s+\d{4}-\d\d-\d\d\s+2\s+ATTENTION: expires in 2 day/);
+      assert.match(r.stdout, /PAT\s+feed-reader .* 20\s+ok/);
       assert.match(r.stdout, /Needs attention:/);
       assert.ok(r.stdout.indexOf('deploy') < r.stdout.indexOf('feed-reader'), 'soonest first');
       assertNoSecrets(r.stderr + r.stdout, emu.secrets());

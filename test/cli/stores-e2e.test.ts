@@ -111,7 +111,7 @@ describe('cli login and status, per store, against the emulator', function () {
       const args = ['status', ...identity(), '--project', 'Web', '--variable-group', 'PAT lifecycle', '--variable', 'PatLifecycle.RefreshToken'];
       const fresh = await withDeviceCode(args);
       assert.equal(fresh.code, 0, fresh.stderr + fresh.stdout);
-      assert.match(fresh.stdout, /refresh token\s+group Web\/PAT lifecycle:PatLifecycle\.RefreshToken\s+\d{4}-\d\d-\d\d\s+0\s+\d{4}-\d\d-\d\d\s+89\s+ok/);
+      assert.match(fresh.stdout, /refresh token\s+group Web\/PAT lifecycle:PatLifecycle\.RefreshToken\s+\d{4}-\d\d-\d\d\s+0\s+\d{4}-\d\d-\d\d\s+90\s+ok/);
       assert.match(fresh.stdout, /PAT\s+feed /);
       assert.match(fresh.stdout, /Nothing needs attention/);
       assertNoSecrets(fresh.stderr + fresh.stdout, emu.secrets());
@@ -121,11 +121,11 @@ describe('cli login and status, per store, against the emulator', function () {
       const late = await withDeviceCode([...args, '--json', '--pat-warn-days', '0']);
       assert.equal(late.code, 3, late.stderr);
       const report = JSON.parse(late.stdout) as { refreshToken: { ageDays: number; daysLeft: number; state: string; clientId: string }; attention: string[] };
-      assert.equal(Math.floor(report.refreshToken.ageDays), 80);
-      assert.equal(Math.floor(report.refreshToken.daysLeft), 9);
+      assert.equal(report.refreshToken.ageDays, 80);
+      assert.equal(report.refreshToken.daysLeft, 10, 'whole days, the same rule as the task: 80 and 10 add up to 90');
       assert.equal(report.refreshToken.state, 'attention');
       assert.equal(report.refreshToken.clientId, app.clientId);
-      assert.match(report.attention.join('\n'), /expires in 9 day/);
+      assert.match(report.attention.join('\n'), /expires in 10 day/);
       emu.clock.advance(-80 * DAY);
     });
 
@@ -245,6 +245,29 @@ describe('cli login and status, per store, against the emulator', function () {
       const versions = emu.control.keyVault.getSecret('run-kv', 'rt').versions;
       assert.equal(versions.at(-1).value, emu.control.entra.refreshTokenInfo(seeded)?.rolledTo);
       assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), sp.secret!]);
+    });
+
+    it('run speaks CLI: a Key Vault refusal names the AZURE_* service principal, bad inputs name flags, never a service connection or an input', async () => {
+      const sp = emu.control.entra.addApp({ kind: 'confidential', displayName: 'run kv reader only' });
+      const locked = emu.control.keyVault.addVault({ name: 'run-kv-locked', access: {} }).url;
+      const seeded = emu.control.entra.signIn({ userId: user.userId, clientId: app.clientId }).refreshToken;
+      const base = ['run', '--action', 'list', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso', '--refresh-token-env', 'MY_RT'];
+      const vault = ['--refresh-token-store', 'keyVault', '--key-vault', locked, '--key-vault-dns-suffix', 'vault.emulator.test', '--refresh-token-secret-name', 'rt'];
+      const refused = await runCli([...base, ...vault], emulatorEnv(emu, { MY_RT: seeded, AZURE_TENANT_ID: tenantId, AZURE_CLIENT_ID: sp.clientId, AZURE_CLIENT_SECRET: sp.secret }));
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /the service principal in AZURE_TENANT_ID \/ AZURE_CLIENT_ID \/ AZURE_CLIENT_SECRET may not/);
+      const noPrincipal = await runCli([...base, ...vault], emulatorEnv(emu, { MY_RT: seeded }));
+      assert.equal(noPrincipal.code, 2, noPrincipal.stderr);
+      assert.match(noPrincipal.stderr, /export AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET/);
+      const badInputs = await runCli(['run', '--action', 'rotate', '--tenant-id', tenantId, '--client-id', app.clientId, '--organization', 'contoso', '--refresh-token-env', 'MY_RT', '--refresh-token-store', 'variableGroup', '--lifetime-days', '5', '--rotate-when-expires-within-days', '9'], emulatorEnv(emu, { MY_RT: seeded }));
+      assert.equal(badInputs.code, 2, badInputs.stderr);
+      assert.match(badInputs.stderr, /--pat-name is required/);
+      assert.match(badInputs.stderr, /--rotate-when-expires-within-days is 9, not less than --lifetime-days \(5\)/);
+      assert.match(badInputs.stderr, /--refresh-token-variable-group is required/);
+      for (const r of [refused, noPrincipal, badInputs]) {
+        assert.doesNotMatch(r.stderr, /service connection|Input '|System\.TeamProject|azureSubscription/);
+        assertNoSecrets(r.stderr + r.stdout, [...emu.secrets(), sp.secret!]);
+      }
     });
 
     it('run refuses a secret as a flag value and reports bad inputs as usage errors', async () => {

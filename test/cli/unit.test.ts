@@ -8,6 +8,11 @@ import { buildStatusReport, renderStatusReport } from '../../cli/status';
 import { browserEnvironment, platformOpenCommand } from '../../cli/open-browser';
 import { createHash } from 'node:crypto';
 import type { PatToken } from '../../src/devops/types';
+import { executeOperation } from '../../src/operations/execute';
+import { translateKeyVaultError } from '../../src/stores/key-vault-errors';
+import { developerAdvice } from '../../cli/key-vault-store';
+import { LOCAL_KEY_VAULT_IDENTITY } from '../../cli/run-command';
+import { testConfig, world } from '../unit/operations/fakes';
 
 function capture(verbose = false): { output: Output; out: () => string; err: () => string } {
   let out = '';
@@ -312,6 +317,20 @@ describe('cli status report', () => {
     assert.match(pats.attention[0], /'soon'.*expires in 2 day/);
   });
 
+  it('tells days as the task does: 4.6 days left is 5 in the table, the JSON, the note and the task\'s list; the token\'s age and days left add up to 90', async () => {
+    const r = buildStatusReport({ organization: 'o', refreshToken: { store: 's', info: { exists: true, metadata: { issuedAt: issued(10.6) } } }, pats: [pat('feed', 4.6, now)], warnDays: 14, patWarnDays: 5, now });
+    assert.equal(r.pats[0]!.daysLeft, 5);
+    assert.match(r.attention[0]!, /'feed'.*expires in 5 day\(s\)/);
+    assert.match(renderStatusReport(r), /PAT\s+feed \(id-feed\)\s+-\s+-\s+\S+\s+5\s+ATTENTION: expires in 5 day/);
+    assert.deepEqual([r.refreshToken?.ageDays, r.refreshToken?.daysLeft], [11, 79]);
+    // The same PAT in the task's list: the core's rule.
+    const w = world();
+    w.clock.t = now.getTime();
+    w.service.seed('feed', { daysLeft: 4.6 });
+    const { outcomes } = await executeOperation(w.context(testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destinations: [] })));
+    assert.match(outcomes[0]!.issues[0]!, /in 5 days/);
+  });
+
   it('notes a token stored for another client id', () => {
     const r = buildStatusReport({ organization: 'o', refreshToken: { store: 's', info: { exists: true, metadata: { issuedAt: issued(1), clientId: 'other' } } }, pats: [], clientId: 'mine', warnDays: 14, patWarnDays: 3, now });
     assert.match(r.refreshToken?.note ?? '', /stored for client id other, not mine/);
@@ -324,5 +343,25 @@ describe('cli advice for MSAL client errors', () => {
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'device_code_expired' }, { ...ctx, mode: 'deviceCode' })), /expired/);
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'network_error' }, ctx)), /proxy/);
     assert.match(formatSignInFailure(explainSignInFailure({ errorCode: 'user_timeout' }, ctx)), /AADSTS50011/);
+  });
+});
+
+describe('cli Key Vault errors speak CLI', () => {
+  const ctx = { vaultUrl: 'https://kv1.vault.azure.net', secretName: 'rt', operation: 'get secret', identity: 'your Azure CLI sign-in (az login)', secretNameInput: '--secret' };
+  const failures = [{ name: 'CredentialUnavailableError' }, { name: 'AuthenticationError', message: 'AADSTS7000222' }, { statusCode: 401 }, { statusCode: 503 }];
+
+  it('the developer sign-in (login, status) and the run service principal get fixes in flags and environment variables', () => {
+    for (const advice of [developerAdvice('default'), developerAdvice('cli'), developerAdvice('env'), LOCAL_KEY_VAULT_IDENTITY.advice]) {
+      for (const failure of failures) {
+        const text = translateKeyVaultError(failure, { ...ctx, advice }).describe();
+        assert.doesNotMatch(text, /service connection|pipeline/i, text);
+      }
+    }
+    assert.match(translateKeyVaultError({ name: 'CredentialUnavailableError' }, { ...ctx, advice: developerAdvice('default') }).describe(), /az login/);
+    assert.match(translateKeyVaultError({ statusCode: 401 }, { ...ctx, advice: LOCAL_KEY_VAULT_IDENTITY.advice }).describe(), /AZURE_TENANT_ID/);
+  });
+
+  it("the task's default still names its service connection", () => {
+    assert.match(translateKeyVaultError({ name: 'CredentialUnavailableError' }, ctx).describe(), /service connection/);
   });
 });

@@ -1,4 +1,4 @@
-// Microsoft's official request/response examples (../shared/spec/openapi/examples/azure-devops), replayed through the
+// Microsoft's official request/response examples (copies in test/conformance/specs/examples), replayed through the
 // product's own parsers (src/devops/pat-client.ts, variable-group-client.ts) as the service's answers, and checked
 // against the response schemas the conformance checker uses, so neither the parsers nor the checker are stricter
 // than what the service is documented to send.
@@ -20,7 +20,7 @@ interface Example {
 }
 
 const example = (name: string): Example =>
-  JSON.parse(readFileSync(join(SPEC_DIR, 'examples', 'azure-devops', `${name}.json`), 'utf8').replace(/^\uFEFF/, '')) as Example;
+  JSON.parse(readFileSync(join(SPEC_DIR, 'examples', `${name}.json`), 'utf8').replace(/^\uFEFF/, '')) as Example;
 
 /** The example's one answer, as the fake service sends it. */
 function answer(ex: Example): Reply {

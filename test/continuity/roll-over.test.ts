@@ -20,7 +20,7 @@ import {
 
 const AZURE_DEVOPS_RESOURCE = '499b84ac-1321-427f-aa17-267ca6975798';
 const RT_SECRET = 'PatLifecycle-RefreshToken';
-const LOGIN = /npx pat-lifecycle-cli login --tenant-id \S+ --client-id \S+ --organization contoso/;
+const LOGIN = /pat-lifecycle login --tenant-id \S+ --client-id \S+ --organization contoso/;
 
 function entriesOf(p: ScheduledPipeline, step: StepRun): RequestLogEntry[] {
   return p.emu.log.entries((e) => e.seq >= step.firstSeq && e.seq <= step.lastSeq);
@@ -182,7 +182,7 @@ describe('refresh token roll-over (black box, continuity)', function () {
     assert.ok(warning, s.run.warnings.join('\n'));
     assert.match(warning, /renewed refresh token could not be saved to .*signin-kv.*This run continues with it/s);
     assert.match(warning, /Forbidden|403|not authorized/i);
-    assert.match(warning, /npx pat-lifecycle-cli login .*--key-vault https:\/\/signin-kv\.vault\.emulator\.test:\d+ --secret PatLifecycle-RefreshToken/);
+    assert.match(warning, /pat-lifecycle login .*--key-vault https:\/\/signin-kv\.vault\.emulator\.test:\d+ --secret PatLifecycle-RefreshToken/);
     assert.equal(emu.control.keyVault.getSecret('signin-kv', RT_SECRET).versions.length, 1, 'the vault keeps the token it had');
     assert.equal(s.run.outputs['refreshToken']?.secret, true, 'the output still carries the renewed token');
     // The run went on: feed-reader (3 days left) was rotated into its variable group.

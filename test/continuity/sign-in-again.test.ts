@@ -54,9 +54,9 @@ describe('the schedule paused past the refresh token lifetime, then one sign-in 
       assert.equal(run.exitCode, 1);
       const message = run.message ?? '';
       assert.match(message, /The refresh token has expired after being unused for too long \(AADSTS700082\)/);
-      assert.match(message, /Fix: Sign in again with `npx pat-lifecycle-cli login --tenant-id \S+ --client-id \S+ --organization contoso --project "Proj" --variable-group "signin" --variable PatLifecycle\.RefreshToken`/);
+      assert.match(message, /Fix: Sign in again with `pat-lifecycle login --tenant-id \S+ --client-id \S+ --organization contoso --project "Proj" --variable-group "signin" --variable PatLifecycle\.RefreshToken`/);
       assert.match(run.errors.join('\n'), /AADSTS700082/, 'the failure is in the log as an error too');
-      assert.match(run.summaryMarkdown ?? '', /npx pat-lifecycle-cli login/);
+      assert.match(run.summaryMarkdown ?? '', /pat-lifecycle login/);
       assert.equal(run.outputs['refreshToken'], undefined);
       assert.equal(run.variables[RT_VARIABLE], undefined);
     }
@@ -66,8 +66,8 @@ describe('the schedule paused past the refresh token lifetime, then one sign-in 
     assert.equal(p.storedRefreshToken(), stale);
 
     // A person runs the command the failure names, with --device-code (the agent has no browser), and approves it.
-    const printed = /`(npx pat-lifecycle-cli login [^`]+)`/.exec(f1.run.message ?? '')![1]!;
-    const args = shellWords(printed).slice(2); // drop `npx pat-lifecycle`
+    const printed = /`(pat-lifecycle login [^`]+)`/.exec(f1.run.message ?? '')![1]!;
+    const args = shellWords(printed).slice(1); // drop `pat-lifecycle`: the rest is what the CLI takes
     emu.control.entra.setDeviceCodeInterval(1);
     const cli = startCli([...args, '--device-code'], emulatorEnv(emu), 90_000);
     const [, userCode] = await cli.waitFor(USER_CODE, 60_000);
@@ -93,7 +93,7 @@ describe('the schedule paused past the refresh token lifetime, then one sign-in 
     ] as const) {
       assert.ok(s.run.result === 'Succeeded' || s.run.result === 'SucceededWithIssues', `${s.run.result}: ${s.run.message}`);
       assert.equal(s.run.outputs['rotated'].value, 'true', `${name} rotated`);
-      assert.match(s.run.warnings.join('\n'), new RegExp(`PAT '${name}' had already expired on .*a replacement was created`));
+      assert.match(s.run.warnings.join('\n'), new RegExp(`PAT '${name}' \\([0-9a-f-]{36}\\) stored in .* had already expired on .*a replacement was created`));
       assert.equal(p.validPats(name).length, 1);
     }
     assert.ok(p.isValidPat(p.storedFeedToken()), 'the variable group holds a valid feed-reader PAT');
@@ -116,7 +116,7 @@ describe('the schedule paused past the refresh token lifetime, then one sign-in 
     p.emu.control.entra.failNextRedemption({ code: 70008 });
     const s = await p.step1();
     assert.equal(s.run.result, 'Failed');
-    assert.match(s.run.message ?? '', /The refresh token has expired or was revoked \(AADSTS70008\).*Fix: Sign in again with `npx pat-lifecycle-cli login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken`/s);
+    assert.match(s.run.message ?? '', /The refresh token has expired or was revoked \(AADSTS70008\).*Fix: Sign in again with `pat-lifecycle login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken`/s);
     assertClean(s);
   });
 });

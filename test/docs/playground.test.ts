@@ -1,4 +1,4 @@
-// `npm run emulator` as a person uses it: start the playground, copy the exports and the three commands it prints into
+// `npm run emulator` as a person uses it: start the playground, copy the exports and the four commands it prints into
 // a shell, run them, and approve each device code sign-in the way it says (its prompt, then its endpoint).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -68,12 +68,13 @@ describe('the playground (`npm run emulator`)', function () {
     playground?.kill('SIGINT');
   });
 
-  it('prints the environment to export and three commands to try: login --device-code, status, run --action list', () => {
+  it('prints the environment to export (the Key Vault service principal too) and four commands to try: login --device-code, status, run --action list, and with Key Vault', () => {
     const names = printed.exports.map((e) => /^export (\w+)=/.exec(e)![1]);
-    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATLIFECYCLE_AUTHORITYHOST', 'PATLIFECYCLE_VSSPSURL', 'PATLIFECYCLE_DEVOPSURL']) {
+    for (const name of ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'PATLIFECYCLE_AUTHORITYHOST', 'PATLIFECYCLE_VSSPSURL', 'PATLIFECYCLE_DEVOPSURL', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
       assert.ok(names.includes(name), `${name} is not exported:\n${stdout}`);
     }
-    assert.equal(printed.commands.length, 3, stdout);
+    assert.equal(printed.commands.length, 4, stdout);
+    assert.match(printed.commands[3]!, /^npx pat-lifecycle run --action list .*--refresh-token-store keyVault --key-vault https:\/\/contoso-secrets\./);
     assert.match(printed.commands[0]!, /^npx pat-lifecycle login --device-code /);
     assert.match(printed.commands[1]!, /^npx pat-lifecycle status /);
     assert.match(printed.commands[2]!, /^npx pat-lifecycle run --action list /);
@@ -104,5 +105,12 @@ describe('the playground (`npm run emulator`)', function () {
     assert.equal(r.code, 3, `succeeded with issues (one PAT expires soon):\n${r.output}`);
     for (const name of ['build-agent-linux', 'feed-reader', "Avery's laptop (git)"]) assert.ok(r.output.includes(name), `${name} not listed:\n${r.output}`);
     assert.match(r.output, /warning: PAT 'build-agent-linux' \([0-9a-f-]+\) expires on [0-9-]+, in 5 days\./);
+  });
+
+  it('run with Key Vault: the service principal it exported reaches the vault, and the renewed refresh token is saved there', async () => {
+    const r = await runInShell(printed.exports, printed.commands[3]!, () => assert.fail('run asks for no sign-in'));
+    assert.equal(r.code, 3, `succeeded with issues (one PAT expires soon):\n${r.output}`);
+    assert.match(r.output, /Saved the renewed refresh token to Key Vault secret 'pat-lifecycle-refresh-token'/);
+    assert.doesNotMatch(r.output, /could not be opened|may not/);
   });
 });

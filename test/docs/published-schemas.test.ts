@@ -64,6 +64,19 @@ describe('published schemas: task.json and the pipelines', function () {
     });
   }
 
+  // The project's own release pipeline (docs/publishing.md) uses no PatLifecycle step, but the same schema.
+  for (const file of readdirSync(join(REPO_ROOT, '.azure-pipelines')).filter((f) => /\.ya?ml$/.test(f))) {
+    it(`.azure-pipelines/${file} validates against the Azure Pipelines schema`, () => {
+      const doc = readPipeline(readFileSync(join(REPO_ROOT, '.azure-pipelines', file), 'utf8'));
+      assert.equal(validate(doc), null, JSON.stringify(validate(doc)?.slice(0, 5), null, 1));
+    });
+  }
+
+  it('the schema check refuses a release pipeline with a misspelt AzureCLI@2 input', () => {
+    const text = readFileSync(join(REPO_ROOT, '.azure-pipelines', 'release.yml'), 'utf8').replace('scriptType: bash', 'scriptTyp: bash');
+    assert.notEqual(validate(readPipeline(text)), null);
+  });
+
   it('every YAML block of the README validates against the Azure Pipelines schema', () => {
     const blocks = readmePipelines();
     assert.ok(blocks.length >= 2);
@@ -78,6 +91,13 @@ describe('published schemas: task.json and the pipelines', function () {
     const steps = JSON.stringify(doc).match(/"task":"PatLifecycle@1"/g) ?? [];
     assert.ok(steps.length >= 2, JSON.stringify(doc).slice(0, 500));
     assert.doesNotMatch(JSON.stringify(doc), /\$\{\{\s*each/);
+  });
+
+  it('expands ${{ each }} as a mapping key too: the matrix sample has one job per sign-in and one leg per organization', () => {
+    const doc = readPipeline(readFileSync(join(REPO_ROOT, 'samples', 'rotate-many-matrix.yml'), 'utf8')) as { jobs: Array<{ job: string; strategy: { matrix: Record<string, Record<string, string>> } }> };
+    assert.deepEqual(doc.jobs.map((j) => j.job), ['rotate_platform', 'rotate_release']);
+    assert.deepEqual(doc.jobs[0]!.strategy.matrix, { contoso: { organization: 'contoso' }, fabrikam: { organization: 'fabrikam' } });
+    assert.deepEqual(doc.jobs[1]!.strategy.matrix, { contoso: { organization: 'contoso' } });
   });
 
   it('fails a misspelt input, an option that is not one, a missing required input and an unknown task version', () => {

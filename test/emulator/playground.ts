@@ -9,6 +9,8 @@ export const PLAYGROUND = {
   refreshTokenVariable: 'PatLifecycle.RefreshToken',
   destinationGroup: 'pat-rotation',
   vault: 'contoso-secrets',
+  /** Where the Key Vault command keeps the refresh token. */
+  vaultRefreshTokenSecret: 'pat-lifecycle-refresh-token',
   refreshTokenEnv: 'PLAYGROUND_REFRESH_TOKEN',
   approvePath: '/playground/approve',
 } as const;
@@ -21,6 +23,9 @@ export interface Playground {
   pats: Array<{ displayName: string; days: number; scope: string }>;
   /** A refresh token of the user, as a sign-in would have left it, for `run` (which reads it from the environment). */
   refreshToken: string;
+  /** The service principal the CLI reaches Key Vault with (AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET). */
+  keyVaultIdentity: { clientId: string; secret: string };
+  vaultUrl: string;
   /** Lines to export in a shell, in order. */
   env: Array<[string, string]>;
   /** The commands to try, each a single line for a POSIX shell. */
@@ -65,7 +70,10 @@ export function seedPlayground(emu: Emulator): Playground {
     administrators: [user.userId],
     createdBy: user.userId,
   });
-  keyVault.addVault({ name: PLAYGROUND.vault, access: { [user.userId]: 'officer' } });
+  // The CLI reaches Key Vault as a service principal from AZURE_* (run) or the developer's sign-in (login, status:
+  // --kv-credential env takes the same variables): one that may get and set secrets, as docs/cli.md asks for.
+  const vaultWriter = entra.addApp({ kind: 'confidential', displayName: 'PAT Lifecycle playground Key Vault writer' });
+  const vaultUrl = keyVault.addVault({ name: PLAYGROUND.vault, access: { [user.userId]: 'officer', [vaultWriter.objectId]: 'officer' } }).url;
   keyVault.setSecret(PLAYGROUND.vault, 'FeedReaderPat', 'stored-by-an-earlier-rotation', { contentType: 'text/plain' });
 
   const { refreshToken } = entra.signIn({ userId: user.userId, clientId: app.clientId });
@@ -102,6 +110,9 @@ export function seedPlayground(emu: Emulator): Playground {
     ['PATLIFECYCLE_VSSPSURL', u.vssps],
     ['PATLIFECYCLE_DEVOPSURL', u.devops],
     [PLAYGROUND.refreshTokenEnv, refreshToken],
+    ['AZURE_TENANT_ID', tenantId],
+    ['AZURE_CLIENT_ID', vaultWriter.clientId],
+    ['AZURE_CLIENT_SECRET', vaultWriter.secret!],
   ];
   const signIn = `--tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org}`;
   const store = `--project ${PLAYGROUND.project} --variable-group ${PLAYGROUND.signInGroup} --variable ${PLAYGROUND.refreshTokenVariable}`;
@@ -109,6 +120,7 @@ export function seedPlayground(emu: Emulator): Playground {
     `npx pat-lifecycle login --device-code ${signIn} ${store}`,
     `npx pat-lifecycle status --device-code ${signIn} ${store}`,
     `npx pat-lifecycle run --action list --tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org} --refresh-token-env ${PLAYGROUND.refreshTokenEnv} --refresh-token-store none`,
+    `npx pat-lifecycle run --action list --tenant-id ${tenantId} --client-id ${app.clientId} --organization ${PLAYGROUND.org} --refresh-token-env ${PLAYGROUND.refreshTokenEnv} --refresh-token-store keyVault --key-vault ${vaultUrl} --key-vault-dns-suffix ${u.vaultDnsSuffix} --refresh-token-secret-name ${PLAYGROUND.vaultRefreshTokenSecret}`,
   ];
   return {
     tenantId,
@@ -116,6 +128,8 @@ export function seedPlayground(emu: Emulator): Playground {
     user: { userId: user.userId, upn: user.upn, displayName: user.displayName },
     pats: seeded.map(({ displayName, days, scope }) => ({ displayName, days, scope })),
     refreshToken,
+    keyVaultIdentity: { clientId: vaultWriter.clientId, secret: vaultWriter.secret! },
+    vaultUrl,
     env,
     commands,
     approveUrl: `${u.authorityHost}${PLAYGROUND.approvePath}?user_code=CODE`,
@@ -138,7 +152,8 @@ Seeded:
   PATs of ${p.user.upn}:
 ${p.pats.map((x) => `    ${x.displayName.padEnd(24)} ${x.scope.padEnd(16)} expires in ${x.days} days`).join('\n')}
   variable groups  ${PLAYGROUND.signInGroup} (tenant and client ID; the sign-in goes here), ${PLAYGROUND.destinationGroup}
-  Key Vault     https://${PLAYGROUND.vault}.${u.vaultDnsSuffix}:${u.port} (secret FeedReaderPat)
+  Key Vault     ${p.vaultUrl} (secret FeedReaderPat), reached by the CLI as the service principal
+                ${p.keyVaultIdentity.clientId} (AZURE_* below; login and status: --kv-credential env)
   CA certificate ${emu.caCertPath}
 
 1. In another terminal, in this repository (after \`npm run build\`), export:

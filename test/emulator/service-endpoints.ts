@@ -21,7 +21,15 @@ import { DevOpsContext, negotiateApiVersion, vssError, type ApiVersionRules } fr
 import { devopsDirectory, matchOrgPath, type DevOpsDirectory, type Organization, type Project } from './devops-orgs';
 import { scopesAllow } from './scopes';
 
-export type EndpointRole = 'User' | 'Administrator';
+/**
+ * Roles per connection. `Reader` may view it: its GET answers without `serviceEndpointProjectReferences` (a caller
+ * without the permission gets no project references, terraform-provider-azuredevops PR #824). `None`: no view
+ * permission; the GET answers only `{ name, id }`.
+ */
+export type EndpointRole = 'None' | 'Reader' | 'User' | 'Administrator';
+
+/** The service's limit on a connection's description, top level and per project reference. */
+export const DESCRIPTION_MAX = 1024;
 
 /** Per type: the `data` keys its definition declares (what the portal's form keeps) and its secret parameters. */
 const TYPES: Record<string, { data: string[] }> = {
@@ -55,7 +63,10 @@ interface StoredEndpoint {
   createdBy: { displayName: string; id: string; uniqueName: string };
   /** Projects that see it, with the name and description each project shows. */
   projectRefs: Array<{ projectId: string; name: string; description: string }>;
+  /** Roles granted for the whole connection (organization level). */
   roles: Map<string, EndpointRole>;
+  /** Roles granted in one project of a shared connection: projectId -> objectId -> role. */
+  projectRoles: Map<string, Map<string, EndpointRole>>;
 }
 
 class EndpointStore {
@@ -97,9 +108,18 @@ function objectIdOf(p: Principal): string {
   return (p.kind === 'pat' ? p.userId : p.objectId).toLowerCase();
 }
 
-/** Project members are Users of the project's connections unless given another role. */
-function roleOf(call: Call, e: StoredEndpoint): EndpointRole {
-  return e.roles.get(objectIdOf(call.principal)) ?? 'User';
+/**
+ * Project members are Users of the project's connections unless given another role; a role granted in a project of a
+ * shared connection wins there over the connection-wide one.
+ */
+function roleOf(call: Call, e: StoredEndpoint, projectId?: string): EndpointRole {
+  const who = objectIdOf(call.principal);
+  return (projectId ? e.projectRoles.get(projectId)?.get(who) : undefined) ?? e.roles.get(who) ?? 'User';
+}
+
+/** A PUT of a shared connection needs the Administrator role in every project that references it. */
+function projectsNotAdministered(call: Call, e: StoredEndpoint): string[] {
+  return e.projectRefs.filter((r) => roleOf(call, e, r.projectId) !== 'Administrator').map((r) => call.store.dir.projectById(call.org, r.projectId)?.name ?? r.projectId);
 }
 
 function admit(core: EmulatorCore, req: EmuRequest, orgName: string, needed: 'serviceendpoint' | 'serviceendpoint_manage'): Call | EmuResponse {
@@ -120,22 +140,31 @@ function admit(core: EmulatorCore, req: EmuRequest, orgName: string, needed: 'se
   return { ctx, store, org, principal };
 }
 
-function endpointJson(store: EndpointStore, org: Organization, e: StoredEndpoint, project?: Project): object {
+/**
+ * The endpoint as a project sees it: its name and description are that project's reference's (a shared connection has
+ * a name and description per project; clients read `description` at the top level, terraform-provider-azuredevops
+ * PR #824). `role` thins the answer for callers who may not see all of it.
+ */
+function endpointJson(store: EndpointStore, org: Organization, e: StoredEndpoint, project?: Project, role: EndpointRole = 'User'): object {
   const ref = project ? e.projectRefs.find((r) => r.projectId === project.id) : undefined;
-  return {
+  if (role === 'None') return { name: ref?.name ?? e.name, id: e.id };
+  const full = {
     data: { ...e.data },
     id: e.id,
     name: ref?.name ?? e.name,
     type: e.type,
     url: e.url,
     createdBy: { ...e.createdBy },
-    description: e.description,
+    description: ref?.description ?? e.description,
     authorization: { parameters: Object.fromEntries(e.parameters.map(([k, v]) => [k, SECRET_PARAMETERS.has(k.toLowerCase()) ? null : v])), scheme: e.scheme },
     isShared: e.projectRefs.length > 1,
     isReady: e.isReady,
     owner: e.owner,
     serviceEndpointProjectReferences: e.projectRefs.map((r) => ({ projectReference: { id: r.projectId, name: store.dir.projectById(org, r.projectId)?.name ?? '' }, name: r.name, description: r.description })),
   };
+  if (role !== 'Reader') return full;
+  const { serviceEndpointProjectReferences: _hidden, ...withoutReferences } = full;
+  return withoutReferences;
 }
 
 function notFound(call: Call, id: string): EmuResponse {
@@ -147,7 +176,7 @@ function handleGet(call: Call, projectName: string, id: string): EmuResponse {
   if (!project) return vssError(call.ctx, 404, 'ProjectDoesNotExistWithNameException', `TF200016: The following project does not exist: ${projectName}.`);
   const e = call.store.of(call.org).get(id.toLowerCase());
   if (!e || !e.projectRefs.some((r) => r.projectId === project.id)) return notFound(call, id);
-  return call.ctx.json(200, endpointJson(call.store, call.org, e, project));
+  return call.ctx.json(200, endpointJson(call.store, call.org, e, project, roleOf(call, e, project.id)));
 }
 
 function handleList(call: Call, projectName: string, req: EmuRequest): EmuResponse {
@@ -162,9 +191,9 @@ function handleList(call: Call, projectName: string, req: EmuRequest): EmuRespon
   if (!['none', 'manage', 'use', 'view'].includes(action)) return bad(call, `The value '${req.query.get('actionFilter')}' is not valid for actionFilter.`);
   const found = [...call.store.of(call.org).values()].filter((e) => {
     const ref = e.projectRefs.find((r) => r.projectId === project.id);
-    return ref && (!wanted || wanted.includes(ref.name.toLowerCase())) && (!ids || ids.includes(e.id.toLowerCase())) && (action !== 'manage' || roleOf(call, e) === 'Administrator');
+    return ref && (!wanted || wanted.includes(ref.name.toLowerCase())) && (!ids || ids.includes(e.id.toLowerCase())) && (action !== 'manage' || roleOf(call, e, project.id) === 'Administrator');
   });
-  return call.ctx.json(200, { count: found.length, value: found.map((e) => endpointJson(call.store, call.org, e, project)) });
+  return call.ctx.json(200, { count: found.length, value: found.map((e) => endpointJson(call.store, call.org, e, project, roleOf(call, e, project.id))) });
 }
 
 function bad(call: Call, message: string, typeKey = 'ArgumentException'): EmuResponse {
@@ -184,6 +213,20 @@ function endpointBody(call: Call, req: EmuRequest): { body: Record<string, unkno
   return { body };
 }
 
+/**
+ * Descriptions are trimmed and limited to DESCRIPTION_MAX characters, top level and per reference (the service's
+ * DistributedTask validation does so for project references; terraform-provider-azuredevops validates 0..1024).
+ */
+function descriptionProblem(call: Call, body: Record<string, unknown>, refs: unknown[]): EmuResponse | undefined {
+  const tooLong = (v: unknown) => typeof v === 'string' && v.trim().length > DESCRIPTION_MAX;
+  const refAt = refs.findIndex((r) => tooLong((r as { description?: unknown } | null)?.description));
+  const at = tooLong(body['description']) ? 'endpoint.Description' : refAt >= 0 ? `endpoint.ServiceEndpointProjectReferences[${refAt}].Description` : undefined;
+  if (!at) return undefined;
+  return bad(call, `The string argument ${at} is longer than the maximum of ${DESCRIPTION_MAX} characters.\r\nParameter name: ${at}`);
+}
+
+const trimmed = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
 function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
   const { store, org } = call;
   const { body, error } = endpointBody(call, req);
@@ -193,9 +236,12 @@ function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
   if (typeof body['url'] !== 'string' || !body['url']) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Url', 'ArgumentNullException');
   const refs = body['serviceEndpointProjectReferences'];
   if (!Array.isArray(refs) || refs.length === 0) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.ServiceEndpointProjectReferences', 'ArgumentNullException');
-  if (roleOf(call, e) !== 'Administrator') {
-    return vssError(call.ctx, 403, 'AccessDeniedException', `Access denied. The caller needs the Administrator role on service endpoint '${e.name}' (${e.id}) to update it.`);
+  const missing = projectsNotAdministered(call, e);
+  if (missing.length > 0) {
+    return vssError(call.ctx, 403, 'AccessDeniedException', `Access denied. The caller needs the Administrator role on service endpoint '${e.name}' (${e.id}) in project(s) ${missing.join(', ')} to update it.`);
   }
+  const tooLong = descriptionProblem(call, body, refs);
+  if (tooLong) return tooLong;
   if (typeof body['type'] === 'string' && body['type'].toLowerCase() !== e.type.toLowerCase()) return bad(call, `The type of service endpoint '${e.name}' cannot be changed.`);
   const auth = body['authorization'] as { scheme?: unknown; parameters?: Record<string, unknown> | null } | undefined;
   if (!auth || typeof auth.scheme !== 'string') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Authorization', 'ArgumentNullException');
@@ -203,7 +249,7 @@ function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
   for (const r of refs as Array<{ projectReference?: { id?: string; name?: string }; name?: string; description?: string }>) {
     const p = r.projectReference?.id ? store.dir.projectById(org, r.projectReference.id) : r.projectReference?.name ? store.dir.findProject(org, r.projectReference.name) : undefined;
     if (!p) return bad(call, 'Project reference of the service endpoint is not valid.');
-    projectRefs.push({ projectId: p.id, name: typeof r.name === 'string' && r.name ? r.name : String(body['name'] ?? e.name), description: typeof r.description === 'string' ? r.description : '' });
+    projectRefs.push({ projectId: p.id, name: typeof r.name === 'string' && r.name ? r.name : String(body['name'] ?? e.name), description: trimmed(r.description) });
   }
   const old = new Map(e.parameters.map(([k, v]) => [k.toLowerCase(), v]));
   const parameters: Array<[string, string]> = [];
@@ -217,7 +263,7 @@ function handleUpdate(call: Call, req: EmuRequest, id: string): EmuResponse {
   }
   e.name = typeof body['name'] === 'string' && body['name'] ? body['name'] : e.name;
   e.url = body['url'];
-  e.description = typeof body['description'] === 'string' ? body['description'] : '';
+  e.description = trimmed(body['description']);
   e.scheme = auth.scheme;
   e.parameters = parameters;
   e.data = Object.fromEntries(Object.entries((body['data'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
@@ -240,6 +286,8 @@ function handleCreate(call: Call, req: EmuRequest): EmuResponse {
   if (!auth || typeof auth.scheme !== 'string') return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.Authorization', 'ArgumentNullException');
   const refs = body['serviceEndpointProjectReferences'];
   if (!Array.isArray(refs) || refs.length === 0) return bad(call, 'Value cannot be null.\r\nParameter name: endpoint.ServiceEndpointProjectReferences', 'ArgumentNullException');
+  const tooLong = descriptionProblem(call, body, refs);
+  if (tooLong) return tooLong;
   const projectRefs: StoredEndpoint['projectRefs'] = [];
   for (const r of refs as Array<{ projectReference?: { id?: string; name?: string }; name?: string; description?: string }>) {
     const p = r.projectReference?.id ? store.dir.projectById(org, r.projectReference.id) : r.projectReference?.name ? store.dir.findProject(org, r.projectReference.name) : undefined;
@@ -247,7 +295,7 @@ function handleCreate(call: Call, req: EmuRequest): EmuResponse {
     const refName = typeof r.name === 'string' && r.name ? r.name : name;
     const taken = [...store.of(org).values()].some((e) => e.projectRefs.some((x) => x.projectId === p.id && x.name.toLowerCase() === refName.toLowerCase()));
     if (taken) return bad(call, `A service connection named '${refName}' already exists in project ${p.name}.`, 'DuplicateServiceConnectionException');
-    projectRefs.push({ projectId: p.id, name: refName, description: typeof r.description === 'string' ? r.description : '' });
+    projectRefs.push({ projectId: p.id, name: refName, description: trimmed(r.description) });
   }
   const creator = objectIdOf(call.principal);
   const id = store.core.newGuid().toLowerCase();
@@ -256,7 +304,7 @@ function handleCreate(call: Call, req: EmuRequest): EmuResponse {
     name,
     type,
     url: body['url'],
-    description: typeof body['description'] === 'string' ? body['description'] : '',
+    description: trimmed(body['description']),
     scheme: auth.scheme,
     parameters: Object.entries(auth.parameters ?? {}).flatMap(([k, v]) => (v === null || v === undefined ? [] : [[k, String(v)] as [string, string]])),
     data: Object.fromEntries(Object.entries((body['data'] as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, String(v)])),
@@ -265,6 +313,7 @@ function handleCreate(call: Call, req: EmuRequest): EmuResponse {
     createdBy: { displayName: creator, id: creator, uniqueName: creator },
     projectRefs,
     roles: new Map([[creator, 'Administrator' as EndpointRole]]),
+    projectRoles: new Map(),
   };
   store.of(org).set(id, e);
   store.remember(e);
@@ -286,7 +335,7 @@ function route(core: EmulatorCore, name: string, method: string, shape: { projec
 }
 
 /** An endpoint with its real values, secrets included, for tests to look at. */
-export type ServiceEndpointSideView = Omit<StoredEndpoint, 'parameters' | 'roles' | 'createdBy' | 'projectRefs'> & {
+export type ServiceEndpointSideView = Omit<StoredEndpoint, 'parameters' | 'roles' | 'projectRoles' | 'createdBy' | 'projectRefs'> & {
   parameters: Record<string, string>;
   projectReferences: StoredEndpoint['projectRefs'];
   roles: Record<string, EndpointRole>;
@@ -327,6 +376,7 @@ function controlApi(store: EndpointStore) {
         createdBy: { displayName: 'Emulator Seed', id: '00000000-0000-0000-0000-000000000000', uniqueName: 'seed@emulator.test' },
         projectRefs: projects.map((p) => ({ projectId: p.id, name: opts.name, description: opts.description ?? '' })),
         roles: new Map([...(opts.administrators ?? []).map((a) => [a.toLowerCase(), 'Administrator' as EndpointRole] as const), ...(opts.users ?? []).map((u) => [u.toLowerCase(), 'User' as EndpointRole] as const)]),
+        projectRoles: new Map(),
       };
       store.of(o).set(id, e);
       store.remember(e);
@@ -354,16 +404,33 @@ function controlApi(store: EndpointStore) {
       const o = dir.requireOrg(org);
       return endpointJson(store, o, find(org, id), dir.findProject(o, project)) as Record<string, unknown>;
     },
-    grant(org: string, id: string, objectId: string, role: EndpointRole): void {
-      find(org, id).roles.set(objectId.toLowerCase(), role);
+    /** A role on the connection; with `project`, only in that project (a shared connection's per-project security). */
+    grant(org: string, id: string, objectId: string, role: EndpointRole, project?: string): void {
+      const e = find(org, id);
+      if (!project) {
+        e.roles.set(objectId.toLowerCase(), role);
+        return;
+      }
+      const p = dir.findProject(dir.requireOrg(org), project);
+      if (!p) throw new Error(`serviceEndpoints.grant: no project ${project} in ${org}`);
+      let m = e.projectRoles.get(p.id);
+      if (!m) e.projectRoles.set(p.id, (m = new Map()));
+      m.set(objectId.toLowerCase(), role);
     },
     /**
      * A person saves the connection in the portal: the description as they typed it, and `data` rebuilt from the
      * inputs the type declares (keys it does not declare are dropped); secrets are kept, as the form does not show them.
      */
-    editInPortal(org: string, id: string, edit: { description?: (old: string) => string; name?: string }): void {
+    editInPortal(org: string, id: string, edit: { description?: (old: string) => string; name?: string; project?: string }): void {
       const e = find(org, id);
-      if (edit.description) e.description = edit.description(e.description);
+      // The form is opened in one project: it shows and saves that project's reference (and the top level with it).
+      const o = dir.requireOrg(org);
+      const projectId = edit.project ? dir.findProject(o, edit.project)?.id : e.projectRefs[0]?.projectId;
+      const ref = e.projectRefs.find((r) => r.projectId === projectId);
+      if (edit.description) {
+        e.description = edit.description(ref?.description ?? e.description);
+        if (ref) ref.description = e.description;
+      }
       if (edit.name) e.name = edit.name;
       const declared = TYPES[e.type.toLowerCase()]?.data ?? [];
       e.data = Object.fromEntries(Object.entries(e.data).filter(([k]) => declared.some((d) => d.toLowerCase() === k.toLowerCase())));

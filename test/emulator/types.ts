@@ -6,7 +6,7 @@
  * Nothing in here is imported by the product: the emulator knows nothing of `src/`, and `src/` nothing of it.
  */
 
-export type Service = 'entra' | 'pats' | 'variableGroups' | 'serviceEndpoints' | 'keyVault' | 'oidc' | 'msi';
+export type Service = 'entra' | 'pats' | 'variableGroups' | 'serviceEndpoints' | 'projects' | 'keyVault' | 'oidc' | 'msi';
 
 export interface EmuRequest {
   method: string;

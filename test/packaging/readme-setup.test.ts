@@ -154,6 +154,9 @@ describe('README set-up, from a clean folder, with the emulator standing in for 
       assert.deepEqual(manifest['bin'], { 'pat-lifecycle': 'dist/pat-lifecycle.js' });
       assert.equal(manifest['dependencies'], undefined);
       assert.equal(manifest['version'], JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version, 'the CLI reports the root version');
+      // The README builds and installs this very tarball, today's path while the package is not on the registry.
+      assert.ok(commands.includes('npm run pack:cli'), commands.join('\n'));
+      assert.ok(commands.includes(`npm install --global dist/${tarball.split('/').pop()}`), `the README installs another tarball than ${tarball}:\n${commands.join('\n')}`);
     });
 
     it('installs into an empty folder with --omit=dev and no registry, and answers --help and login --help', () => {
@@ -169,7 +172,7 @@ describe('README set-up, from a clean folder, with the emulator standing in for 
     });
 
     it("runs the README's sign-in with --device-code against the emulator and stores the refresh token", async () => {
-      const login = commands.find((c) => c.startsWith('npx pat-lifecycle-cli login'));
+      const login = commands.find((c) => c.startsWith('pat-lifecycle login'));
       assert.ok(login, commands.join('\n'));
       const tenantId = emu.control.entra.defaultTenantId as string;
       const user = emu.control.entra.addUser({ upn: 'first-timer@contoso.test' });
@@ -188,7 +191,9 @@ describe('README set-up, from a clean folder, with the emulator standing in for 
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries({ ...process.env, ...emulatorEnv(emu) })) if (v !== undefined) env[k] = v;
       const checkConformance = watchConformance(env);
-      const child = spawn(argv[0]!, ['--offline', ...argv.slice(1), '--device-code'], { cwd: empty, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The README installs the tarball globally and runs `pat-lifecycle`; here it is installed into `empty`, whose
+      // local bin npx runs by the same name.
+      const child = spawn('npx', ['--offline', ...argv, '--device-code'], { cwd: empty, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const approved = new Promise<void>((resolve) => {
         const watch = (d: Buffer) => {

@@ -68,6 +68,8 @@ const EXTRA: Array<[name: string, type: string, defaultValue: string, group: str
   ['checkPatCreation', 'boolean', 'false', 'pat'],
   // Issue 13: a service connection as a destination.
   ['serviceConnection', 'string', '', 'destination'],
+  // Issue 23: rotate and update narrow a global PAT to this organization only when told to.
+  ['allowNarrowingGlobalPat', 'boolean', 'false', 'pat'],
 ];
 
 const DEFAULTS: Record<string, string> = {
@@ -331,25 +333,25 @@ describe('task.json: inputs shown per action and target', () => {
     rotate: {
       variableGroup: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'revokeUntracked', 'allowFullAccess', 'target', 'variableGroup', 'variableName', 'takeNewest', 'destinationProject', 'variableGroupAuth',
+        'revokeUntracked', 'allowFullAccess', 'allowNarrowingGlobalPat', 'target', 'variableGroup', 'variableName', 'takeNewest', 'destinationProject', 'variableGroupAuth',
       ],
       keyVault: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'revokeUntracked', 'allowFullAccess', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
+        'revokeUntracked', 'allowFullAccess', 'allowNarrowingGlobalPat', 'target', 'azureSubscription', 'keyVault', 'secretName', 'takeNewest',
       ],
       serviceConnection: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'revokeUntracked', 'allowFullAccess', 'target', 'serviceConnection', 'destinationProject', 'takeNewest',
+        'revokeUntracked', 'allowFullAccess', 'allowNarrowingGlobalPat', 'target', 'serviceConnection', 'destinationProject', 'takeNewest',
       ],
       outputOnly: [
         'dryRun', 'patNamePattern', 'authorizationId', 'scopes', 'lifetimeDays', 'rotateWhenExpiresWithinDays', 'revokeOld',
-        'revokeUntracked', 'allowFullAccess', 'target', 'takeNewest',
+        'revokeUntracked', 'allowFullAccess', 'allowNarrowingGlobalPat', 'target', 'takeNewest',
       ],
     },
     update: {
-      variableGroup: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'takeNewest', 'destinationProject', 'variableGroupAuth'],
-      keyVault: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'azureSubscription', 'keyVault', 'takeNewest'],
-      outputOnly: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'takeNewest'],
+      variableGroup: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'allowNarrowingGlobalPat', 'takeNewest', 'destinationProject', 'variableGroupAuth'],
+      keyVault: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'allowNarrowingGlobalPat', 'azureSubscription', 'keyVault', 'takeNewest'],
+      outputOnly: ['dryRun', 'authorizationId', 'scopes', 'lifetimeDays', 'allowFullAccess', 'allowNarrowingGlobalPat', 'takeNewest'],
     },
     revoke: {
       variableGroup: ['dryRun', 'authorizationId', 'takeNewest', 'destinationProject', 'variableGroupAuth'],

@@ -72,7 +72,7 @@ describe('packaging: the .vsix', function () {
     writeFileSync(PLANTED, 'not shipped');
     prod = pack([]);
     dev = pack(['--dev', '--version', '1.0.7']);
-    custom = pack(['--publisher', 'contoso', '--extension-id', 'pat-lifecycle-test', '--version', '2.3.4']);
+    custom = pack(['--publisher', 'contoso', '--extension-id', 'pat-lifecycle-test', '--version', '2.3.4', '--repository', 'https://github.com/contoso/pat-lifecycle', '--author', 'Contoso Platform']);
     console.log(`      prod VSIX ${(prod.size / 1024).toFixed(1)} KiB, ${prod.entries.size} entries (${files(prod).length} files)`);
   });
 
@@ -243,6 +243,22 @@ describe('packaging: the .vsix', function () {
     assert.equal(ids.size, 3);
     assert.equal(task.friendlyName, sourceTask.friendlyName);
     assert.deepEqual(task.version, sourceTask.version);
+  });
+
+  it("points the owner's copy at the owner's repository: links, the task's help and author, the Marketplace page and the connection type", () => {
+    const repo = 'https://github.com/contoso/pat-lifecycle';
+    const xml = text(custom, 'extension.vsixmanifest');
+    const link = (name: string) => new RegExp(`Id="Microsoft\\.VisualStudio\\.Services\\.Links\\.${name}" Value="([^"]*)"`).exec(xml)?.[1];
+    assert.deepEqual([link('Repository'), link('Support'), link('Getstarted'), link('License')], [repo, `${repo}/issues`, `${repo}#readme`, `${repo}/blob/main/LICENSE`]);
+    const task = JSON.parse(text(custom, 'tasks/PatLifecycleV1/task.json')) as TaskJson & { author: string; helpUrl: string };
+    assert.equal(task.author, 'Contoso Platform');
+    assert.equal(task.helpUrl, `${repo}#readme`);
+    for (const file of ['overview.md', 'tasks/PatLifecycleV1/task.json', 'extension.vsomanifest', 'extension.vsixmanifest']) {
+      assert.doesNotMatch(text(custom, file), /github\.com\/pat-lifecycle-tools/, `${file} still links to the original repository`);
+    }
+    assert.match(text(custom, 'overview.md'), /\(https:\/\/github\.com\/contoso\/pat-lifecycle#readme\)/);
+    // The released package keeps the project's own links.
+    assert.match(text(prod, 'overview.md'), /github\.com\/pat-lifecycle-tools\/pat-lifecycle#readme/);
   });
 
   it('leaves the repository untouched', () => {

@@ -1,23 +1,24 @@
 /**
- * Validation against the published schemas (../shared/spec/openapi): task.json against tasks.schema.json, and
+ * Validation against the published schemas (copies in test/conformance/specs): task.json against tasks.schema.json, and
  * pipelines against the Azure Pipelines YAML schema (azure-pipelines-service-schema.json) with an entry for
  * PatLifecycle@1 generated from task.json in the shape the schema gives every built-in task. The schema knows only
  * Microsoft's tasks; the editor tooling adds an organization's own tasks the same way.
  *
- * Facts from spec/openapi/README.md this follows: tasks.schema.json is draft-04 with patterns that need non-unicode
+ * Facts about these schemas this follows: tasks.schema.json is draft-04 with patterns that need non-unicode
  * regular expressions; the YAML schema treats every scalar as a string (parse with the failsafe schema); aliases are
  * a custom keyword, so an alias is listed as a property of its own; template expressions are expanded first.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
 import { parse } from 'yaml';
 import type { TaskJson } from './task-json';
 
-export const SHARED_SPEC_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'spec', 'openapi');
+/** The schemas' copies kept in the repository (test/conformance/specs/README.md says where each comes from). */
+const SPEC_DIR = join(__dirname, '..', 'conformance', 'specs');
 
-const readJson = (file: string) => JSON.parse(readFileSync(join(SHARED_SPEC_DIR, file), 'utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
+const readJson = (file: string) => JSON.parse(readFileSync(join(SPEC_DIR, file), 'utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
 
 let taskSchema: ValidateFunction | undefined;
 
@@ -88,7 +89,7 @@ function lookup(path: string, scope: Record<string, unknown>): unknown {
 
 /**
  * Template expressions expanded as the service does before it applies the schema: `${{ each }}` repeats its body
- * for every item of a parameter's default, `${{ if }}` / `${{ else }}` bodies are inlined (every branch is checked),
+ * for every item of a parameter's default (in a list, or as a key of a mapping), `${{ if }}` / `${{ else }}` bodies are inlined (every branch is checked),
  * and `${{ path }}` in a string takes the value it names. Other expressions stay as text.
  */
 export function expandTemplateExpressions(doc: unknown): unknown {
@@ -130,8 +131,13 @@ export function expandTemplateExpressions(doc: unknown): unknown {
     if (node && typeof node === 'object') {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(node)) {
-        if (CONDITIONAL.test(key)) Object.assign(out, expand(value, scope));
-        else out[key] = expand(value, scope);
+        // `${{ each }}` as a key inserts its body's keys once per item (a matrix built from a parameter's list).
+        const each = EACH.exec(key);
+        if (each) {
+          const items = lookup(each[2]!, scope);
+          for (const item of Array.isArray(items) ? items : []) Object.assign(out, expand(value, { ...scope, [each[1]!]: item }));
+        } else if (CONDITIONAL.test(key)) Object.assign(out, expand(value, scope));
+        else out[String(expand(key, scope))] = expand(value, scope);
       }
       return out;
     }

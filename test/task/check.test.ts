@@ -82,7 +82,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
   describe('sign-in', () => {
     for (const [code, fix] of [
       ['7000218', /Allow public client flows/],
-      ['700082', /pat-lifecycle-cli login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
+      ['700082', /pat-lifecycle login --tenant-id .* --variable-group "signin" --variable PatLifecycle\.RefreshToken/],
       // Consent missing, MFA and conditional access, wrong app or tenant: each with the fix the sign-in error gives.
       ['65001', /Grant consent .*user_impersonation/],
       ['50076', /multi-factor|MFA/i],
@@ -247,8 +247,9 @@ describe('PatLifecycle@1 action check (black box)', function () {
   });
 
   describe('service connection', () => {
-    function addConnection(o: { administrators: string[]; type?: string; scheme?: string; parameters?: Record<string, string> }): void {
-      f.emu.control.serviceEndpoints.add(ORG, PROJECT, {
+    function addConnection(o: { administrators: string[]; type?: string; scheme?: string; parameters?: Record<string, string>; sharedWith?: string[] }): string {
+      return f.emu.control.serviceEndpoints.add(ORG, PROJECT, {
+        sharedWith: o.sharedWith,
         name: 'Fabrikam feed',
         type: o.type ?? 'externalnpmregistry',
         url: 'https://pkgs.dev.azure.com/fabrikam/_packaging/feed/npm/registry/',
@@ -276,6 +277,21 @@ describe('PatLifecycle@1 action check (black box)', function () {
       const run = await f.run(connectionInputs());
       assert.equal(run.result, 'Failed');
       assert.match(assertState(run, "Administrator role on service connection 'Fabrikam feed'", 'missing'), /Fix: Project settings > Service connections > 'Fabrikam feed' > Security/);
+      assertNothingWritten(run);
+    });
+
+    it('a connection shared with other projects: missing, naming each project where the user is not an Administrator', async () => {
+      setUp();
+      f.emu.control.devops.addProject(ORG, { name: 'Shared' });
+      f.emu.control.devops.addProject(ORG, { name: 'Third' });
+      const id = addConnection({ administrators: [], sharedWith: ['Shared', 'Third'] });
+      f.emu.control.serviceEndpoints.grant(ORG, id, f.user.userId, 'Administrator', PROJECT);
+      const run = await f.run(connectionInputs());
+      assert.equal(run.result, 'Failed');
+      const l = assertState(run, "Administrator role on service connection 'Fabrikam feed'", 'missing');
+      assert.match(l, /not an Administrator of the connection in projects 'Shared', 'Third'/);
+      assert.match(l, /Security in project 'Shared'; .*Security in project 'Third'/);
+      assert.doesNotMatch(l, new RegExp(`in project '${PROJECT}'`));
       assertNothingWritten(run);
     });
 
@@ -321,7 +337,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
       setUp();
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Succeeded', `${run.message}\n${run.visibleLog}`);
-      assert.match(assertState(run, 'PAT creation policy', 'ok'), /scopes vso\.profile: PAT 'pat-lifecycle-check-[0-9a-f]{8}' was created for 1 day and revoked at once/);
+      assert.match(assertState(run, 'PAT creation policy', 'ok'), /scopes vso\.profile: PAT 'pat-lifecycle-check-probe-[0-9a-f]{8}' was created for 1 day and revoked at once/);
       const probes = f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-'));
       assert.equal(probes.length, 1);
       assert.equal(probes[0].state, 'revoked');
@@ -333,7 +349,7 @@ describe('PatLifecycle@1 action check (black box)', function () {
     it("the probe's create is carried out but its answer lost: the PAT named for the run is found and revoked; not checked", async () => {
       setUp();
       // An earlier check's probe someone kept, and a hand-made PAT: neither is this run's, neither may be revoked.
-      const earlier = f.seedPat('pat-lifecycle-check-0badc0de', { scope: 'vso.profile', daysLeft: 1 });
+      const earlier = f.seedPat('pat-lifecycle-check-probe-0badc0de', { scope: 'vso.profile', daysLeft: 1 });
       const handMade = f.seedPat('release-bot', { scope: 'vso.release', daysLeft: 40 });
       f.emu.faults.add({ route: 'pats.create', kind: 'reset', phase: 'after' });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
@@ -355,12 +371,13 @@ describe('PatLifecycle@1 action check (black box)', function () {
       assertNothingWritten(run, /^pats\.(create|revoke)$/);
     });
 
-    it("the organization's 'Restrict personal access token creation' policy (accessDenied on API 7.1): missing, naming the allow list", async () => {
+    it("the organization's 'Restrict personal access token creation' policy (named by API 7.2, which the task calls): missing, naming the allow list", async () => {
       setUp();
       f.emu.control.devops.setPolicy(ORG, { restrictCreation: true });
       const run = await f.run(checkInputs({ checkPatCreation: true }));
       assert.equal(run.result, 'Failed');
-      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:accessDenied.*Fix: .*Restrict personal access token creation.*API 7\.1.*allow list/);
+      assert.match(assertState(run, 'PAT creation policy', 'missing'), /patTokenError:disablePatCreationPolicyViolation.*Fix: .*allow list of the policy .Restrict personal access token \(PAT\) creation/);
+      assert.ok(f.emu.log.entries({ route: 'pats.create' }).every((e) => e.query.includes('api-version=7.2-preview.1')));
       assert.equal(f.pats().filter((p) => p.displayName.startsWith('pat-lifecycle-check-')).length, 0);
       assertNothingWritten(run, /^pats\.create$/);
     });

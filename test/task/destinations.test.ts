@@ -80,11 +80,19 @@ describe('PatLifecycle@1 destinations (black box)', function () {
     assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
   });
 
-  it('refuses a run without refreshTokenStore before any request, naming the input and its choices', async () => {
-    const run = await f.run({ action: 'list', refreshTokenStore: undefined });
+  it('refuses a run without refreshTokenStore before any request, naming the input and its choices (list and check may leave it out)', async () => {
+    const run = await f.run({ action: 'rotate', displayName: 'feed-reader', target: 'outputOnly', refreshTokenStore: undefined });
     assert.equal(run.result, 'Failed', run.message);
     assert.match(run.message ?? '', /Input 'refreshTokenStore': is required.*no default.*Fix: set it to one of: none, variableGroup, keyVault/);
     assert.equal(f.emu.log.count(), 0, 'the emulator saw no request');
+    f.assertNoSecrets(run);
+  });
+
+  it('list without refreshTokenStore runs and saves nothing: it writes nothing else', async () => {
+    f.seedPat('feed-reader', { daysLeft: 60 });
+    const run = await f.run({ action: 'list', refreshTokenStore: undefined }, { secretVariables: {} });
+    assert.equal(run.result, 'Succeeded', run.message);
+    assert.equal(f.emu.log.entries().filter((e) => e.method !== 'GET' && e.service !== 'entra').length, 0);
     f.assertNoSecrets(run);
   });
 

@@ -1,6 +1,9 @@
 /** The bundled task writing to Key Vault through an Azure Resource Manager service connection, against the emulator. */
 import { strict as assert } from 'node:assert';
+import { secretsAsAzureKeyVaultTaskReadsThem } from '../support/azure-key-vault-task';
 import { ORG, PROJECT, TaskFixture, useTaskFixture } from './task-fixture';
+
+const DAY = 86_400_000;
 
 describe('PatLifecycle@1 with Key Vault (black box)', function () {
   this.timeout(120_000);
@@ -93,5 +96,50 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /not under 'vault\.emulator\.test'/);
     assert.equal(f.emu.log.count(), 0);
+  });
+
+  /** A vault the service principal of the step's Azure connection may write, and the inputs that name it. */
+  function vaultStep(name: string) {
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vault = f.emu.control.keyVault.addVault({ name, access: { [sp.objectId]: 'officer' } });
+    const inputs = { target: 'keyVault', azureSubscription: 'arm-connection-id', keyVault: vault.url, secretName: 'FeedPat' };
+    return { inputs, options: { endpoints: { 'arm-connection-id': f.servicePrincipalEndpoint(sp) } } };
+  }
+  const pipelineReads = (vault: string) => secretsAsAzureKeyVaultTaskReadsThem(f.emu.control.keyVault, vault, f.emu.clock.now());
+
+  it('update keeps the vault in step: the current version gets the new expiry and validTo tag, so AzureKeyVault@2 still hands out the PAT after its old expiry', async () => {
+    const { inputs, options } = vaultStep('update-vault');
+    const old = f.seedPat('feed-reader', { daysLeft: 3 });
+    f.emu.control.keyVault.setSecret('update-vault', 'FeedPat', old.token, { contentType: 'application/vnd.azure-devops.pat', tags: { authorizationId: old.authorizationId, validTo: old.validTo }, exp: Math.floor(Date.parse(old.validTo) / 1000) });
+    const run = await f.run({ action: 'update', displayName: 'feed-reader', lifetimeDays: 30, ...inputs }, options);
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    f.assertNoSecrets(run);
+    const [pat] = f.activePats('feed-reader');
+    assert.equal(pat.authorizationId, old.authorizationId, 'the same PAT, extended');
+    const versions = f.emu.control.keyVault.getSecret('update-vault', 'FeedPat').versions;
+    assert.equal(versions.length, 1, 'no new version: the value did not change');
+    assert.equal(versions[0].tags?.validTo, pat.validTo);
+    assert.equal(versions[0].exp, Math.floor(Date.parse(pat.validTo) / 1000));
+    f.emu.clock.advance(10 * DAY);
+    assert.equal(pipelineReads('update-vault')['FeedPat'], old.token, 'past the old expiry, the pipeline still gets the PAT');
+  });
+
+  it('the version that only carries a record while the first PAT is made is disabled: AzureKeyVault@2 never hands it out as the PAT, and the next run stores the PAT', async () => {
+    const { inputs, options } = vaultStep('record-vault');
+    f.emu.faults.add({ route: 'pats.create', status: 500, times: Infinity });
+    const failed = await f.run({ action: 'create', displayName: 'kv-first', scopes: 'vso.code', ...inputs }, options);
+    assert.equal(failed.result, 'Failed', failed.message);
+    const versions = f.emu.control.keyVault.getSecret('record-vault', 'FeedPat').versions;
+    assert.equal(versions.length, 1, 'the record-only version was written');
+    assert.equal(versions[0].enabled, false);
+    assert.deepEqual(pipelineReads('record-vault'), {}, 'a pipeline reading the vault gets nothing, not the placeholder text');
+    f.emu.faults.clear();
+    f.emu.clock.advance(20 * 60_000);
+    const again = await f.run({ action: 'create', displayName: 'kv-first', scopes: 'vso.code', ...inputs }, options);
+    assert.equal(again.result, 'Succeeded', `${again.message}\n${again.stderr}`);
+    const [pat] = f.activePats('kv-first');
+    assert.equal(pipelineReads('record-vault')['FeedPat'], pat.token);
+    f.assertNoSecrets(again);
   });
 });

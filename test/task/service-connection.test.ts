@@ -58,10 +58,10 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     ...extra,
   });
 
-  /** Everything the GET shows except the description, which carries the record. */
+  /** Everything the GET shows except the descriptions (top level and per project reference), which carry the record. */
   const withoutDescription = (answer: Record<string, unknown>) => {
-    const { description: _d, ...rest } = answer;
-    return rest;
+    const { description: _d, serviceEndpointProjectReferences: refs, ...rest } = answer;
+    return { ...rest, refs: (refs as Array<Record<string, unknown>>).map(({ description: _r, ...ref }) => ref) };
   };
 
   for (const kind of SUPPORTED) {
@@ -84,6 +84,7 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
       for (const [k, v] of Object.entries(kind.others ?? {})) assert.equal(stored.parameters[k], v);
       assert.deepEqual(withoutDescription(endpoints().answer(ORG, PROJECT, id)), withoutDescription(before));
       assert.match(stored.description, new RegExp(`^Feed for the nightly build\\n\\[PAT Lifecycle record, kept by the task\\] authorizationId=${fresh.authorizationId}; validTo=`));
+      for (const ref of stored.projectReferences) assert.equal(ref.description, stored.description, 'the record is kept on the project reference too');
       assert.doesNotMatch(stored.description, /pending=/);
       assert.deepEqual(endpoints().get(ORG, other), otherBefore);
       assert.equal(state(old.authorizationId), 'revoked', 'the adopted PAT the connection held is revoked');
@@ -122,6 +123,87 @@ describe('PatLifecycle@1 with target serviceConnection (black box)', function ()
     assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
     assert.equal(endpoints().get(ORG, id).parameters['apitoken'], old.token);
     assert.equal(state(old.authorizationId), 'active');
+    f.assertNoSecrets(run);
+  });
+
+  it('a connection shared with two projects: the record is kept on every project reference and each project reads it, checked by a fresh GET after the PUT', async () => {
+    f.emu.control.devops.addProject(ORG, { name: 'Shared' });
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = endpoints().add(ORG, PROJECT, { name: 'Fabrikam feed', type: 'externaltfs', url: 'https://dev.azure.com/fabrikam', scheme: 'Token', parameters: { apitoken: old.token }, description: 'Feed for the nightly build', sharedWith: ['Shared'], administrators: [f.user.userId] });
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    const [fresh] = f.activePats('feed');
+    for (const project of [PROJECT, 'Shared']) {
+      const answer = endpoints().answer(ORG, project, id) as { description: string; serviceEndpointProjectReferences: Array<{ description: string }> };
+      assert.match(answer.description, new RegExp(`authorizationId=${fresh!.authorizationId}`), `project ${project} reads the record`);
+      for (const ref of answer.serviceEndpointProjectReferences) assert.match(ref.description, new RegExp(`^Feed for the nightly build\\n.*authorizationId=${fresh!.authorizationId}`));
+    }
+    const traffic = f.emu.log.entries({ service: 'serviceEndpoints' }).map((e) => e.route);
+    assert.equal(traffic.at(-1), 'serviceEndpoints.get', `the write is confirmed by a GET after the last PUT: ${traffic.join(', ')}`);
+    f.assertNoSecrets(run);
+  });
+
+  it('a shared connection the user administers in one project only: refused by the service, the hint names every project to grant it in; no PAT created', async () => {
+    f.emu.control.devops.addProject(ORG, { name: 'Shared' });
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = endpoints().add(ORG, PROJECT, { name: 'Fabrikam feed', type: 'externaltfs', url: 'https://dev.azure.com/fabrikam', scheme: 'Token', parameters: { apitoken: old.token }, sharedWith: ['Shared'] });
+    endpoints().grant(ORG, id, f.user.userId, 'Administrator', PROJECT);
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', new RegExp(`every project that shares it: .*project '${PROJECT}'.*project 'Shared'`));
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
+    assert.equal(endpoints().get(ORG, id).parameters['apitoken'], old.token);
+  });
+
+  it('a description with no room left for the record: fails before any PAT is created, naming the connection and the room needed', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: 'x'.repeat(900) });
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /description of service connection 'Fabrikam feed'.*has 900 characters.*at most 1024/s);
+    assert.match(run.message ?? '', /Shorten the description of service connection 'Fabrikam feed' to at most \d+ characters/);
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
+    assert.equal(f.emu.log.count({ route: 'serviceEndpoints.update' }), 0);
+    assert.equal(endpoints().get(ORG, id).parameters['apitoken'], old.token);
+  });
+
+  it('a GET that answers without project references (the user may view, not administer): a permission error, no PAT created, no PUT', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { administrators: [] });
+    endpoints().grant(ORG, id, f.user.userId, 'Reader');
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /without its project references/);
+    assert.match(run.message ?? '', /Administrator role on the connection/);
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
+    assert.equal(f.emu.log.count({ route: 'serviceEndpoints.update' }), 0);
+  });
+
+  it('a GET that answers only { name, id } (no view permission): reported as a permission error, not an unexpected answer', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { administrators: [] });
+    endpoints().grant(ORG, id, f.user.userId, 'None');
+    const run = await f.run(rotateInputs());
+    assert.equal(run.result, 'Failed', run.message);
+    assert.match(run.message ?? '', /name and id of service connection 'Fabrikam feed' only: the signed-in user may not view it/);
+    assert.doesNotMatch(run.message ?? '', /unexpected/i);
+    assert.equal(f.emu.log.count({ route: 'pats.create' }), 0);
+  });
+
+  it('update keeps a variable group and a connection that hold the PAT in step: record-only writes of the new validTo, values untouched', async () => {
+    const old = f.seedPat('feed', { daysLeft: 3 });
+    const id = addConnection('Fabrikam feed', SUPPORTED[0]!, old.token, { description: `Feed for the nightly build\n${recordOf(old)}` });
+    const group = f.addGroup('Tokens', { FeedPat: { value: old.token, isSecret: true }, 'FeedPat.authorizationId': old.authorizationId, 'FeedPat.validTo': old.validTo });
+    const run = await f.run({ action: 'update', displayName: 'feed', lifetimeDays: 30, target: 'variableGroup, serviceConnection', variableGroup: 'Tokens', variableName: 'FeedPat', serviceConnection: 'Fabrikam feed' });
+    assert.equal(run.result, 'Succeeded', `${run.message}\n${run.stderr}`);
+    const [pat] = f.activePats('feed');
+    assert.equal(pat!.authorizationId, old.authorizationId);
+    assert.notEqual(pat!.validTo, old.validTo);
+    assert.equal(f.group(group).variables['FeedPat.validTo']!.value, pat!.validTo);
+    assert.equal(f.group(group).variables['FeedPat']!.value, old.token);
+    const stored = endpoints().get(ORG, id);
+    assert.equal(stored.parameters['apitoken'], old.token);
+    for (const description of [stored.description, ...stored.projectReferences.map((r: { description: string }) => r.description)]) assert.match(description, new RegExp(`authorizationId=${old.authorizationId}; validTo=${pat!.validTo.replace(/\./g, '\\.')}`));
     f.assertNoSecrets(run);
   });
 

@@ -50,10 +50,13 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
     // Only the refresh token and the record line changed.
     assert.equal(stored.parameters['tenantId'], f.emu.control.entra.defaultTenantId);
     assert.equal(stored.parameters['clientId'], f.clientId);
-    const { description: d0, ...rest0 } = before;
-    const { description: d1, ...rest1 } = endpoints().answer(ORG, PROJECT, id);
-    assert.deepEqual(rest1, rest0);
-    assert.match(String(d1), new RegExp(`^${String(d0)}\\n\\[PAT Lifecycle record, kept by the task\\] issuedAt=\\d{4}-`));
+    // The descriptions (top level and per project reference) carry the record; everything else is as it was.
+    const withoutDescriptions = ({ description, serviceEndpointProjectReferences: refs, ...rest }: Record<string, unknown>) => ({ rest, description, refs: (refs as Array<Record<string, unknown>>).map(({ description: _d, ...r }) => r), refDescriptions: (refs as Array<{ description: string }>).map((r) => r.description) });
+    const b = withoutDescriptions(before);
+    const a = withoutDescriptions(endpoints().answer(ORG, PROJECT, id));
+    assert.deepEqual(a.rest, b.rest);
+    assert.deepEqual(a.refs, b.refs);
+    for (const d1 of [a.description, ...a.refDescriptions]) assert.match(String(d1), new RegExp(`^${String(b.description)}\\n\\[PAT Lifecycle record, kept by the task\\] issuedAt=\\d{4}-`));
 
     // Listing PATs changes nothing and may go out beside the write-back (docs/design.md, "The flow of one run").
     const [write] = seqOf('serviceEndpoints.update');
@@ -148,7 +151,7 @@ describe('PatLifecycle@1 with signInConnection (black box)', function () {
     assert.match(warnings, /could not be saved to service connection 'PAT Lifecycle sign-in'/);
     assert.match(warnings, /Administrator role on service connection/);
     assert.match(warnings, /had not been renewed for 61 days/);
-    assert.match(warnings, /pat-lifecycle-cli login .*--service-connection/);
+    assert.match(warnings, /pat-lifecycle login .*--service-connection/);
     assert.equal(run.outputs['rotated']?.value, 'true', 'the PAT is rotated anyway');
     assert.equal(f.pats().find((p) => p.authorizationId === old.authorizationId)?.state, 'revoked');
     assert.equal(endpoints().get(ORG, id).parameters['refreshToken'], f.refreshToken, 'the connection is unchanged');

@@ -151,12 +151,24 @@ describe('PatLifecycle@1 (black box)', function () {
     f.assertNoSecrets(run);
   });
 
+  it('writes no debug lines when System.Debug is off (the agent drops them), and writes them when it is on', async () => {
+    f.seedPat('feed-reader', { daysLeft: 20 });
+    // task-lib reads these two before it knows the mode, and echoes them.
+    const modeEcho = /^(system\.debug|DistributedTask\.Tasks\.Node\.SkipDebugLogsWhenDebugModeOff)=/;
+    const off = await f.run({ action: 'list' }, { variables: { 'System.Debug': 'false' } });
+    assert.equal(off.result, 'Succeeded', off.message);
+    assert.deepEqual(off.debug.filter((l) => !modeEcho.test(l)), []);
+    const on = await f.run({ action: 'list' }, { variables: { 'System.Debug': 'true' } });
+    assert.equal(on.result, 'Succeeded', on.message);
+    assert.ok(on.debug.some((l) => l.startsWith('Request: ')), 'the request log is written with System.Debug true');
+  });
+
   it('fails with the sign-in cause and a fix when Entra refuses the refresh token', async () => {
     f.emu.control.entra.failNextRedemption({ code: 700082 });
     const run = await f.run({ action: 'list' });
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /AADSTS700082/);
-    assert.match(run.message ?? '', /pat-lifecycle-cli login/);
+    assert.match(run.message ?? '', /pat-lifecycle login/);
     assert.equal(f.emu.log.count({ service: 'pats' }), 0);
     f.assertNoSecrets(run);
   });

@@ -1,7 +1,7 @@
 /**
  * Entry of PatLifecycle@1. The import order matters: secret-env must run before task-lib loads (see there).
  */
-import { captured } from './secret-env';
+import { captured, debugging } from './secret-env';
 import { capturedSecretValues, TaskHost, taskRawInputs } from './task-host';
 import { parseConfig } from '../../../src/config/parse-config';
 import { run } from '../../../src/run';
@@ -10,7 +10,7 @@ import { environmentProblems } from '../../../src/config/environment';
 import type { Config } from '../../../src/config/types';
 
 async function main(): Promise<void> {
-  const host = new TaskHost();
+  const host = new TaskHost(debugging);
   for (const secret of capturedSecretValues(captured)) host.setSecret(secret);
   let status: 'Succeeded' | 'SucceededWithIssues' | 'Failed';
   let message: string;

@@ -1,8 +1,9 @@
 /**
- * Takes the secret-bearing environment variables before azure-pipelines-task-lib loads. task-lib moves them into its
- * vault at import and prints `name=value` whenever one is read through getInput/getVariable, secrets included; the
- * agent masks only what it knows is secret, so a refresh token passed through a plain variable would show in debug
- * logs. main.ts imports this module first, so it runs before task-lib's own import.
+ * Takes the secret-bearing environment variables (and the task's inputs) before azure-pipelines-task-lib loads, and
+ * sets what task-lib reads when it loads. task-lib moves them into its vault at import and prints `name=value` whenever
+ * one is read through getInput/getVariable, secrets included; the agent masks only what it knows is secret, so a
+ * refresh token passed through a plain variable would show in debug logs. main.ts imports this module first, so it
+ * runs before task-lib's own import.
  */
 
 import { removeDebugSwitches, removeEnvironmentProxies } from '../../../src/config/environment';
@@ -45,6 +46,23 @@ const ENV_MAPPED_ACCESS_TOKEN = 'SYSTEM_ACCESSTOKEN';
 
 export const captured: CapturedSecrets = capture(process.env);
 
+/**
+ * Every task input by its environment key (`INPUT_ACTION`), taken out of the environment. task-lib would encrypt each
+ * into its vault when it loads, and read its key file back and decrypt on every read: work on every run for values
+ * the task reads once or twice. The task reads its inputs here (task-host.ts); the secret ones are in `captured` too.
+ */
+export const taskInputs: ReadonlyMap<string, string> = takeInputs(process.env);
+
+function takeInputs(env: NodeJS.ProcessEnv): Map<string, string> {
+  const inputs = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('INPUT_')) continue;
+    if (value) inputs.set(key, value);
+    delete env[key];
+  }
+  return inputs;
+}
+
 // task-lib reads these itself when it loads (to expose the agent's proxy and client certificate to tool runners) and
 // prints `name=value` as it does; the task takes them from the capture above, so task-lib never sees them.
 for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWORD', ENV_MAPPED_ACCESS_TOKEN]) delete process.env[key];
@@ -52,3 +70,11 @@ for (const key of ['SECRET_AGENT_PROXYPASSWORD', 'SECRET_AGENT_CLIENTCERTPASSWOR
 // Dependencies decide whether to print debug output when they load, which is after this module runs.
 removeDebugSwitches(process.env);
 removeEnvironmentProxies(process.env);
+
+/**
+ * Whether the agent shows debug lines: only with System.Debug true; otherwise it drops every `##vso[task.debug]` line
+ * it reads. task-lib writes them all unless the agent's knob below tells it to check the mode (microsoft/azure-pipelines-task-lib#1046);
+ * set before task-lib reads it at load, so a run without debugging neither composes nor prints lines nobody sees.
+ */
+export const debugging = process.env['SYSTEM_DEBUG']?.toLowerCase() === 'true';
+process.env['DISTRIBUTEDTASK_TASKS_NODE_SKIPDEBUGLOGSWHENDEBUGMODEOFF'] = 'true';

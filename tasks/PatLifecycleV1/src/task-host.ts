@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../../../src/host';
 import type { EndpointInfo, RawInputs } from '../../../src/config/raw-inputs';
-import type { CapturedSecrets } from './secret-env';
+import { inputKey, taskInputs, type CapturedSecrets } from './secret-env';
 import { inert, maskableParts } from './log-safety';
 import { redact } from '../../../src/secret-forms';
 
@@ -21,6 +21,9 @@ const SECRET_AUTH_PARAMETERS = ['accesstoken', 'serviceprincipalkey', 'servicepr
 
 export class TaskHost implements Host {
   private readonly registered = new Set<string>();
+
+  /** `debugging` from secret-env: whether the agent shows debug lines at all. */
+  constructor(readonly debugging = true) {}
 
   setSecret(value: string): void {
     for (const part of maskableParts(value)) {
@@ -57,7 +60,7 @@ export class TaskHost implements Host {
   }
 
   debug(message: string): void {
-    tl.debug(this.clean(message));
+    if (this.debugging) tl.debug(this.clean(message));
   }
 
   progress(percent: number, message: string): void {
@@ -84,7 +87,7 @@ export class TaskHost implements Host {
 export function taskRawInputs(captured: CapturedSecrets): RawInputs {
   const secretVariable = (name: string) => captured.variables.get(variableKey(name));
   return {
-    input: (name) => tl.getInput(name, false) || undefined,
+    input: (name) => taskInputs.get(inputKey(name)) || undefined,
     secretInput: (name) => captured.inputs.get(name),
     variable: (name) => secretVariable(name) ?? (tl.getVariable(name) || undefined),
     endpoint: (id) => endpoint(captured, id),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { FakeCore } from './fake-core';
 import { register as registerPats } from '../pats';
 import { register as registerServiceEndpoints } from '../service-endpoints';
+import { register as registerProjects } from '../projects';
 import { responseProblemsOf } from '../../conformance/openapi';
 
 const SPEC = 'serviceendpoint-7.1.json';
@@ -10,6 +11,7 @@ function setup() {
   const core = new FakeCore();
   registerPats(core);
   registerServiceEndpoints(core);
+  registerProjects(core);
   const { devops, serviceEndpoints: se } = core.control;
   devops.addOrganization({ name: 'contoso' });
   devops.addProject('contoso', { name: 'Alpha' });
@@ -87,5 +89,67 @@ describe('emulator service endpoints API (unit)', () => {
     const git: string = se.add('contoso', 'Alpha', { name: 'git', type: 'git', url: 'https://git.example.test/r', scheme: 'UsernamePassword', parameters: { username: 'u', password: 'p-secret-3' }, data: { accessExternalGitServer: 'true', recordKey: 'x' } });
     se.editInPortal('contoso', git, {});
     assert.deepEqual(se.get('contoso', git).data, { accessExternalGitServer: 'true' });
+  });
+
+  it('keeps a description per project reference and answers a project its own at the top level', async () => {
+    const { se, alice, get, put, id } = setup();
+    se.grant('contoso', id, alice.user.userId, 'Administrator');
+    const read = (await get(alice.bearer)).json;
+    const refs = read.serviceEndpointProjectReferences.map((r: object) => ({ ...r, description: 'per reference' }));
+    assert.equal((await put(alice.bearer, { ...read, description: 'top level', serviceEndpointProjectReferences: refs })).status, 200);
+    const again = (await get(alice.bearer)).json;
+    assert.equal(again.description, 'per reference', "a project's GET shows its reference's description at the top level");
+    assert.equal(again.serviceEndpointProjectReferences[0].description, 'per reference');
+    assert.equal(se.get('contoso', id).description, 'top level');
+  });
+
+  it('refuses a description longer than 1,024 characters, top level or per reference', async () => {
+    const { alice, get, put } = setup();
+    const read = (await get(alice.bearer)).json;
+    const long = 'x'.repeat(1025);
+    const top = await put(alice.bearer, { ...read, description: long });
+    assert.equal(top.status, 400);
+    assert.match(top.json.message, /endpoint\.Description.*1024/);
+    const ref = await put(alice.bearer, { ...read, serviceEndpointProjectReferences: [{ ...read.serviceEndpointProjectReferences[0], description: long }] });
+    assert.equal(ref.status, 400);
+    assert.match(ref.json.message, /ServiceEndpointProjectReferences\[0\]\.Description/);
+    assert.equal((await put(alice.bearer, { ...read, description: 'x'.repeat(1024) })).status, 200);
+  });
+
+  it('answers a Reader without project references and a caller without view permission only { name, id }', async () => {
+    const { se, bob, get, id } = setup();
+    se.grant('contoso', id, bob.user.userId, 'Reader');
+    const reader = (await get(bob.bearer)).json;
+    assert.equal(reader.serviceEndpointProjectReferences, undefined);
+    assert.equal(reader.type, 'externalnugetfeed');
+    se.grant('contoso', id, bob.user.userId, 'None');
+    assert.deepEqual((await get(bob.bearer)).json, { name: 'feed', id });
+  });
+
+  it('a PUT of a shared connection needs the Administrator role in every project that references it, and names the missing ones', async () => {
+    const core = setup();
+    const { se, bob } = core;
+    const shared: string = se.add('contoso', 'Alpha', { name: 'shared', type: 'externaltfs', url: 'https://dev.azure.com/x', scheme: 'Token', parameters: { apitoken: 'tok-secret-4' }, sharedWith: ['Beta'] });
+    se.grant('contoso', shared, bob.user.userId, 'Administrator', 'Alpha');
+    const read = (await core.core.dispatch('GET', `/contoso/Alpha/_apis/serviceendpoint/endpoints/${shared}?api-version=7.1`, { headers: { Authorization: bob.bearer } })).json;
+    const res = await core.core.dispatch('PUT', `/contoso/_apis/serviceendpoint/endpoints/${shared}?api-version=7.1`, { headers: { Authorization: bob.bearer }, body: read });
+    assert.equal(res.status, 403);
+    assert.match(res.json.message, /in project\(s\) Beta/);
+    se.grant('contoso', shared, bob.user.userId, 'Administrator', 'Beta');
+    assert.equal((await core.core.dispatch('PUT', `/contoso/_apis/serviceendpoint/endpoints/${shared}?api-version=7.1`, { headers: { Authorization: bob.bearer }, body: read })).status, 200);
+  });
+
+  it('Projects - Get answers a project by name or id as a TeamProject, and 404 TF200016 for an unknown one', async () => {
+    const { core, alice } = setup();
+    const alpha = core.control.devops.list()[0].projects.find((p: { name: string }) => p.name === 'Alpha');
+    const byName = await core.dispatch('GET', '/contoso/_apis/projects/Alpha?api-version=7.1', { headers: { Authorization: alice.bearer } });
+    assert.equal(byName.status, 200);
+    assert.equal(byName.json.id, alpha.id);
+    assert.equal(byName.json.name, 'Alpha');
+    assert.equal(byName.json.state, 'wellFormed');
+    assert.equal((await core.dispatch('GET', `/contoso/_apis/projects/${alpha.id}?api-version=7.1`, { headers: { Authorization: alice.bearer } })).json.name, 'Alpha');
+    const unknown = await core.dispatch('GET', '/contoso/_apis/projects/Nope?api-version=7.1', { headers: { Authorization: alice.bearer } });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.json.message, /TF200016/);
   });
 });

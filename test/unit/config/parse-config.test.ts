@@ -90,9 +90,13 @@ describe('parseConfig', () => {
       assert.equal(parse({ organization: 'https://fabrikam.visualstudio.com' }).organization, 'fabrikam');
     });
     it('refuses a URL of another host, and a bad name', () => {
-      has(problems({ organization: 'https://github.com/fabrikam' }), 'organization', 'not an Azure DevOps organization URL');
+      has(problems({ organization: 'https://github.com/fabrikam' }), 'organization', 'Azure DevOps Server (on-premises) is not supported');
       has(problems({ organization: 'http://dev.azure.com/fabrikam' }), 'organization', 'not an Azure DevOps organization URL');
       has(problems({ organization: 'fab rikam' }), 'organization', 'not a valid organization name');
+    });
+    it('says plainly that an Azure DevOps Server collection URL is not supported', () => {
+      has(problems({ organization: 'https://tfs.contoso.com/tfs/DefaultCollection' }), 'organization', 'Azure DevOps Server (on-premises) is not supported');
+      has(problems({ organization: 'http://tfs:8080/tfs/DefaultCollection' }), 'organization', 'Azure DevOps Server (on-premises) is not supported');
     });
     it('defaults to System.CollectionUri, in either URL form', () => {
       const c = parse({}, { variables: { 'System.CollectionUri': 'https://fabrikam.visualstudio.com/' } });
@@ -274,6 +278,10 @@ describe('parseConfig', () => {
       has(problems({ refreshTokenStore: undefined }), 'refreshTokenStore', /is required.*no default.*none, variableGroup, keyVault/);
       has(problems({ refreshTokenStore: '  ' }), 'refreshTokenStore', 'is required');
       assert.deepEqual(parse({ refreshTokenStore: 'none' }).refreshTokenStore, { kind: 'none' });
+    });
+    it('is not required for list and check, which write nothing else: without it they save nothing', () => {
+      for (const action of ['list', 'check']) assert.deepEqual(parse({ action, refreshTokenStore: undefined, target: 'outputOnly' }).refreshTokenStore, { kind: 'none' }, action);
+      has(problems({ action: 'update', refreshTokenStore: undefined }), 'refreshTokenStore', 'is required');
     });
     it('parses the refresh token store', () => {
       const c = parse({ refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' });

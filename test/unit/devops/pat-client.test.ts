@@ -83,7 +83,7 @@ describe('PatClient', () => {
           assert.equal(url.pathname, `/${ORG}/_apis/tokens/pats`);
           assert.equal(url.searchParams.get('displayFilterOption'), 'all', 'same filter on every page');
           assert.equal(url.searchParams.get('$top'), '7');
-          assert.equal(url.searchParams.get('api-version'), '7.1-preview.1');
+          assert.equal(url.searchParams.get('api-version'), '7.2-preview.1');
           assert.equal(url.searchParams.get('continuationToken'), i === 0 ? null : String(i * 7));
           assert.ok(req.url.includes('$top=7'), 'literal $top');
           assert.equal(req.headers?.authorization, `Bearer ${AT}`);

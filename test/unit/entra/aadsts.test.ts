@@ -7,9 +7,9 @@ const SECRET = '0.AAAA-refresh-token-value-that-must-never-show';
 
 /** The expected kind and a word the hint must contain, per code. */
 const EXPECTED: Record<string, { kind: ErrorKind; hint: RegExp; retryable?: boolean; input?: string }> = {
-  '70008': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
-  '700082': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
-  '50173': { kind: 'auth', hint: /pat-lifecycle-cli login/, input: 'refreshToken' },
+  '70008': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
+  '700082': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
+  '50173': { kind: 'auth', hint: /pat-lifecycle login/, input: 'refreshToken' },
   '700084': { kind: 'auth', hint: /public client/, input: 'refreshToken' },
   '50076': { kind: 'policy', hint: /exclude this app/ },
   '50079': { kind: 'policy', hint: /register security info/ },
@@ -71,7 +71,7 @@ describe('AADSTS translation', () => {
   it('the expired refresh token message says how to sign in again', () => {
     const err = translateAadsts(serverError('70008'))!;
     assert.match(err.message, /expired or was revoked/);
-    assert.match(err.hint!, /npx pat-lifecycle-cli login/);
+    assert.match(err.hint!, /pat-lifecycle login/);
   });
 
   it('falls back to AADSTSnnnn in the text when errorNo is missing, and accepts a numeric errorNo', () => {

@@ -55,7 +55,7 @@ describe('redeemRefreshToken against the emulator (real MSAL)', function () {
     const err = await failure(redeem({ refreshToken: rt }));
     assert.equal(err.code, 'AADSTS50173');
     assert.equal(err.kind, 'auth');
-    assert.match(err.hint ?? '', /pat-lifecycle-cli login/);
+    assert.match(err.hint ?? '', /pat-lifecycle login/);
     assert.ok(err.requestId, 'Entra trace id kept');
   });
 

@@ -159,7 +159,7 @@ describe('redeemRefreshToken (real MSAL against a local token endpoint)', () => 
     assert.equal(err.kind, 'auth');
     assert.equal(err.code, 'AADSTS70008');
     assert.match(err.requestId ?? '', /aaaaaaaa-0000-0000-0000-000000000001/);
-    assert.match(err.hint ?? '', /npx pat-lifecycle-cli login/);
+    assert.match(err.hint ?? '', /pat-lifecycle login/);
     assert.equal(server.seen.length, 1, 'a refusal is not retried');
     assertNoSecretsLogged();
   });

@@ -313,6 +313,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rotateWhenExpiresWithinDays: 7,
     revokeOld: true,
     revokeUntracked: false,
+    allowNarrowingGlobalPat: false,
     allowFullAccess: false,
     destinations: [{ kind: 'variableGroup', group: { project: 'p', name: 'g' }, variableName: 'FeedPat', auth: 'user' }],
     dryRun: false,

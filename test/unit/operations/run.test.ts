@@ -121,7 +121,7 @@ describe('run', () => {
     h.rtStore.metadata = { issuedAt: new Date(h.w.clock.t - 80 * DAY_MS).toISOString() };
     const result = await run(testConfig({ refreshTokenStore: rtInGroup }), h.w.host, h.deps);
     assert.equal(result.status, 'SucceededWithIssues');
-    assert.match(result.message, /did not return a new refresh token.*about 10 days.*npx pat-lifecycle-cli login --tenant-id t --client-id c --organization contoso --project "p" --variable-group "signin" --variable PatLifecycle.RefreshToken/s);
+    assert.match(result.message, /did not return a new refresh token.*about 10 days.*pat-lifecycle login --tenant-id t --client-id c --organization contoso --project "p" --variable-group "signin" --variable PatLifecycle.RefreshToken/s);
     assert.equal(h.rtStore.value, 'old');
     assert.equal(h.w.host.outputs.refreshToken, undefined);
   });
