@@ -42,7 +42,7 @@ describe('PAT selection inputs', () => {
   });
 
   it('update: an authorizationId with one name renames it; several names with it, a pattern, or nothing are refused', () => {
-    const rename = parse({ action: 'update', displayName: 'new-name', authorizationId: AUTH_ID, target: 'none' });
+    const rename = parse({ action: 'update', displayName: 'new-name', authorizationId: AUTH_ID, target: 'outputOnly' });
     assert.deepEqual(rename.selector.displayNames, [], 'the name is the new name, not a selector');
     has(problems({ action: 'update', displayName: 'a\nb', authorizationId: AUTH_ID, target: 'none' }), 'patName', 'the one new name');
     has(problems({ action: 'update', displayName: undefined, displayNamePattern: 'a*', target: 'none' }), 'patNamePattern', 'not supported for update');
@@ -86,7 +86,7 @@ describe('service host overrides', () => {
   it('a refused host is named with the role and the hosts that are allowed', () => {
     assert.equal(disallowedHostProblem('devops', 'https://dev.azure.com/'), undefined);
     const devops = disallowedHostProblem('devops', 'https://collector.test:444/x');
-    assert.match(devops?.message ?? '', /^'collector\.test:444' is not an? Azure DevOps host: the run would send credentials there$/);
+    assert.match(devops?.message ?? '', /^'collector\.test:444' is not an? Azure DevOps host: the run would send credentials there/);
     assert.equal(devops?.hint, `remove the override, or use one of ${allowedHostsText('devops')}`);
     assert.equal(allowedHostsText('devops'), 'dev.azure.com, vssps.dev.azure.com, *.visualstudio.com, or a loopback address (localhost, 127.0.0.0/8, ::1) for an emulator on the agent');
     assert.match(disallowedHostProblem('authority', 'https://collector.test/')!.message, /^'collector\.test' is not a Microsoft Entra sign-in host/);

@@ -3,7 +3,7 @@ import { loginCommand } from '../../../src/operations/keep-refresh-token';
 import { testConfig } from './fakes';
 import type { Config } from '../../../src/config/types';
 
-const base = 'npx pat-lifecycle-cli login --tenant-id t --client-id c';
+const base = 'pat-lifecycle login --tenant-id t --client-id c';
 
 describe('loginCommand: the command that seeds a new refresh token into the same store', () => {
   const at = (refreshTokenStore: Config['refreshTokenStore']) => loginCommand(testConfig({ refreshTokenStore, organization: 'pats-org', destinationOrganization: 'pipeline-org' }));

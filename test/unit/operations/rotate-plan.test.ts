@@ -76,6 +76,6 @@ describe('rotate: the plan and what it says it did', () => {
     w.store().hold(old);
     const o = await rotate(w, { lifetimeDays: 30, rotateWhenExpiresWithinDays: 5 });
     assert.equal(o.action, 'rotated');
-    assert.ok(o.warnings.includes(`PAT 'feed' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every 25 days.`), o.warnings.join('\n'));
+    assert.ok(o.warnings.includes(`PAT 'feed' (${old.authorizationId}) stored in fake store 'FeedPat' had already expired on ${day(old.validTo)}; a replacement was created. Run the rotation more often than every 25 days.`), o.warnings.join('\n'));
   });
 });
