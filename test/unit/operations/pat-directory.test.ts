@@ -42,6 +42,7 @@ describe('PatDirectory: one listing per filter per run', () => {
     assert.deepEqual(calls, ['active'], 'already listed');
     dir.prefetch('revoked');
     assert.deepEqual(calls, ['active', 'revoked']);
+    assert.deepEqual((await dir.fresh()).map((p) => p.displayName), ['active-3'], 'fresh() never hands out the prefetched listing again');
   });
 
   it('a failed listing is not kept: the next caller lists again; a failed prefetch reaches its caller', async () => {
