@@ -41,10 +41,32 @@ describe('PatLifecycle@1 with Key Vault (black box)', function () {
     const latest = secret.versions.at(-1);
     assert.equal(latest.value, fresh.token);
     assert.equal(latest.tags?.authorizationId, fresh.authorizationId);
+    // docs/security.md: the content type says what the secret is, and the secret expires with the PAT (Key Vault keeps whole seconds).
+    assert.equal(latest.contentType, 'application/vnd.azure-devops.pat');
+    assert.equal(latest.exp, Math.floor(Date.parse(fresh.validTo) / 1000), 'the secret expires when the PAT does');
     const rt = f.emu.control.keyVault.getSecret('contoso-secrets', 'PatLifecycle-RefreshToken').versions.at(-1);
     assert.equal(rt.value, run.outputs['refreshToken'].value);
+    assert.equal(rt.contentType, 'text/plain');
     assert.ok(rt.tags?.issuedAt);
     assert.ok(run.secretsRegistered.includes(sp.secret!), 'the connection secret is registered');
+  });
+
+  it('a write whose answer does not read back as written fails VerificationFailed and revokes nothing: the old PAT stays valid', async () => {
+    const sp = f.emu.control.entra.addApp({ kind: 'confidential' });
+    f.extraSecrets.push(sp.secret!);
+    const vault = f.emu.control.keyVault.addVault({ name: 'contoso-secrets', access: { [sp.objectId]: 'officer' } });
+    const old = f.seedPat('feed-reader', { daysLeft: 3 });
+    f.emu.control.keyVault.setSecret('contoso-secrets', 'FeedPat', old.token, { tags: { authorizationId: old.authorizationId, validTo: old.validTo } });
+    // The PUT is carried out, but its answer shows another value: what read-back verification is there to catch.
+    const now = Math.floor(f.emu.clock.now() / 1000);
+    const answer = { value: 'not-the-value-written', id: `${vault.url}/secrets/FeedPat/${'0'.repeat(32)}`, attributes: { enabled: true, created: now, updated: now, recoveryLevel: 'Recoverable+Purgeable' }, tags: {} };
+    f.emu.faults.add({ route: 'kv.set', phase: 'after', status: 200, body: answer });
+    const run = await f.run({ action: 'rotate', displayName: 'feed-reader', target: 'keyVault', azureSubscription: 'arm', keyVault: vault.url, secretName: 'FeedPat' }, { endpoints: { arm: f.servicePrincipalEndpoint(sp) } });
+    assert.equal(run.result, 'Failed', `${run.message}`);
+    assert.match(run.message ?? '', /does not hold the value just written.*\[VerificationFailed\]/s);
+    f.assertNoSecrets(run);
+    assert.equal(f.emu.log.count({ route: 'pats.revoke' }), 0, 'no PAT is revoked on an unconfirmed write');
+    assert.ok(f.activePats('feed-reader').some((p) => p.authorizationId === old.authorizationId), 'the old PAT is still valid');
   });
 
   it('writes with workload identity federation (System.AccessToken + OIDC)', async () => {

@@ -87,28 +87,31 @@ export interface StepTarget {
   nth: number;
 }
 
-/**
- * Locates every step in the request log of an unfaulted rotation: the first request of each role. Throws when a
- * step every rotation makes is missing (the flow changed); optional steps are returned only when present.
- */
-export function locateSteps(entries: readonly RequestLogEntry[], ids: { tokens: number; auth: number }): Partial<Record<Step, StepTarget>> & Record<(typeof STEPS)[number], StepTarget> {
+/** Where each step of a rotation sits in the request log of an unfaulted one (the first request of each role); a step the run did not make is absent. */
+export function findSteps(entries: readonly RequestLogEntry[], ids: { tokens: number; auth: number }): Partial<Record<Step, StepTarget>> {
   const roles = rolesOf(entries, ids);
   const perRoute = new Map<string, number>();
-  const found = new Map<Step, StepTarget>();
+  const found: Partial<Record<Step, StepTarget>> = {};
   entries.forEach((e, i) => {
     const n = (perRoute.get(e.route) ?? 0) + 1;
     perRoute.set(e.route, n);
     const role = roles[i];
-    if (role in STEP_LABELS && !found.has(role as Step)) found.set(role as Step, { step: role as Step, route: e.route, nth: n });
+    if (role in STEP_LABELS && !found[role as Step]) found[role as Step] = { step: role as Step, route: e.route, nth: n };
   });
-  const missing = STEPS.filter((s) => !found.has(s));
-  if (missing.length) throw new Error(`the baseline rotation made no request for: ${missing.join(', ')}; routes seen: ${entries.map((e) => e.route).join(' ')}`);
-  return Object.fromEntries(found) as Partial<Record<Step, StepTarget>> & Record<(typeof STEPS)[number], StepTarget>;
+  return found;
 }
 
-/** The steps of `targets` in the order a rotation makes them. */
-export function presentSteps(targets: Partial<Record<Step, StepTarget>>): Step[] {
-  return STEP_ORDER.filter((s) => targets[s] !== undefined);
+/** Why a test aimed at `step` cannot run: the baseline rotation made no such request (the flow changed; the test must be aimed anew). */
+export function missingStep(step: Step, entries: readonly Pick<RequestLogEntry, 'route'>[]): string {
+  return `the baseline rotation made no request for ${step} (${STEP_LABELS[step]}); routes seen: ${entries.map((e) => e.route).join(' ')}`;
+}
+
+/** Locates every step (findSteps), and throws when one is missing. */
+export function locateSteps(entries: readonly RequestLogEntry[], ids: { tokens: number; auth: number }): Record<Step, StepTarget> {
+  const found = findSteps(entries, ids);
+  const missing = STEPS.filter((s) => !found[s]);
+  if (missing.length) throw new Error(missing.map((s) => missingStep(s, entries)).join('; '));
+  return found as Record<Step, StepTarget>;
 }
 
 /** Waits until every fault the emulator applied has finished (a delayed request's handler ran), so state is final. */

@@ -72,6 +72,10 @@ export class FakePatService implements PatApi {
   maxLifetimeDays?: number;
   inFlightCreates = 0;
   maxInFlightCreates = 0;
+  private seeded = 0;
+  /** PATs per page of a listing, and the pages served so far. */
+  pageSize = 100;
+  pagesServed = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -81,10 +85,14 @@ export class FakePatService implements PatApi {
   /** Adds an existing PAT, created `ageDays` ago and expiring in `daysLeft` days. */
   seed(displayName: string, o: { scope?: string; ageDays?: number; daysLeft?: number; revoked?: boolean } = {}): FakePat {
     const now = this.clock.t;
+    // Each seeded PAT is a millisecond newer than the one seeded before it, so "newest" is well defined, and all are
+    // at least a second older than the clock, so a PAT created later is newer still. The clock itself does not move:
+    // a PAT seeded with `daysLeft: N` has exactly N days left, which the rotation window's boundary tests need.
+    const order = this.seeded++;
     const pat: FakePat = {
       displayName,
       scope: o.scope ?? 'vso.packaging',
-      validFrom: new Date(now - (o.ageDays ?? 20) * DAY_MS).toISOString(),
+      validFrom: new Date(now - (o.ageDays ?? 20) * DAY_MS - 1000 + order).toISOString(),
       validTo: new Date(now + (o.daysLeft ?? 10) * DAY_MS).toISOString(),
       targetAccounts: ['org-guid'],
       authorizationId: randomUUID(),
@@ -93,8 +101,6 @@ export class FakePatService implements PatApi {
       value: randomBytes(26).toString('hex'),
     };
     this.pats.push(pat);
-    // Each seeded PAT is a second older than the next, so "newest" is well defined.
-    this.clock.t += 1000;
     return pat;
   }
 
@@ -118,7 +124,12 @@ export class FakePatService implements PatApi {
         return true;
       }),
     );
-    for (const p of all) yield strip(p);
+    // Page by page, each after a pause, as the service answers: a caller that stops after the first page misses PATs.
+    for (let i = 0; i < all.length; i += this.pageSize) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      this.pagesServed++;
+      for (const p of all.slice(i, i + this.pageSize)) yield strip(p);
+    }
   }
 
   async get(id: string): Promise<PatToken | undefined> {

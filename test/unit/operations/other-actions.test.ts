@@ -157,16 +157,20 @@ describe('revoke', () => {
 describe('list', () => {
   it('lists active PATs (all pages), soonest expiry first, flags those inside the window, filters', async () => {
     const w = world();
+    w.service.pageSize = 2;
     w.service.seed('late', { daysLeft: 40 });
-    w.service.seed('soon', { daysLeft: 3 });
     w.service.seed('gone', { daysLeft: -3 });
     w.service.seed('revoked', { revoked: true });
+    w.service.seed('middle', { daysLeft: 20 });
+    w.service.seed('soon', { daysLeft: 3 });
     const config = testConfig({ action: 'list', selector: { displayNames: [], takeNewest: false }, destinations: [] });
     const { outcomes } = await executeOperation(w.context(config));
-    assert.deepEqual(outcomes.map((o) => o.name), ['soon', 'late']);
+    assert.equal(w.service.pagesServed, 2, 'three active PATs, two to a page');
+    assert.deepEqual(outcomes.map((o) => o.name), ['soon', 'middle', 'late']);
     assert.equal(outcomes[0].issues.length, 1);
     assert.match(outcomes[0].issues[0], /expires on .* in 3 days/);
     assert.equal(outcomes[1].issues.length, 0);
+    assert.equal(outcomes[2].issues.length, 0);
     const filtered = await executeOperation(w.context({ ...config, selector: { displayNames: [], displayNamePattern: 'la*', takeNewest: false } }));
     assert.deepEqual(filtered.outcomes.map((o) => o.name), ['late']);
   });

@@ -40,6 +40,23 @@ describe('rotate (rotation rules)', () => {
     assert.match(o.detail, /not due/);
   });
 
+  it('rule 2: a PAT expiring in exactly the window is due (within includes the boundary)', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 7 });
+    w.store().hold(old);
+    const o = await rotate(w, { rotateWhenExpiresWithinDays: 7 });
+    assert.equal(o.action, 'rotated');
+    assert.equal(w.service.byId(old.authorizationId)?.revoked, true);
+  });
+
+  it('rule 2: a PAT expiring a second after the window ends is not due', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 7 + 1 / 86_400 });
+    w.store().hold(old);
+    const o = await rotate(w, { rotateWhenExpiresWithinDays: 7 });
+    assert.equal(o.action, 'notDue');
+  });
+
   it('rules 3-5: creates with the old name and scopes, stores and verifies it, then revokes the old one', async () => {
     const w = world();
     const old = w.service.seed('feed', { daysLeft: 3, scope: 'vso.code vso.packaging' });

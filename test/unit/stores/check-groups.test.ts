@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { checkGroups, groupsToCheck, type GroupCheck } from '../../../src/stores/check-groups';
+import { checkGroups, connectionsToCheck, groupsToCheck, type GroupCheck } from '../../../src/stores/check-groups';
 import { PatLifecycleError } from '../../../src/errors';
 import { LINKED_GROUP } from '../../../src/stores/variable-group-store';
 import type { SecretStore } from '../../../src/stores/secret-store';
@@ -27,9 +27,28 @@ describe('checkGroups: the groups a run writes, read before anything is written'
 
   it('leaves other troubles of the refresh token store to keepRefreshToken (a warning there, not a failure)', async () => {
     const rt: GroupCheck = { destination: group('signin', 'user'), purpose: 'refreshToken' };
-    await checkGroups([rt], async () => failing('HTTP 403'));
-    await checkGroups([rt], async () => {
-      throw new PatLifecycleError('permission', 'HTTP 403', 'denied');
-    });
+    const pat: GroupCheck = { destination: group('Tokens', 'user'), purpose: 'pat' };
+    const prepared: string[] = [];
+    const fine: SecretStore = { prepare: async () => void prepared.push('Tokens') } as unknown as SecretStore;
+    // A refresh token store that refuses the read, or cannot even be opened: the PAT group after it is still checked.
+    await assert.doesNotReject(checkGroups([rt, pat], async (c) => (c === rt ? failing('HTTP 403') : fine)));
+    await assert.doesNotReject(
+      checkGroups([rt, pat], async (c) => {
+        if (c === rt) throw new PatLifecycleError('permission', 'HTTP 403', 'denied');
+        return fine;
+      }),
+    );
+    assert.deepEqual(prepared, ['Tokens', 'Tokens']);
+    // ...and a PAT group's trouble after it still stops the run.
+    await assert.rejects(checkGroups([rt, pat], async (c) => failing(c === rt ? 'HTTP 403' : 'VariableGroupNotFound')), { code: 'VariableGroupNotFound' });
+  });
+
+  it('checks the fixed service connections of a create or rotate only; a {name} template is checked per PAT later', () => {
+    const fixed = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed' } };
+    const template = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed {name}' } };
+    const config = (action: string) => ({ action, destinations: [fixed, template, group('Tokens', 'user')] }) as unknown as Config;
+    assert.deepEqual(connectionsToCheck(config('rotate')), [fixed]);
+    assert.deepEqual(connectionsToCheck(config('create')), [fixed]);
+    for (const action of ['update', 'revoke', 'list', 'check']) assert.deepEqual(connectionsToCheck(config(action)), [], action);
   });
 });
