@@ -57,9 +57,9 @@ export const SERVER_NOT_SUPPORTED = 'Azure DevOps Server (on-premises) is not su
 /** What a refused override is told, or undefined when the host may serve the role. */
 export function disallowedHostProblem(role: ServiceRole, url: string): { message: string; hint: string } | undefined {
   if (isAllowedServiceHost(role, url)) return undefined;
-  const what = role === 'authority' ? 'Microsoft Entra sign-in host' : 'Azure DevOps host';
+  const what = role === 'authority' ? 'a Microsoft Entra sign-in host' : 'an Azure DevOps host';
   return {
-    message: `'${new URL(url).host}' is not a ${what}: the run would send credentials there${role === 'devops' ? `. ${SERVER_NOT_SUPPORTED}` : ''}`,
+    message: `'${new URL(url).host}' is not ${what}: the run would send credentials there${role === 'devops' ? `. ${SERVER_NOT_SUPPORTED}` : ''}`,
     hint: `remove the override, or use one of ${allowedHostsText(role)}`,
   };
 }
