@@ -22,7 +22,8 @@ const EXPECTED_FORMS: Record<string, (v: string) => string> = {
   'form-encoded (space as +)': (v) => new URLSearchParams({ v }).toString().slice(2),
   'URL user info': userInfo,
   'JSON-escaped': (v) => JSON.stringify(v).slice(1, -1),
-  'escaped for a summary table cell': (v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|'),
+  // The summary escapes HTML, the cell separator and the brackets of Markdown links and images.
+  'escaped for a summary table cell': (v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\[/g, '\\[').replace(/\]/g, '\\]'),
   base64: (v) => Buffer.from(v, 'utf8').toString('base64'),
   base64url: (v) => Buffer.from(v, 'utf8').toString('base64url'),
 };
