@@ -111,16 +111,16 @@ describe('RecordFinder: who else records a PAT, before it is revoked', () => {
     );
     const holders = await finder.holdersOf(ID.toUpperCase(), [own, ownConnection]);
     assert.deepEqual(holders, [
-      "variable group 'Other' (project 'Web'), variable 'Copy'",
-      "variable group 'ApiTokens' (project 'Api'), variable 'Pat'",
-      "service connection 'Feed' (project 'Web')",
+      "variable group 'Other' (project 'Web', created by someone unknown), variable 'Copy'",
+      "variable group 'ApiTokens' (project 'Api', created by someone unknown), variable 'Pat'",
+      "service connection 'Feed' (project 'Web', created by someone unknown)",
     ]);
     assert.deepEqual(listed, ['groups Web', 'groups Api', 'connections Web'], 'one list per project');
   });
 
   it('without its own destinations among them, every record counts', async () => {
     const finder = new RecordFinder([{ client: groupClient, project: 'Web' }]);
-    assert.deepEqual(await finder.holdersOf(ID, []), ["variable group 'Tokens' (project 'Web'), variable 'FeedPat'", "variable group 'Other' (project 'Web'), variable 'Copy'"]);
+    assert.deepEqual(await finder.holdersOf(ID, []), ["variable group 'Tokens' (project 'Web', created by someone unknown), variable 'FeedPat'", "variable group 'Other' (project 'Web', created by someone unknown), variable 'Copy'"]);
     assert.deepEqual(await new RecordFinder([]).holdersOf(ID, []), []);
   });
 });
