@@ -58,7 +58,7 @@ export function parseConfig(raw: RawInputs, now: Date = clockNow()): Config {
   // check reads the destinations the same step would write when it rotates, so it parses them as rotate does.
   // list reads them too when the step names a PAT destination, to mark a stored PAT that was revoked or has expired;
   // update, to keep the destinations that hold the PAT in step with its new expiry.
-  const stores = action === 'create' || action === 'rotate' || action === 'check' || (action === 'list' && namesPatDestination(raw)) || (action === 'update' && namesDestination(raw));
+  const stores = action === 'create' || action === 'rotate' || action === 'check' || ((action === 'list' || action === 'update') && namesPatDestination(raw));
   const names = { displayNames: selector.displayNames, bulk: selector.displayNames.length > 1 || selector.displayNamePattern !== undefined };
   const destinations = stores ? parsePatDestinations(p, raw, shared, names) : [];
   // list and check write nothing but the renewed refresh token, and Entra keeps the redeemed one valid: a step without
@@ -112,14 +112,6 @@ function withConnectionAuthority(p: Problems, urls: ServiceUrls, signIn: SignInF
   return { ...urls, authorityHost: signIn.authorityHost };
 }
 
-/**
- * update writes only records, and only where the step names a destination: the target input's default alone (the
- * agent fills it in for a step that never shows it) does not make one.
- */
-function namesDestination(raw: RawInputs): boolean {
-  return ['variableGroup', 'keyVault', 'serviceConnection'].some((input) => text(raw.input(input)) !== undefined);
-}
-
 function num(p: Problems, raw: RawInputs, name: string): string | undefined {
   return expanded(p, name, text(raw.input(name)));
 }
@@ -147,7 +139,10 @@ function parseScopes(p: Problems, raw: RawInputs, action: Action, allowFullAcces
   return checked.scopes;
 }
 
-/** The inputs only a PAT destination has (the group and vault inputs also serve the refresh token store). */
+/**
+ * The inputs only a PAT destination has: the group and vault inputs also serve the refresh token store, and the agent
+ * fills in target's default for a step that never shows it, so neither makes a destination.
+ */
 function namesPatDestination(raw: RawInputs): boolean {
   return ['variableName', 'secretName', 'serviceConnection'].some((name) => (text(raw.input(name)) ?? '') !== '');
 }

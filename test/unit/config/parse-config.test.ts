@@ -289,6 +289,14 @@ describe('parseConfig', () => {
       for (const action of ['list', 'check']) assert.deepEqual(parse({ action, refreshTokenStore: undefined, target: 'outputOnly' }).refreshTokenStore, { kind: 'none' }, action);
       has(problems({ action: 'update', refreshTokenStore: undefined }), 'refreshTokenStore', 'is required');
     });
+    it('update with the refresh token in Key Vault and no PAT destination: the vault inputs serve the store, target keeps its default, nothing more is asked', () => {
+      const arm = { endpoints: { arm: { scheme: 'ServicePrincipal', auth: { serviceprincipalid: CLIENT, tenantid: TENANT, authenticationType: 'spnKey', serviceprincipalkey: 'sp-secret-value' }, data: {} } } };
+      const c = parse({ action: 'update', target: 'variableGroup', variableGroup: undefined, variableName: undefined, refreshTokenStore: 'keyVault', refreshTokenSecretName: 'signin', azureSubscription: 'arm', keyVault: 'myvault' }, arm);
+      assert.deepEqual(c.destinations, []);
+      assert.equal(c.refreshTokenStore?.kind, 'keyVault');
+      // Naming the PAT's own variable makes the group a destination again, to be kept in step.
+      has(problems({ action: 'update', target: 'variableGroup', variableGroup: undefined, variableName: 'FeedPat' }), 'variableGroup', 'is required');
+    });
     it('parses the refresh token store', () => {
       const c = parse({ refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin', refreshTokenVariableName: 'PatLifecycle.RefreshToken' });
       assert.deepEqual(c.refreshTokenStore, { kind: 'variableGroup', group: { project: 'Proj', name: 'signin' }, variableName: 'PatLifecycle.RefreshToken', auth: 'user' });
