@@ -4,7 +4,7 @@
  */
 import type { Config, RefreshTokenStoreConfig } from '../config/types';
 import type { Host } from '../host';
-import type { SecretStore } from '../stores/secret-store';
+import { USER_NAME_KEY, USER_OBJECT_ID_KEY, type SecretStore } from '../stores/secret-store';
 import { asPatLifecycleError, PatLifecycleError } from '../errors';
 import { daysBetween, REFRESH_TOKEN_LIFETIME_DAYS, refreshTokenAge } from '../clock';
 import { sealHandover } from '../config/sign-in-handover';
@@ -39,9 +39,6 @@ export interface SignedInAccount {
   tenantId?: string;
 }
 
-/** The record keys that pin the stored sign-in to its user (docs/security.md, "The sign-in is pinned to its user"). */
-export const USER_OBJECT_ID_KEY = 'userObjectId';
-export const USER_NAME_KEY = 'userName';
 
 /**
  * The sign-in is pinned to the user whose object ID the store records: a refresh token of another user put in the

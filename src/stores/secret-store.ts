@@ -16,7 +16,10 @@ export type SecretMetadata = Record<string, string>;
  */
 export const PAT_METADATA_KEYS = ['authorizationId', 'validTo', 'replaced', 'pending'] as const;
 /** Beside a refresh token: when Entra issued it and for which app, so age warnings work. */
-export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId', 'userObjectId', 'userName'] as const;
+/** The record keys that pin the stored sign-in to its user (docs/security.md, "The sign-in is pinned to its user"). */
+export const USER_OBJECT_ID_KEY = 'userObjectId';
+export const USER_NAME_KEY = 'userName';
+export const REFRESH_TOKEN_METADATA_KEYS = ['issuedAt', 'clientId', 'tenantId', USER_OBJECT_ID_KEY, USER_NAME_KEY] as const;
 
 export interface StoredSecretInfo {
   /** The metadata stored beside the current value (empty when none). */
