@@ -115,7 +115,8 @@ export interface PatNames {
 export function parsePatDestinations(p: Problems, raw: RawInputs, shared: DestinationInputs, names: PatNames): StoreTarget[] | undefined {
   const kinds = parseTargetKinds(p, text(raw.input('target')));
   if (!kinds) return undefined;
-  if (kinds.length === 1 && kinds[0] === 'outputOnly') {
+  // parseTargetKinds lets outputOnly stand only alone.
+  if (kinds[0] === 'outputOnly') {
     if (names.bulk) {
       return p.add('target', "is 'outputOnly', but several PATs are selected and the output variable token holds one value", "store them in a variable group or Key Vault with '{name}' in variableName or secretName");
     }
@@ -137,7 +138,7 @@ export function parsePatDestinations(p: Problems, raw: RawInputs, shared: Destin
 }
 
 function parseTargetKinds(p: Problems, value: string | undefined): Array<(typeof TARGETS)[number]> | undefined {
-  const list = (value ?? 'variableGroup').split(/[,;\n]/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (value ?? '').split(/[,;\n]/).map((s) => s.trim()).filter((s) => s.length > 0);
   const hint = `give one of ${TARGETS.join(', ')}, or several of variableGroup, keyVault and serviceConnection separated by commas`;
   const kinds: Array<(typeof TARGETS)[number]> = [];
   for (const item of list.length > 0 ? list : ['variableGroup']) {

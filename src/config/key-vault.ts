@@ -5,7 +5,7 @@
 import type { AzureCredentialConfig, KeyVaultRef } from './types';
 import type { RawInputs } from './raw-inputs';
 import type { Problems } from './problems';
-import { expanded, GUID, text } from './fields';
+import { expanded, GUID, required, text } from './fields';
 import { parseCertificateWithKey } from './certificate';
 import { DEFAULT_AUTHORITY_HOST } from './organization';
 import { agentVariableHint, disallowedHostProblem } from './service-hosts';
@@ -21,10 +21,14 @@ export interface JobIdentity {
 }
 
 export function parseKeyVault(p: Problems, raw: RawInputs, job: JobIdentity, why: string): KeyVaultRef | undefined {
-  const connectionId = expanded(p, 'azureSubscription', text(raw.input('azureSubscription')) ?? text(raw.input('ConnectedServiceName')));
-  if (connectionId === undefined) {
-    p.add('azureSubscription', `is required ${why}`, 'choose an Azure Resource Manager service connection that may get and set secrets in the vault');
-  }
+  // required(): an unexpanded macro is reported once, not again as missing.
+  const connectionId = required(
+    p,
+    'azureSubscription',
+    expanded(p, 'azureSubscription', text(raw.input('azureSubscription')) ?? text(raw.input('ConnectedServiceName'))),
+    why,
+    'choose an Azure Resource Manager service connection that may get and set secrets in the vault',
+  );
   const endpoint = connectionId !== undefined ? raw.endpoint(connectionId) : undefined;
   if (connectionId !== undefined && endpoint === undefined) {
     p.add('azureSubscription', `the service connection '${connectionId}' is not available to this pipeline`, 'check its name, and authorize this pipeline to use it (Project settings > Service connections > Security)');
@@ -32,7 +36,8 @@ export function parseKeyVault(p: Problems, raw: RawInputs, job: JobIdentity, why
   const dnsSuffix = (text(endpoint?.data['azurekeyvaultdnssuffix']) ?? DEFAULT_KEY_VAULT_DNS_SUFFIX).replace(/^\.+/, '').toLowerCase();
   const authorityHost = parseAuthority(p, text(endpoint?.data['activedirectoryauthority']) ?? text(endpoint?.data['environmentauthorityurl']));
   const vaultUrl = parseVaultUrl(p, expanded(p, 'keyVault', text(raw.input('keyVault'))), dnsSuffix, why);
-  const credential = endpoint && connectionId !== undefined ? parseCredential(p, connectionId, endpoint, job) : undefined;
+  // An endpoint is only looked up for a given connection id.
+  const credential = endpoint ? parseCredential(p, connectionId!, endpoint, job) : undefined;
   if (vaultUrl === undefined || credential === undefined || authorityHost === undefined) return undefined;
   return { vaultUrl, authorityHost, dnsSuffix, credential };
 }
@@ -51,7 +56,7 @@ function parseAuthority(p: Problems, value: string | undefined): string | undefi
 /** `myvault` -> `https://myvault.{suffix}`; a URL must be https and under the connection's Key Vault DNS suffix. */
 function parseVaultUrl(p: Problems, value: string | undefined, dnsSuffix: string, why: string): string | undefined {
   const input = 'keyVault';
-  if (value === undefined) return p.add(input, `is required ${why}`, 'give the vault name (contoso-secrets) or its URL (https://contoso-secrets.vault.azure.net)');
+  if (value === undefined) return required(p, input, value, why, 'give the vault name (contoso-secrets) or its URL (https://contoso-secrets.vault.azure.net)');
   if (!value.includes('://')) {
     if (VAULT_NAME.test(value)) return `https://${value.toLowerCase()}.${dnsSuffix}`;
     return p.add(input, `'${value}' is not a valid vault name`, 'use 3-24 letters, digits and dashes, starting with a letter; or give the full vault URL');
@@ -63,7 +68,8 @@ function parseVaultUrl(p: Problems, value: string | undefined, dnsSuffix: string
     return p.add(input, `'${value}' is not a URL`, 'give the vault name or a URL like https://contoso-secrets.vault.azure.net');
   }
   if (url.protocol !== 'https:') return p.add(input, `'${value}' is not an https URL`, 'Key Vault is reached over https only');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+  // An https URL's path is at least '/'.
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
     return p.add(input, `'${value}' has a path, query or credentials`, 'give only the vault URL, e.g. https://contoso-secrets.vault.azure.net');
   }
   const host = url.hostname.toLowerCase();
@@ -84,9 +90,10 @@ function parseCredential(p: Problems, connectionId: string, endpoint: NonNullabl
   const clientId = text(auth['serviceprincipalid']);
   const tenantId = text(auth['tenantid']);
   const needIds = (what: string) => {
-    if (clientId === undefined || !GUID.test(clientId)) p.add(input, `the ${what} connection '${connectionId}' has no valid service principal id`, 'edit the service connection and check its service principal (client) ID');
+    const validClientId = clientId !== undefined && GUID.test(clientId);
+    if (!validClientId) p.add(input, `the ${what} connection '${connectionId}' has no valid service principal id`, 'edit the service connection and check its service principal (client) ID');
     if (tenantId === undefined) p.add(input, `the ${what} connection '${connectionId}' has no tenant id`, 'edit the service connection and check its tenant ID');
-    return clientId !== undefined && GUID.test(clientId) && tenantId !== undefined;
+    return validClientId && tenantId !== undefined;
   };
   switch (scheme) {
     case '':

@@ -132,7 +132,7 @@ function authorityOf(p: Problems, url: string | undefined, where: string): strin
   } catch {
     return p.add(SIGN_IN_INPUT, `${where} has the URL '${url}', which is not a URL`, hint);
   }
-  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.search || parsed.hash || (parsed.pathname !== '/' && parsed.pathname !== '')) {
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.search || parsed.hash || parsed.pathname !== '/') {
     return p.add(SIGN_IN_INPUT, `${where} has the URL '${parsed.origin}${parsed.pathname}', not an https host alone`, hint);
   }
   const refused = disallowedHostProblem('authority', parsed.origin);

@@ -28,7 +28,7 @@ export function openHandover(key: string, connectionId: string, sealed: string):
   const parts = sealed.split('.');
   if (parts.length < 3 || parts[0] !== VERSION) return undefined;
   const token = parts.slice(2).join('.');
-  const given = Buffer.from(parts[1] ?? '', 'base64url');
+  const given = Buffer.from(parts[1], 'base64url');
   const expected = Buffer.from(mac(key, connectionId, token), 'base64url');
   if (token.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   return token;

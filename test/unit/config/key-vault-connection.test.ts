@@ -8,9 +8,10 @@ import { parseKeyVault, type JobIdentity } from '../../../src/config/key-vault';
 import { Problems } from '../../../src/config/problems';
 import { rawInputsFrom, type RawInputValues } from '../../../src/config/raw-inputs';
 import { InputErrors } from '../../../src/errors';
+import { disallowedHostProblem } from '../../../src/config/service-hosts';
 import type { KeyVaultRef } from '../../../src/config/types';
 
-const SP = '99999999-8888-7777-6666-555555555555';
+const SP = 'aaaabbbb-cccc-dddd-eeee-ffff00001111';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const WHY = "when target is 'keyVault'";
 const OIDC = 'https://dev.azure.com/contoso/p/_apis/distributedtask/hubs/build/plans/1/jobs/2/oidctoken';
@@ -39,8 +40,8 @@ function only(list: string[], input: string, ...fragments: string[]): void {
 }
 
 const msi: Endpoint = { scheme: 'ManagedServiceIdentity' };
-const spKey = (auth: Record<string, string> = {}, scheme: string | undefined = 'ServicePrincipal'): Endpoint => ({
-  scheme,
+const spKey = (auth: Record<string, string> = {}, scheme: string | null = 'ServicePrincipal'): Endpoint => ({
+  scheme: scheme ?? undefined,
   auth: { serviceprincipalid: SP, tenantid: TENANT, authenticationType: 'spnKey', serviceprincipalkey: 'sp-secret-value', ...auth },
 });
 
@@ -82,6 +83,12 @@ describe('parseKeyVault: the vault', () => {
     only(url(undefined).problems, 'keyVault', `is required ${WHY}`, 'give the vault name (contoso-secrets) or its URL');
   });
 
+  it('names keyVault and azureSubscription when either is an unexpanded macro', () => {
+    only(url('$(Vault)').problems, 'keyVault', "no variable named 'Vault'");
+    const r = vaultOf({ inputs: { azureSubscription: '$(Arm)' }, endpoint: msi });
+    only(r.problems, 'azureSubscription', "no variable named 'Arm'");
+  });
+
   it('turns a name into the lower-case URL; refuses a name Key Vault would not take', () => {
     assert.equal(url('Contoso-Secrets').vault?.vaultUrl, 'https://contoso-secrets.vault.azure.net');
     only(url('ab').problems, 'keyVault', "'ab' is not a valid vault name", 'use 3-24 letters, digits and dashes');
@@ -95,7 +102,7 @@ describe('parseKeyVault: the vault', () => {
   it('refuses what is not a URL, not https, or more than the vault', () => {
     only(url('https://exa mple.vault.azure.net').problems, 'keyVault', "'https://exa mple.vault.azure.net' is not a URL", 'give the vault name or a URL like');
     only(url('http://v1.vault.azure.net').problems, 'keyVault', 'is not an https URL', 'over https only');
-    for (const bad of ['https://v1.vault.azure.net/x', 'https://v1.vault.azure.net/?api-version=1', 'https://v1.vault.azure.net/#top', 'https://me@v1.vault.azure.net']) {
+    for (const bad of ['https://v1.vault.azure.net/x', 'https://v1.vault.azure.net/?api-version=1', 'https://v1.vault.azure.net/#top', 'https://me@v1.vault.azure.net', 'https://:pw@v1.vault.azure.net']) {
       const r = url(bad);
       assert.equal(r.vault, undefined, bad);
       only(r.problems, 'keyVault', `'${bad}' has a path, query or credentials`, 'give only the vault URL');
@@ -121,7 +128,7 @@ describe('parseKeyVault: service principal', () => {
   });
 
   it('reads a client secret, the scheme in any case or left out, the client id in lower case', () => {
-    for (const scheme of ['ServicePrincipal', 'SERVICEPRINCIPAL', undefined]) {
+    for (const scheme of ['ServicePrincipal', 'SERVICEPRINCIPAL', null]) {
       const r = vaultOf({ endpoint: spKey({ serviceprincipalid: SP.toUpperCase() }, scheme) });
       assert.deepEqual(r.vault?.credential, { scheme: 'ServicePrincipal', tenantId: TENANT, clientId: SP, clientSecret: 'sp-secret-value' }, String(scheme));
     }
@@ -203,6 +210,8 @@ describe('parseKeyVault: workload identity federation', () => {
     const r = vaultOf({ endpoint: wif(), job: { ...job, oidcRequestUri: 'https://collector.example/oidc' } });
     assert.equal(r.vault, undefined);
     only(r.problems, 'System.OidcRequestUri', "'collector.example' is not an Azure DevOps host", 'a pipeline variable of that name');
+    // The same refusal as any other URL held to the Azure DevOps hosts.
+    assert.ok(r.problems[0]!.includes(disallowedHostProblem('devops', 'https://collector.example/oidc')!.message), r.problems[0]);
   });
 });
 

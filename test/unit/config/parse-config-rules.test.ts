@@ -162,3 +162,34 @@ describe('parseConfig: scopes', () => {
     assert.deepEqual(parse({ scopes: 'vso.code vso.build', allowFullAccess: 'true' }).scopes, ['vso.code', 'vso.build']);
   });
 });
+
+describe('parseConfig: each problem names its own input', () => {
+  const MSI = { endpoints: { arm: { scheme: 'ManagedServiceIdentity', auth: {}, data: {} } } };
+
+  it('an unexpanded $(macro) is reported once, under the input that holds it', () => {
+    const cases: Array<[string, Record<string, string>]> = [
+      ['variableGroup', {}],
+      ['variableName', {}],
+      ['destinationProject', {}],
+      ['scopes', {}],
+      ['serviceConnection', { target: 'serviceConnection' }],
+      ['secretName', { target: 'keyVault', azureSubscription: 'arm', keyVault: 'contoso-secrets' }],
+      ['refreshTokenVariableGroup', { refreshTokenStore: 'variableGroup', refreshTokenVariableName: 'Rt' }],
+      ['refreshTokenVariableName', { refreshTokenStore: 'variableGroup', refreshTokenVariableGroup: 'signin' }],
+      ['refreshTokenSecretName', { refreshTokenStore: 'keyVault', azureSubscription: 'arm', keyVault: 'contoso-secrets' }],
+    ];
+    for (const [input, extra] of cases) {
+      const list = problems({ ...extra, [input]: '$(Missing.Value)' }, MSI);
+      only(list, input, "no variable named 'Missing.Value'");
+      assert.equal(list.length, 1, `${input}:\n${list.join('\n')}`);
+    }
+  });
+
+  it('a switch that is not true or false is named', () => {
+    for (const input of ['allowFullAccess', 'revokeOld', 'dryRun', 'checkPatCreation', 'outputRefreshToken', 'revokeUntracked', 'allowNarrowingGlobalPat']) {
+      const list = problems({ action: 'check', [input]: 'yes' });
+      only(list, input, "'yes' is not true or false", `set ${input} to true or false`);
+      assert.equal(list.length, 1, `${input}:\n${list.join('\n')}`);
+    }
+  });
+});

@@ -119,12 +119,12 @@ describe('signInConnection: a good connection', () => {
 describe('signInConnection: refused', () => {
   it('beside any of the direct sign-in inputs, the plain ones read as inputs and the secret ones as secrets', () => {
     const base = values();
-    const plain = { ...base.inputs, tenantId: TENANT };
+    const plain = { ...base.inputs, tenantId: TENANT, clientId: CLIENT };
     const secrets: Record<string, string> = { refreshToken: REFRESH_TOKEN, clientCertificate: 'pem' };
     const inner = rawInputsFrom({ ...base, inputs: plain });
     // The agent reads a secret input without echo: here only secretInput knows the secret ones, only input the rest.
     const raw: RawInputs = { ...inner, secretInput: (name) => secrets[name], input: (name) => (name in secrets ? undefined : inner.input(name)) };
-    only(problemsOf(raw), 'signInConnection', 'is set together with tenantId, refreshToken, clientCertificate: the sign-in comes either from the service connection or from those inputs', 'remove tenantId, refreshToken, clientCertificate from the step', 'or remove signInConnection to sign in with the inputs');
+    only(problemsOf(raw), 'signInConnection', 'is set together with tenantId, clientId, refreshToken, clientCertificate: the sign-in comes either from the service connection or from those inputs', 'remove tenantId, clientId, refreshToken, clientCertificate from the step', 'or remove signInConnection to sign in with the inputs');
     only(problems({ inputs: { clientId: CLIENT, clientSecret: 's' } }), 'signInConnection', 'is set together with clientId, clientSecret:');
   });
 

@@ -24,6 +24,7 @@ describe('sign-in hand-over', () => {
   it('opens its own seal, whatever the case of the connection id, with dots in the token', () => {
     assert.equal(openHandover(KEY, ID.toLowerCase(), sealHandover(KEY, ID, TOKEN)), TOKEN);
     assert.equal(openHandover(KEY, ID, sealHandover(KEY, ID.toLowerCase(), 'a.b.c')), 'a.b.c');
+    assert.equal(openHandover(KEY, ID, sealHandover(KEY, ID, 'no-dots-at-all')), 'no-dots-at-all');
   });
 
   it('refuses another key, another connection, or a changed token', () => {
@@ -42,5 +43,6 @@ describe('sign-in hand-over', () => {
     assert.equal(openHandover(KEY, ID, `plsi1.${mac!.slice(0, 20)}.${TOKEN}`), undefined);
     assert.equal(openHandover(KEY, ID, `plsi1..${TOKEN}`), undefined);
     assert.equal(openHandover(KEY, ID, TOKEN), undefined);
+    assert.equal(openHandover(KEY, ID, 'plsi1'), undefined);
   });
 });
