@@ -70,6 +70,14 @@ describe('DestinationInputs: a group or connection only with its project', () =>
     assert.deepEqual(setup({ variableGroup: 'Tokens' }).shared.variableGroup('variableGroup', 'now'), { project: 'Proj', name: 'Tokens' });
   });
 
+  it('gives no group or connection when destinationProject was refused (that problem alone is reported)', () => {
+    const { p, shared } = setup({ variableGroup: 'Tokens', serviceConnection: 'feed', destinationProject: 'a:b' }, {});
+    assert.equal(shared.variableGroup('variableGroup', 'now'), undefined);
+    assert.equal(shared.serviceConnection('now'), undefined);
+    assert.equal(p.count, 1);
+    assert.ok(p.has('destinationProject'));
+  });
+
   it('gives no connection without a value or without a project', () => {
     assert.equal(setup({ serviceConnection: 'feed' }, {}).shared.serviceConnection('now'), undefined);
     assert.equal(setup({}).shared.serviceConnection('now'), undefined);

@@ -157,10 +157,11 @@ describe('parseKeyVault: service principal', () => {
   });
 
   it('reads a certificate with its key as one PEM', () => {
-    const r = vaultOf({ endpoint: spKey({ authenticationType: 'SpnCertificate', serviceprincipalkey: '', servicePrincipalCertificate: certPem + keyPem }) });
+    const r = vaultOf({ endpoint: spKey({ authenticationType: 'SpnCertificate', serviceprincipalid: SP.toUpperCase(), serviceprincipalkey: '', servicePrincipalCertificate: certPem + keyPem }) });
     const cred = r.vault?.credential;
     assert.ok(cred && cred.scheme === 'ServicePrincipal');
     assert.equal(cred.clientSecret, undefined);
+    assert.equal(cred.clientId, SP);
     assert.match(cred.certificatePem ?? '', /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
     assert.equal(r.problems.length, 0);
   });
