@@ -68,6 +68,8 @@ export function parseOrganization(p: Problems, raw: RawInputs, urls: ServiceUrls
   const value = expanded(p, input, text(raw.input(input)));
   const hint = 'give the organization name (contoso) or its URL (https://dev.azure.com/contoso)';
   if (value === undefined) {
+    // An input already refused (an unexpanded macro) gets one error, not a second "is required".
+    if (p.has(input)) return undefined;
     if (collectionUri === undefined) {
       return p.add(input, 'is required outside a pipeline (System.CollectionUri is not set)', hint);
     }
