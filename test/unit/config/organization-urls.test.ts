@@ -128,6 +128,8 @@ describe('the organization: the input (a name or a URL), else System.CollectionU
     assert.deepEqual(org('ftp://files.corp/contoso').problems, [`organization: 'ftp://files.corp/contoso' is not an Azure DevOps organization URL | ${forms}`]);
     assert.deepEqual(org('https://dev.azure.com/a%20b').problems, [`organization: 'https://dev.azure.com/a%20b' is not an Azure DevOps organization URL | ${forms}`]);
     assert.deepEqual(org('https://').problems, [`organization: 'https://' is not a URL | ${ORG_HINT}`]);
+    assert.deepEqual(org('git+https://tfs.corp/contoso').problems, [`organization: 'git+https://tfs.corp/contoso' is not an Azure DevOps organization URL | ${forms}`], 'a scheme of several characters, ending in https');
+    assert.deepEqual(org('my org://x').problems, [`organization: 'my org://x' is not a valid organization name | ${ORG_HINT}`], 'a URL only when the value starts with its scheme');
   });
 
   it('says an Azure DevOps Server collection (http or https on another host) is not supported', () => {
