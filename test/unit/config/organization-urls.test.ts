@@ -132,6 +132,13 @@ describe('the organization: the input (a name or a URL), else System.CollectionU
     assert.deepEqual(org('my org://x').problems, [`organization: 'my org://x' is not a valid organization name | ${ORG_HINT}`], 'a URL only when the value starts with its scheme');
   });
 
+  it('refuses a URL whose organization has a malformed percent escape as an input error (it threw a URIError)', () => {
+    const forms = 'give the organization name, or a URL of the form https://dev.azure.com/{organization} or https://{organization}.visualstudio.com';
+    assert.deepEqual(org('https://dev.azure.com/%E0%A4%A'), { value: undefined, problems: [`organization: 'https://dev.azure.com/%E0%A4%A' is not an Azure DevOps organization URL | ${forms}`] });
+    assert.deepEqual(org(undefined, 'https://dev.azure.com/%E0%A4%A').problems, [`organization: cannot tell the organization from System.CollectionUri 'https://dev.azure.com/%E0%A4%A' | ${ORG_HINT}`]);
+    assert.equal(destinationOrganization(DEFAULTS, 'https://dev.azure.com/%zz', 'contoso'), 'contoso');
+  });
+
   it('says an Azure DevOps Server collection (http or https on another host) is not supported', () => {
     const hint = 'give the name of an Azure DevOps Services organization, or its URL https://dev.azure.com/{organization}';
     for (const url of ['https://tfs.corp/tfs/DefaultCollection', 'http://tfs.corp:8080/tfs/DefaultCollection']) {
