@@ -107,6 +107,24 @@ describe('service host overrides', () => {
     assert.equal(disallowedHostProblem('authority', 'https://127.0.0.2:1/'), undefined);
   });
 
+  it('refuses a value that is no URL as it is, instead of throwing (System.OidcRequestUri is a variable a pipeline can replace)', () => {
+    assert.deepEqual(disallowedHostProblem('devops', 'not a url'), {
+      message: `'not a url' is not an Azure DevOps host: the run would send credentials there. ${SERVER_NOT_SUPPORTED}`,
+      hint: `remove the override, or use one of ${allowedHostsText('devops')}`,
+    });
+    has(
+      problems(
+        { target: 'keyVault', azureSubscription: 'arm-conn', keyVault: 'contoso-secrets', secretName: 'FeedPat' },
+        {
+          endpoints: { 'arm-conn': { scheme: 'WorkloadIdentityFederation', auth: { serviceprincipalid: '99999999-8888-7777-6666-555555555555', tenantid: '72f988bf-86f1-41af-91ab-2d7cd011db47' } } },
+          variables: { 'System.AccessToken': 'job-token', 'System.OidcRequestUri': 'not a url' },
+        },
+      ),
+      'System.OidcRequestUri',
+      "'not a url' is not an Azure DevOps host",
+    );
+  });
+
   it("tells that an agent variable naming another host was replaced by a pipeline variable, and the hosts allowed", () => {
     assert.equal(
       agentVariableHint(),
