@@ -37,7 +37,7 @@ describe('the app registration and refresh token inputs', () => {
   });
 
   it('takes a client secret', () => {
-    assert.deepEqual(entra({ clientSecret: 'app-secret' }).value, { tenantId: TENANT, clientId: CLIENT, refreshToken: REFRESH_TOKEN, clientSecret: 'app-secret' });
+    assert.deepEqual(entra({ clientSecret: 'app-secret' }), { value: { tenantId: TENANT, clientId: CLIENT, refreshToken: REFRESH_TOKEN, clientSecret: 'app-secret' }, problems: [] });
   });
 
   it('names each missing input, and returns nothing', () => {

@@ -14,6 +14,7 @@ describe('scopes', () => {
     assert.deepEqual(normalizeScopes('packagin'), { ok: false, unknown: ['packagin'], suggestions: { packagin: 'vso.packaging' } }, 'without the prefix too');
     assert.deepEqual(normalizeScopes('vso.wxyz'), { ok: false, unknown: ['vso.wxyz'], suggestions: { 'vso.wxyz': 'vso.wiki' } }, 'three edits; the first of the nearest');
     assert.deepEqual(normalizeScopes('vso.vwxyz'), { ok: false, unknown: ['vso.vwxyz'], suggestions: {} }, 'four edits is not near');
+    assert.deepEqual(normalizeScopes('vso.wxyzq'), { ok: false, unknown: ['vso.wxyzq'], suggestions: {} }, 'the last character counts too');
   });
 
   it('a typo of app_token, the one scope without vso., is named with app_token (it was measured as vso.app_tokn)', () => {
