@@ -45,7 +45,6 @@ export function nodeOptionsArgs(value: string): string[] {
       current = (current ?? '') + value[++i];
     } else if (c === '"') {
       quoted = !quoted;
-      current ??= '';
     } else if (!quoted && c === ' ') {
       if (current !== undefined) args.push(current);
       current = undefined;

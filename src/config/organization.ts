@@ -68,6 +68,8 @@ export function parseOrganization(p: Problems, raw: RawInputs, urls: ServiceUrls
   const value = expanded(p, input, text(raw.input(input)));
   const hint = 'give the organization name (contoso) or its URL (https://dev.azure.com/contoso)';
   if (value === undefined) {
+    // An input already refused (an unexpanded macro) gets one error, not a second "is required".
+    if (p.has(input)) return undefined;
     if (collectionUri === undefined) {
       return p.add(input, 'is required outside a pipeline (System.CollectionUri is not set)', hint);
     }
@@ -105,19 +107,32 @@ export function destinationOrganization(urls: ServiceUrls, collectionUri: string
   return (collectionUri ? organizationFromUrl(collectionUri, urls.devopsUrl) : undefined) ?? organization;
 }
 
-/** Accepts dev.azure.com/{org}, {org}.visualstudio.com, and {devopsUrl}/{org} (the configured Azure DevOps host). */
+/**
+ * Accepts dev.azure.com/{org}, {org}.visualstudio.com, and {devopsUrl}/{org} (the configured Azure DevOps host). The URL
+ * is https, whose host the URL parser has lower-cased.
+ */
 function organizationFromUrl(value: string, devopsUrl: string): string | undefined {
   const url = new URL(value);
   const segments = url.pathname.split('/').filter((s) => s.length > 0);
   const vs = VISUALSTUDIO_HOST.exec(url.hostname);
   let org: string | undefined;
   if (vs) org = vs[1];
-  else if (url.hostname.toLowerCase() === 'dev.azure.com') org = segments[0];
+  else if (url.hostname === 'dev.azure.com') org = segments[0];
   else {
     const base = new URL(devopsUrl);
     const baseSegments = base.pathname.split('/').filter((s) => s.length > 0);
     const underBase = url.origin === base.origin && baseSegments.every((s, i) => segments[i]?.toLowerCase() === s.toLowerCase());
     if (underBase) org = segments[baseSegments.length];
   }
-  return org && ORG_NAME.test(decodeURIComponent(org)) ? decodeURIComponent(org) : undefined;
+  const name = org === undefined ? undefined : decoded(org);
+  return name !== undefined && ORG_NAME.test(name) ? name : undefined;
+}
+
+/** A path segment percent-decoded; undefined when its escapes are malformed (`%E0%A4%A`), which no name can be. */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -84,12 +84,16 @@ export function sameScopes(a: readonly string[], b: readonly string[]): boolean 
   return sa.size === sb.size && [...sa].every((s) => sb.has(s));
 }
 
+/**
+ * The known scope within three edits of the word, the first of the nearest. The word is measured as given and with
+ * `vso.` added, since the prefix may be left out (`code_wrte`) but `app_token` has none (`app_tokn`).
+ */
 function nearestScope(word: string): string | undefined {
-  const candidate = word.startsWith('vso.') || word === FULL_ACCESS_SCOPE ? word : `vso.${word}`;
+  const candidates = [word, `vso.${word}`];
   let best: string | undefined;
   let bestDistance = 4;
   for (const scope of KNOWN_PAT_SCOPES) {
-    const d = editDistance(candidate, scope);
+    const d = Math.min(...candidates.map((c) => editDistance(c, scope)));
     if (d < bestDistance) {
       best = scope;
       bestDistance = d;

@@ -54,14 +54,25 @@ export function allowedHostsText(role: ServiceRole): string {
  */
 export const SERVER_NOT_SUPPORTED = 'Azure DevOps Server (on-premises) is not supported: it has no PAT Lifecycle API, which this task needs; only Azure DevOps Services (https://dev.azure.com/{organization}) is';
 
-/** What a refused override is told, or undefined when the host may serve the role. */
+/**
+ * What a refused override is told, or undefined when the host may serve the role. A value that is no URL at all (an
+ * agent variable such as System.OidcRequestUri replaced by a pipeline variable) is refused as it is, not thrown on.
+ */
 export function disallowedHostProblem(role: ServiceRole, url: string): { message: string; hint: string } | undefined {
   if (isAllowedServiceHost(role, url)) return undefined;
   const what = role === 'authority' ? 'a Microsoft Entra sign-in host' : 'an Azure DevOps host';
   return {
-    message: `'${new URL(url).host}' is not ${what}: the run would send credentials there${role === 'devops' ? `. ${SERVER_NOT_SUPPORTED}` : ''}`,
+    message: `'${hostOf(url)}' is not ${what}: the run would send credentials there${role === 'devops' ? `. ${SERVER_NOT_SUPPORTED}` : ''}`,
     hint: `remove the override, or use one of ${allowedHostsText(role)}`,
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 /** The fix for an agent variable (System.CollectionUri, System.OidcRequestUri) naming a host no Azure DevOps URL has. */

@@ -58,6 +58,18 @@ describe('input field checks', () => {
     for (const bad of ['contoso', 'a.b', '-x.com', 'x.c0m', 'sp ace.com']) assert.match(check((p) => tenant(p, 't', bad)).problems[0] ?? '', /is neither a tenant ID \(GUID\) nor a domain/, bad);
   });
 
+  it('tenant: each refusal tells where to find the tenant ID', () => {
+    assert.deepEqual(check((p) => tenant(p, 'tenantId', 'consumers')), {
+      value: undefined,
+      problems: ["tenantId: 'consumers' signs in personal Microsoft accounts, which Azure DevOps PAT management does not accept | give the directory (tenant) ID of your organization, a GUID"],
+    });
+    assert.deepEqual(check((p) => tenant(p, 'tenantId', 'contoso')), {
+      value: undefined,
+      problems: ["tenantId: 'contoso' is neither a tenant ID (GUID) nor a domain like contoso.onmicrosoft.com | give the directory (tenant) ID from Entra admin center > Overview"],
+    });
+    assert.equal(check((p) => guid(p, 'clientId', 'x', 'application (client) ID')).problems[0], "clientId: 'x' is not a GUID | give the application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000 (Entra admin center > App registrations > Overview)");
+  });
+
   it('integer: the fallback when absent, whole numbers in range only, the bounds included', () => {
     const range = { min: 1, max: 366 };
     assert.equal(check((p) => integer(p, 'n', undefined, 30, range, 'h')).value, 30);
@@ -65,7 +77,9 @@ describe('input field checks', () => {
     assert.equal(check((p) => integer(p, 'n', '1', 30, range, 'h')).value, 1);
     assert.deepEqual(check((p) => integer(p, 'n', '0', 30, range, 'h')).problems, ['n: 0 is outside 1..366 | h']);
     assert.deepEqual(check((p) => integer(p, 'n', '367', 30, range, 'h')).problems, ['n: 367 is outside 1..366 | h']);
-    for (const bad of ['1.5', '1e2', ' 2', '2x', 'x2', '']) assert.deepEqual(check((p) => integer(p, 'n', bad, 30, range, 'h')).problems, [`n: '${bad}' is not a whole number | h`], bad);
+    assert.deepEqual(check((p) => integer(p, 'n', '-1', 30, range, 'h')).problems, ['n: -1 is outside 1..366 | h'], 'a sign is read');
+    assert.equal(check((p) => integer(p, 'n', '-1', 30, { min: -5, max: 5 }, 'h')).value, -1);
+    for (const bad of ['1.5', '1e2', ' 2', '2x', 'x2', '', '+', '--1', '+-1']) assert.deepEqual(check((p) => integer(p, 'n', bad, 30, range, 'h')).problems, [`n: '${bad}' is not a whole number | h`], bad);
   });
 
   it('boolean and choice: any case, the fallback when absent, a refusal naming the options', () => {
@@ -108,12 +122,20 @@ describe('input field checks', () => {
       assert.deepEqual(check((p) => variableName(p, 'v', `${r.toUpperCase()}.X`)).problems, [`v: '${r.toUpperCase()}.X' starts with '${r}', a prefix Azure Pipelines reserves | choose a name that does not start with endpoint, input, secret, path or securefile`]);
     }
     assert.equal(check((p) => variableName(p, 'v', 'mypath')).value, 'mypath', 'only a prefix is reserved');
+    assert.equal(check((p) => variableName(p, 'v', '{name}')).value, '{name}', '{name} alone stands for a name');
+    assert.equal(check((p) => variableName(p, 'v', 'A.{name}.{name}')).value, 'A.{name}.{name}', 'every {name}');
+    assert.match(check((p) => variableName(p, 'v', 'A.{nam}')).problems[0], /is not a valid variable name/);
+    assert.match(check((p) => variableName(p, 'v', 'a\tb')).problems[0], /^v: 'a\?b' is not a valid variable name/, 'control characters shown as ?');
+    assert.deepEqual(check((p) => variableName(p, 'v', '{name}Path')).problems, [], 'the reserved check reads {name} as a name, not as its text');
   });
 
   it('Key Vault secret names: 1-127 letters, digits and dashes, {name} allowed', () => {
     assert.equal(check((p) => keyVaultSecretName(p, 's', 'Pat-{name}')).value, 'Pat-{name}');
     assert.equal(check((p) => keyVaultSecretName(p, 's', 'k'.repeat(127))).value, 'k'.repeat(127));
     assert.equal(check((p) => keyVaultSecretName(p, 's', undefined)).value, undefined);
-    for (const bad of ['k'.repeat(128), 'a.b', 'a_b', 'a b', '']) assert.match(check((p) => keyVaultSecretName(p, 's', bad)).problems[0] ?? '', /is not a valid Key Vault secret name \| use 1-127 letters/, bad);
+    assert.equal(check((p) => keyVaultSecretName(p, 's', '{name}')).value, '{name}');
+    assert.equal(check((p) => keyVaultSecretName(p, 's', 'A-{name}-{name}')).value, 'A-{name}-{name}', 'every {name}');
+    assert.deepEqual(check((p) => keyVaultSecretName(p, 's', 'a\nb')).problems, ["s: 'a?b' is not a valid Key Vault secret name | use 1-127 letters, digits and dashes (no dots, underscores or spaces)"]);
+    for (const bad of ['k'.repeat(128), 'a.b', 'a_b', 'a b', '', '{Name}']) assert.match(check((p) => keyVaultSecretName(p, 's', bad)).problems[0] ?? '', /is not a valid Key Vault secret name \| use 1-127 letters/, bad);
   });
 });

@@ -14,6 +14,13 @@ describe('scopes', () => {
     assert.deepEqual(normalizeScopes('packagin'), { ok: false, unknown: ['packagin'], suggestions: { packagin: 'vso.packaging' } }, 'without the prefix too');
     assert.deepEqual(normalizeScopes('vso.wxyz'), { ok: false, unknown: ['vso.wxyz'], suggestions: { 'vso.wxyz': 'vso.wiki' } }, 'three edits; the first of the nearest');
     assert.deepEqual(normalizeScopes('vso.vwxyz'), { ok: false, unknown: ['vso.vwxyz'], suggestions: {} }, 'four edits is not near');
+    assert.deepEqual(normalizeScopes('vso.wxyzq'), { ok: false, unknown: ['vso.wxyzq'], suggestions: {} }, 'the last character counts too');
+  });
+
+  it('a typo of app_token, the one scope without vso., is named with app_token (it was measured as vso.app_tokn)', () => {
+    assert.deepEqual(normalizeScopes('app_tokn'), { ok: false, unknown: ['app_tokn'], suggestions: { app_tokn: 'app_token' } });
+    assert.deepEqual(normalizeScopes('APP-TOKEN vso.code'), { ok: false, unknown: ['APP-TOKEN'], suggestions: { 'APP-TOKEN': 'app_token' } }, 'any case, the word as given');
+    assert.deepEqual(normalizeScopes('Code_Wrte'), { ok: false, unknown: ['Code_Wrte'], suggestions: { Code_Wrte: 'vso.code_write' } }, 'a word without vso. is still measured with it');
   });
 
   it('splits a PAT scope string, knows full access, compares as sets', () => {

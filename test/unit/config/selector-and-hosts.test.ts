@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { patternToRegExp } from '../../../src/config/selector';
-import { allowedHostsText, disallowedHostProblem, isAllowedServiceHost, isLoopbackHost } from '../../../src/config/service-hosts';
+import { agentVariableHint, allowedHostsText, disallowedHostProblem, isAllowedServiceHost, isLoopbackHost, SERVER_NOT_SUPPORTED } from '../../../src/config/service-hosts';
 import { parse, problems } from './config-fixtures';
 
 const has = (list: string[], input: string, fragment: string) =>
@@ -91,5 +91,53 @@ describe('service host overrides', () => {
     assert.equal(allowedHostsText('devops'), 'dev.azure.com, vssps.dev.azure.com, *.visualstudio.com, or a loopback address (localhost, 127.0.0.0/8, ::1) for an emulator on the agent');
     assert.match(disallowedHostProblem('authority', 'https://collector.test/')!.message, /^'collector\.test' is not a Microsoft Entra sign-in host/);
     assert.match(allowedHostsText('authority'), /^login\.microsoftonline\.com, .*login\.chinacloudapi\.cn.*, or a loopback address/);
+  });
+
+  it('a refused Azure DevOps host is told that Azure DevOps Server is not supported; a refused sign-in host is not', () => {
+    assert.deepEqual(disallowedHostProblem('devops', 'https://tfs.corp:8080/tfs'), {
+      message: `'tfs.corp:8080' is not an Azure DevOps host: the run would send credentials there. ${SERVER_NOT_SUPPORTED}`,
+      hint: `remove the override, or use one of ${allowedHostsText('devops')}`,
+    });
+    assert.match(SERVER_NOT_SUPPORTED, /^Azure DevOps Server \(on-premises\) is not supported: it has no PAT Lifecycle API/);
+    assert.deepEqual(disallowedHostProblem('authority', 'https://login.collector.test/tenant'), {
+      message: "'login.collector.test' is not a Microsoft Entra sign-in host: the run would send credentials there",
+      hint: `remove the override, or use one of ${allowedHostsText('authority')}`,
+    });
+    assert.equal(disallowedHostProblem('authority', 'https://login.microsoftonline.us/'), undefined);
+    assert.equal(disallowedHostProblem('authority', 'https://127.0.0.2:1/'), undefined);
+  });
+
+  it('refuses a value that is no URL as it is, instead of throwing (System.OidcRequestUri is a variable a pipeline can replace)', () => {
+    assert.deepEqual(disallowedHostProblem('devops', 'not a url'), {
+      message: `'not a url' is not an Azure DevOps host: the run would send credentials there. ${SERVER_NOT_SUPPORTED}`,
+      hint: `remove the override, or use one of ${allowedHostsText('devops')}`,
+    });
+    has(
+      problems(
+        { target: 'keyVault', azureSubscription: 'arm-conn', keyVault: 'contoso-secrets', secretName: 'FeedPat' },
+        {
+          endpoints: { 'arm-conn': { scheme: 'WorkloadIdentityFederation', auth: { serviceprincipalid: '99999999-8888-7777-6666-555555555555', tenantid: '72f988bf-86f1-41af-91ab-2d7cd011db47' } } },
+          variables: { 'System.AccessToken': 'job-token', 'System.OidcRequestUri': 'not a url' },
+        },
+      ),
+      'System.OidcRequestUri',
+      "'not a url' is not an Azure DevOps host",
+    );
+  });
+
+  it("tells that an agent variable naming another host was replaced by a pipeline variable, and the hosts allowed", () => {
+    assert.equal(
+      agentVariableHint(),
+      `the agent sets it to the organization's own URL, so a pipeline variable of that name (queue time or task.setvariable) has replaced it: remove that variable. Allowed hosts: ${allowedHostsText('devops')}`,
+    );
+  });
+
+  it('loopback in the forms the URL parser normalises to (IPv4-mapped, short and numeric IPv4); not a trailing-dot localhost', () => {
+    for (const url of ['https://[::ffff:127.0.0.1]/', 'https://0x7f.1/', 'https://127.1/', 'https://2130706433/', 'https://[0:0:0:0:0:0:0:1]/']) {
+      assert.ok(isAllowedServiceHost('devops', url) && isAllowedServiceHost('authority', url), url);
+    }
+    assert.ok(!isAllowedServiceHost('devops', 'https://localhost.:1/'));
+    assert.ok(!isLoopbackHost('[::2]') && !isLoopbackHost('x[::1]') && !isLoopbackHost('[::1]x') && !isLoopbackHost(''));
+    assert.ok(isAllowedServiceHost('devops', 'https://Contoso.VisualStudio.com/') && isAllowedServiceHost('devops', 'https://DEV.AZURE.COM/'), 'any case');
   });
 });
