@@ -376,9 +376,19 @@ export function parseOrganization(raw: string): { name: string; devopsOrigin?: s
   const legacy = /^([a-z0-9][a-z0-9-]*)\.visualstudio\.com$/.exec(host);
   if (legacy) return ORG_NAME.test(legacy[1]) ? { name: legacy[1] } : undefined;
   const first = u.pathname.split('/').filter(Boolean)[0];
-  if (!first || !ORG_NAME.test(decodeURIComponent(first))) return undefined;
+  const name = first === undefined ? undefined : decodedSegment(first);
+  if (name === undefined || !ORG_NAME.test(name)) return undefined;
   // dev.azure.com (or an Azure DevOps Server / emulator host): the organization is the first path segment.
-  return { name: decodeURIComponent(first), devopsOrigin: host === 'dev.azure.com' ? undefined : u.origin };
+  return { name, devopsOrigin: host === 'dev.azure.com' ? undefined : u.origin };
+}
+
+/** A path segment percent-decoded; undefined when its escapes are malformed (`%E0%A4%A`): no organization is named so. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function url(values: FlagValues, env: Env, flag: string, envNames: string[], fallback: string, problems: string[], role: ServiceRole, overrides: ServiceOverride[]): string {

@@ -142,6 +142,14 @@ describe('cli args', () => {
     assert.equal(parseOrganization('https://dev.azure.com/'), undefined);
   });
 
+  it('refuses an organization URL with a malformed percent escape as a usage error, not an uncaught URIError', () => {
+    assert.equal(parseOrganization('https://dev.azure.com/%E0%A4%A'), undefined);
+    assert.throws(
+      () => parseCommandLine(['status', '--tenant-id', 'contoso.onmicrosoft.com', '--client-id', '00000000-0000-0000-0000-000000000001', '--organization', 'https://dev.azure.com/%E0%A4%A'], {}),
+      (err: unknown) => err instanceof UsageError && err.problems.some((m) => m.includes("--organization 'https://dev.azure.com/%E0%A4%A'")),
+    );
+  });
+
   it('turns NO_PROXY into bypass regexes', () => {
     const [a, b] = noProxyToRegexes('localhost, .corp.example');
     assert.ok(new RegExp(a).test('https://localhost:8080/x'));
