@@ -126,6 +126,9 @@ function parseCredential(p: Problems, connectionId: string, endpoint: NonNullabl
         // The job's access token is sent there: held to the hosts of the PatLifecycle.* overrides, as every derived URL.
         const refused = disallowedHostProblem('devops', job.oidcRequestUri);
         if (refused) return p.add('System.OidcRequestUri', refused.message, agentVariableHint());
+        if (new URL(job.oidcRequestUri).protocol !== 'https:') {
+          return p.add('System.OidcRequestUri', `'${job.oidcRequestUri}' is not an https URL: the job's access token would cross the network in clear`, agentVariableHint());
+        }
       }
       if (!ok || job.systemAccessToken === undefined || job.oidcRequestUri === undefined) return undefined;
       return {

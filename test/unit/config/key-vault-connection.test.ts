@@ -214,6 +214,12 @@ describe('parseKeyVault: workload identity federation', () => {
     // The same refusal as any other URL held to the Azure DevOps hosts.
     assert.ok(r.problems[0]!.includes(disallowedHostProblem('devops', 'https://collector.example/oidc')!.message), r.problems[0]);
   });
+
+  it("refuses an OIDC URL on an Azure DevOps host over plain http: the job's access token would cross the network in clear", () => {
+    const r = vaultOf({ endpoint: wif(), job: { ...job, oidcRequestUri: OIDC.replace('https:', 'http:') } });
+    assert.equal(r.vault, undefined);
+    only(r.problems, 'System.OidcRequestUri', 'is not an https URL', 'a pipeline variable of that name');
+  });
 });
 
 describe('parseKeyVault: managed identity and other schemes', () => {
