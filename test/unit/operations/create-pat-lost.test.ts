@@ -58,6 +58,7 @@ describe('createPat: a create whose answer may have been lost', () => {
     ['an unreadable 199', lostAnswer('UnexpectedResponse', 199)],
     ['an unreadable 300', lostAnswer('UnexpectedResponse', 300)],
     ['an unreadable answer without a status', lostAnswer('UnexpectedResponse')],
+    ['another error carrying a 2xx status', lostAnswer('HTTP 200', 200)],
     ['an error that is not ours', new Error('socket hang up') as unknown as PatLifecycleError],
   ] as const) {
     it(`${what}: fails as it came, without listing or trying again`, async () => {

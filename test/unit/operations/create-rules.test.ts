@@ -43,6 +43,21 @@ describe('create: which same-name PATs count', () => {
 });
 
 describe('create: adoption of a value without a record', () => {
+  it('PATs of other names are neither twins nor in the way of adopting the one PAT of the name', async () => {
+    const w = world();
+    const other = w.service.seed('other', { scope: 'vso.code' });
+    const fresh = await one(w, create());
+    assert.equal(fresh.action, 'created');
+    assert.ok(!fresh.warnings.some((x) => x.includes(other.authorizationId)), fresh.warnings.join('\n'));
+    const a = world();
+    a.service.seed('other', { scope: 'vso.code' });
+    const manual = a.service.seed('feed', { scope: 'vso.code' });
+    a.store().value = 'pasted';
+    const adopted = await one(a, create());
+    assert.equal(adopted.action, 'adopted');
+    assert.equal(adopted.pat?.authorizationId, manual.authorizationId);
+  });
+
   it('needs every destination to hold such a value: with one empty, a new PAT is created and the other is named', async () => {
     const w = world();
     const manual = w.service.seed('feed', { scope: 'vso.code' });

@@ -64,6 +64,15 @@ describe('list with the destinations of a rotation: recorded PATs no longer acti
     assert.deepEqual([r.plan, r.warnings, r.rotated], [[], [], false]);
   });
 
+  it('a recorded PAT two destinations hold: both named', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: -3 });
+    w.store('FeedPat').hold(old);
+    w.store('Copy').hold(old);
+    const rows = await listed(w, list({ selector: { displayNames: ['feed'], takeNewest: false }, destinations: [...byName('FeedPat'), ...byName('Copy')] }));
+    assert.deepEqual(rows.map((o) => o.detail), [`EXPIRED on ${old.validTo.slice(0, 10)}, still stored in fake store 'FeedPat' and fake store 'Copy'`]);
+  });
+
   it('a recorded PAT that expired: a row with the day, an issue to run the rotation more often, no alert', async () => {
     const w = world();
     const old = w.service.seed('feed', { daysLeft: -3 });
@@ -86,6 +95,9 @@ describe('list with the destinations of a rotation: recorded PATs no longer acti
     const expired = w.service.seed('x-live', { daysLeft: -1 });
     w.store('Pat.x-live').hold(expired);
     w.service.seed('x-live', { daysLeft: 9 });
+    // A name the pattern does not match: its record is not looked at.
+    w.store('Pat.y-live').hold(w.service.seed('y-live', { daysLeft: -1 }));
+    w.service.seed('y-live', { daysLeft: 9 });
     const gone = w.service.seed('y-gone', { daysLeft: 20 });
     w.store('Pat.y-gone').hold(gone);
     gone.revoked = true;
