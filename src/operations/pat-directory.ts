@@ -23,9 +23,13 @@ export class PatDirectory {
     return this.list('revoked');
   }
 
-  /** A fresh list, for when the run itself may have changed it (a create whose outcome is unknown). */
+  /**
+   * A fresh list, for when the run itself may have changed it (a create whose outcome is unknown): neither the cached
+   * listing nor a prefetched one nobody took yet, which began before the change.
+   */
   async fresh(filter: PatDisplayFilter = 'active'): Promise<PatToken[]> {
     this.cache.delete(filter);
+    this.early.delete(filter);
     return this.list(filter);
   }
 

@@ -56,4 +56,44 @@ describe('PatDirectory: one listing per filter per run', () => {
     assert.equal((await dir.active()).length, 1);
     assert.deepEqual(calls, ['active', 'expired', 'active']);
   });
+
+  it('revoked() lists the revoked PATs, once', async () => {
+    const { pats, calls } = api();
+    const dir = new PatDirectory(pats);
+    assert.deepEqual((await dir.revoked()).map((p) => p.displayName), ['revoked-1']);
+    assert.deepEqual((await dir.revoked()).map((p) => p.displayName), ['revoked-1']);
+    assert.deepEqual(calls, ['revoked']);
+  });
+
+  it('fresh() passes over a prefetched listing nobody took yet: it began before the change', async () => {
+    const { pats, calls } = api();
+    const dir = new PatDirectory(pats);
+    dir.prefetch();
+    assert.deepEqual((await dir.fresh()).map((p) => p.displayName), ['active-2']);
+    assert.deepEqual((await dir.active()).map((p) => p.displayName), ['active-2'], 'and the fresh listing is the one kept');
+    assert.deepEqual(calls, ['active', 'active']);
+  });
+
+  it('a failed prefetch reaches only its first caller: the next one lists again', async () => {
+    const { pats, calls, state } = api();
+    const dir = new PatDirectory(pats);
+    state.failing = true;
+    dir.prefetch();
+    await assert.rejects(dir.active(), /list failed/);
+    state.failing = false;
+    assert.deepEqual((await dir.active()).map((p) => p.displayName), ['active-2']);
+    assert.deepEqual(calls, ['active', 'active']);
+  });
+
+  it('collects every item of a listing', async () => {
+    const many = {
+      async *listAll(): AsyncGenerator<PatToken> {
+        for (const n of ['a', 'b', 'c']) {
+          await new Promise((r) => setImmediate(r));
+          yield { displayName: n } as PatToken;
+        }
+      },
+    } as unknown as PatApi;
+    assert.deepEqual((await new PatDirectory(many).active()).map((p) => p.displayName), ['a', 'b', 'c']);
+  });
 });

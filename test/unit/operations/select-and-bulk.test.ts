@@ -24,7 +24,11 @@ describe('selectActive: the one PAT an explicit action means', () => {
     assert.throws(
       () => selectActive([older, newer, other], { displayName: 'feed', takeNewest: false }),
       (e: PatLifecycleError) =>
-        e.code === 'AmbiguousDisplayName' && e.input === 'patName' && /^2 active PATs are named 'feed': .*aaaa-0002.*aaaa-0001.* \(newest first\)$/.test(e.message) && /takeNewest: true/.test(e.hint ?? ''),
+        e.code === 'AmbiguousDisplayName' &&
+        e.kind === 'input' &&
+        e.input === 'patName' &&
+        e.message === "2 active PATs are named 'feed': 'feed' (aaaa-0002), 'feed' (aaaa-0001) (newest first)" &&
+        /takeNewest: true/.test(e.hint ?? ''),
     );
   });
 });
