@@ -225,6 +225,17 @@ describe('KeyVaultStore against the emulator', function () {
     assert.equal(h.emu.control.keyVault.getSecret(v.name, 'rt').versions.at(-1).contentType, 'text/plain');
   });
 
+  it('registers the Key Vault bearer token as a secret (through openSecretStore)', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const registered: string[] = [];
+    const deps = { http: h.http, organization: h.org, devopsUrl: h.emu.urls.devops, userAccessToken: 'x', network: h.network, purpose: 'pat' as const, registerSecret: (s: string) => registered.push(s) };
+    const s = await openSecretStore({ kind: 'keyVault', vault: ref(v.url, secretCredential()), secretName: 'registered' }, deps);
+    await s.write('pat-value-registered-1234', meta);
+    assert.equal(registered.length, 1, 'one token, registered once');
+    const payload = JSON.parse(Buffer.from(registered[0]!.split('.')[1]!, 'base64url').toString()) as { aud?: string };
+    assert.match(payload.aud ?? '', /vault/, 'the token is the vault\'s bearer');
+  });
+
   it('reaches the vault and Entra through the agent proxy with the agent CA, and the SDK log never shows the proxy password (child process)', async () => {
     const proxy = await startConnectProxy({ username: 'build', password: 'p@ss:w/rd' });
     try {
