@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { NetworkConfig } from '../../../src/config/types';
 import { PatLifecycleError } from '../../../src/errors';
 import { networkPolicy } from '../../../src/http/proxy';
+import { forgetManagedIdentityState } from './managed-identity-state';
 import { createAzureCredential, identityClientOptions, retryLogPolicy, sdkClientOptions, SDK_RETRY_OPTIONS, secretRegistering } from '../../../src/stores/azure-credential';
 
 const network: NetworkConfig = { timeoutMs: 10_000 };
@@ -189,11 +190,12 @@ describe('createAzureCredential', () => {
     });
     beforeEach(() => {
       seen.length = 0;
+      forgetManagedIdentityState();
     });
+    afterEach(forgetManagedIdentityState);
 
     it('a user-assigned identity asks for its client id; a system-assigned one for none', async () => {
-      // A resource of its own each time: tokens are cached in the process, and this test may run many times in one.
-      const scope = `https://unit-${process.hrtime.bigint()}.example/.default`;
+      const scope = 'https://vault.azure.net/.default';
       const user = await createAzureCredential({ scheme: 'ManagedServiceIdentity', clientId: CLIENT }, host, network);
       assert.ok(user instanceof identity.ManagedIdentityCredential);
       assert.equal((await user.getToken(scope))?.token, 'mi-token');

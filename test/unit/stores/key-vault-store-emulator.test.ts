@@ -9,6 +9,7 @@ import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, VaultClien
 import { openSecretStore } from '../../../src/stores/open-store';
 import { startHarness, type Harness } from '../entra/emulator-harness';
 import { startConnectProxy } from '../http/test-servers';
+import { forgetManagedIdentityState } from './managed-identity-state';
 
 // Vault host names (`{vault}.vault.emulator.test`) resolve to the emulator through the same lookup hook child
 // processes preload; the product code is unchanged.
@@ -205,11 +206,13 @@ describe('KeyVaultStore against the emulator', function () {
     const saved = { e: process.env.IDENTITY_ENDPOINT, h: process.env.IDENTITY_HEADER };
     process.env.IDENTITY_ENDPOINT = h.emu.urls.msiEndpoint;
     process.env.IDENTITY_HEADER = h.emu.urls.msiHeader;
+    forgetManagedIdentityState();
     try {
       const s = store(v.url, { scheme: 'ManagedServiceIdentity' });
       const receipt = await s.write('msi-written-value-1234', meta);
       await s.verify(receipt, 'msi-written-value-1234');
     } finally {
+      forgetManagedIdentityState();
       for (const [k, val] of [['IDENTITY_ENDPOINT', saved.e], ['IDENTITY_HEADER', saved.h]] as const) {
         if (val === undefined) delete process.env[k];
         else process.env[k] = val;
