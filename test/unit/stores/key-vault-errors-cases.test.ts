@@ -117,6 +117,21 @@ describe('Key Vault error translation, case by case', () => {
       assert.match(e.hint!, /firewall/);
     });
 
+    it('finds each known inner code in the message alone', () => {
+      const fromMessage = (code: string, statusCode = 403) => translateKeyVaultError({ name: 'RestError', statusCode, message: `refused: ${code}` }, ctx);
+      assert.equal(fromMessage('ForbiddenByRbac').code, 'ForbiddenByRbac');
+      assert.equal(fromMessage('ForbiddenByPolicy').code, 'ForbiddenByPolicy');
+      assert.match(fromMessage('ForbiddenByConnection').hint!, /firewall blocks the agent/);
+      assert.equal(fromMessage('ObjectIsDeletedButRecoverable', 409).code, 'ObjectIsDeletedButRecoverable');
+    });
+
+    it('details that are null, or a status that is not a number, give no codes and no status', () => {
+      assert.equal(translateKeyVaultError({ statusCode: 403, details: null }, ctx).code, 'HTTP 403');
+      const text = translateKeyVaultError({ statusCode: '403', code: 'Forbidden' }, ctx);
+      assert.equal(text.kind, 'service');
+      assert.equal(text.status, undefined);
+    });
+
     it('reads innerError spelled in camel case, and details given without the error wrapper', () => {
       const camel = { statusCode: 403, details: { error: { code: 'Forbidden', innerError: { code: 'ForbiddenByRbac' } } } };
       assert.equal(translateKeyVaultError(camel, ctx).code, 'ForbiddenByRbac');

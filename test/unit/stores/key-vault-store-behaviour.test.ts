@@ -456,6 +456,12 @@ describe('KeyVaultStore on an in-memory vault', () => {
       assert.equal(vault.calls.length, 2);
     });
 
+    it('a credential that cannot be made for another reason is reported as the connect step', async () => {
+      const s = new KeyVaultStore({ vault: { vaultUrl: URL_ }, credential: async () => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), identityDescription: 'you', secretName: 'feed-pat', network, contentType: PAT_CONTENT_TYPE });
+      const err = await failure(s.read());
+      assert.equal(err.message, "Could not reach Key Vault myvault.vault.azure.net ('connect', ECONNREFUSED).");
+    });
+
     it('a service connection without a secret or certificate is refused when the client is made', async () => {
       const err = await failure(store({ vault: ref({ scheme: 'ServicePrincipal', tenantId: 't', clientId: 'c' }) }).read());
       assert.equal(err.code, 'MissingServiceConnectionCredential');

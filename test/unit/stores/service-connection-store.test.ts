@@ -475,6 +475,11 @@ describe('ServiceConnectionStore: verify()', () => {
     const r = await written(notReady);
     assert.match((await failure(r.store.verify(r.receipt, 'pat-value'))).message, /is not ready after the update \(isReady false\)\.$/);
 
+    const reordered = new FakeEndpoints(feed({ authorization: { scheme: 'UsernamePassword', parameters: { username: 'me', password: null } } }));
+    reordered.answerWith = (sent) => ({ ...sent, authorization: { scheme: 'UsernamePassword', parameters: { Password: null, UserName: 'me' } } });
+    const o = await written(reordered);
+    await o.store.verify(o.receipt, 'pat-value');
+
     const unknown = new FakeEndpoints(feed());
     unknown.answerWith = (sent) => ({ ...sent, isReady: undefined });
     const u = await written(unknown);
@@ -514,6 +519,11 @@ describe('ServiceConnectionStore: verify()', () => {
     fake.keep = (sent) => ({ ...sent, serviceEndpointProjectReferences: sent.serviceEndpointProjectReferences!.map((r, i) => (i === 1 ? { ...r, description: 'cut' } : r)) });
     const { store, receipt } = await written(fake);
     assert.match((await failure(store.verify(receipt, 'pat-value'))).message, /the description of its reference in project 'p-api' of service connection/);
+
+    const named = new FakeEndpoints(feed({ serviceEndpointProjectReferences: refs }));
+    named.keep = (sent) => ({ ...sent, serviceEndpointProjectReferences: sent.serviceEndpointProjectReferences!.map((r, i) => (i === 0 ? { ...r, description: 'cut' } : r)) });
+    const w = await written(named);
+    assert.match((await failure(w.store.verify(w.receipt, 'pat-value'))).message, /the description of its reference in project 'Web' of service connection/);
 
     const nameless = new FakeEndpoints(feed({ serviceEndpointProjectReferences: [{ description: '', projectReference: {} }] }));
     nameless.keep = (sent) => ({ ...sent, serviceEndpointProjectReferences: [{ description: 'cut', projectReference: {} }] });
