@@ -176,5 +176,5 @@ export function translateKeyVaultError(err: unknown, ctx: KeyVaultErrorContext):
       hint: "Check that the agent can reach the vault (proxy settings, the vault's firewall and private endpoints).",
     });
   }
-  return new PatLifecycleError('service', code ?? (name || 'KeyVaultError'), `Key Vault ${host}: '${ctx.operation}' failed (${code ?? name ?? 'unknown error'}).`, base);
+  return new PatLifecycleError('service', code ?? (name || 'KeyVaultError'), `Key Vault ${host}: '${ctx.operation}' failed (${code ?? (name || 'unknown error')}).`, base);
 }

@@ -270,7 +270,7 @@ export class ServiceConnectionStore implements SecretStore {
   private refuseWithoutRoom(endpoint: ServiceEndpoint): void {
     const longest = withRecord('', this.role.longestRecord).length;
     const texts = [endpoint.description, ...(endpoint.serviceEndpointProjectReferences ?? []).map((r) => r.description)];
-    const room = Math.min(...texts.map((d) => DESCRIPTION_MAX - longest - (withRecord(d, {}).trim() ? withRecord(d, {}).length + 1 : 0)));
+    const room = Math.min(...texts.map((d) => DESCRIPTION_MAX - longest - (withRecord(d, {}) ? withRecord(d, {}).length + 1 : 0)));
     if (room >= 0) return;
     const used = Math.max(...texts.map((d) => withRecord(d, {}).length));
     throw new PatLifecycleError('input', 'ServiceConnectionDescriptionFull', `The description of ${this.describe()} has ${used} characters; the record line the task keeps there needs up to ${longest + 1} more, and Azure DevOps keeps at most ${DESCRIPTION_MAX}. Nothing was created.`, {

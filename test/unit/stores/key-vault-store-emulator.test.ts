@@ -9,6 +9,7 @@ import { KeyVaultStore, PAT_CONTENT_TYPE, REFRESH_TOKEN_CONTENT_TYPE, VaultClien
 import { openSecretStore } from '../../../src/stores/open-store';
 import { startHarness, type Harness } from '../entra/emulator-harness';
 import { startConnectProxy } from '../http/test-servers';
+import { forgetManagedIdentityState } from './managed-identity-state';
 
 // Vault host names (`{vault}.vault.emulator.test`) resolve to the emulator through the same lookup hook child
 // processes preload; the product code is unchanged.
@@ -205,11 +206,13 @@ describe('KeyVaultStore against the emulator', function () {
     const saved = { e: process.env.IDENTITY_ENDPOINT, h: process.env.IDENTITY_HEADER };
     process.env.IDENTITY_ENDPOINT = h.emu.urls.msiEndpoint;
     process.env.IDENTITY_HEADER = h.emu.urls.msiHeader;
+    forgetManagedIdentityState();
     try {
       const s = store(v.url, { scheme: 'ManagedServiceIdentity' });
       const receipt = await s.write('msi-written-value-1234', meta);
       await s.verify(receipt, 'msi-written-value-1234');
     } finally {
+      forgetManagedIdentityState();
       for (const [k, val] of [['IDENTITY_ENDPOINT', saved.e], ['IDENTITY_HEADER', saved.h]] as const) {
         if (val === undefined) delete process.env[k];
         else process.env[k] = val;
@@ -223,6 +226,17 @@ describe('KeyVaultStore against the emulator', function () {
     const rt = await openSecretStore({ kind: 'keyVault', vault: ref(v.url, secretCredential()), secretName: 'rt' }, { ...deps, purpose: 'refreshToken' });
     await rt.write('rt-value-abcdefgh', {});
     assert.equal(h.emu.control.keyVault.getSecret(v.name, 'rt').versions.at(-1).contentType, 'text/plain');
+  });
+
+  it('registers the Key Vault bearer token as a secret (through openSecretStore)', async () => {
+    const v = vault({ [sp.objectId]: 'officer' });
+    const registered: string[] = [];
+    const deps = { http: h.http, organization: h.org, devopsUrl: h.emu.urls.devops, userAccessToken: 'x', network: h.network, purpose: 'pat' as const, registerSecret: (s: string) => registered.push(s) };
+    const s = await openSecretStore({ kind: 'keyVault', vault: ref(v.url, secretCredential()), secretName: 'registered' }, deps);
+    await s.write('pat-value-registered-1234', meta);
+    assert.equal(registered.length, 1, 'one token, registered once');
+    const payload = JSON.parse(Buffer.from(registered[0]!.split('.')[1]!, 'base64url').toString()) as { aud?: string };
+    assert.match(payload.aud ?? '', /vault/, 'the token is the vault\'s bearer');
   });
 
   it('reaches the vault and Entra through the agent proxy with the agent CA, and the SDK log never shows the proxy password (child process)', async () => {
