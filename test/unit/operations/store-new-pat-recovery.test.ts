@@ -389,20 +389,51 @@ describe('storeNewPat: another run changed a destination meanwhile', () => {
     assert.equal(s.w.service.byId(s.created.authorizationId)?.revoked, false);
   });
 
-  it('backing off is not rolled back: the destinations written before keep the new value, no restore, no recovery read', async () => {
+  it('backing off after an earlier destination took the new PAT: puts that one back first, then revokes the new PAT', async () => {
     const s = await prepared(['kv', 'group']);
     const other = s.w.service.seed('feed', { daysLeft: 30 });
     storeOf(s.dests[1]).hold(other);
-    const reads: string[] = [];
-    const group = storeOf(s.dests[1]);
+    const err = await failed(storeNewPat(s.run, s.dests, s.created, outcome(), { intent: s.intent }));
+    assert.equal(err.code, 'ConcurrentRotation');
+    assert.deepEqual(s.journal.entries.filter((e) => !e.startsWith('mark')), ['write kv', 'write group', 'restore kv']);
+    assert.equal(
+      err.message,
+      `Storing the new PAT in fake store 'group' failed: Another run rotated PAT 'feed' while this one ran: fake store 'group' now holds 'feed' (${other.authorizationId}). The destinations written before it were put back and the new PAT was revoked; the old PAT works as before.`,
+    );
+    assert.match(err.hint ?? '', /one rotation of a PAT run at a time/);
+    const kv = storeOf(s.dests[0]);
+    assert.equal(kv.metadata.authorizationId, s.old.authorizationId);
+    assert.equal(kv.value, 'old-value-of-kv');
+    assert.equal(kv.metadata.pending, undefined, 'its intent withdrawn');
+    assert.equal(s.w.service.byId(s.created.authorizationId)?.revoked, true);
+    assert.equal(storeOf(s.dests[1]).metadata.authorizationId, other.authorizationId, "the other run's PAT stays");
+  });
+
+  it('never revokes the new PAT while an earlier destination that cannot be put back holds it, even when backing off', async () => {
+    const s = await prepared(['group1', 'group2']);
+    const other = s.w.service.seed('feed', { daysLeft: 30 });
+    storeOf(s.dests[1]).hold(other);
+    const err = await failed(storeNewPat(s.run, s.dests, s.created, outcome(), { intent: s.intent }));
+    assert.equal(err.code, 'ConcurrentRotation');
+    assert.equal(s.w.service.byId(s.created.authorizationId)?.revoked, false, 'group1 holds it');
+    assert.equal(storeOf(s.dests[0]).metadata.authorizationId, s.created.authorizationId);
+    assert.match(err.message, /fake store 'group1' already holds the new PAT .* so both PATs were kept/);
+  });
+
+  it('backing off at the first destination reads it once and makes no recovery read', async () => {
+    const s = await prepared(['group']);
+    const other = s.w.service.seed('feed', { daysLeft: 30 });
+    const group = storeOf(s.dests[0]);
+    group.hold(other);
+    let reads = 0;
     const realRead = group.read.bind(group);
     group.read = () => {
-      reads.push('read');
+      reads++;
       return realRead();
     };
     const err = await failed(storeNewPat(s.run, s.dests, s.created, outcome(), { intent: s.intent }));
     assert.equal(err.code, 'ConcurrentRotation');
-    assert.deepEqual(s.journal.entries.filter((e) => e.startsWith('restore')), []);
-    assert.equal(reads.length, 1, 'the one read that decides to back off; no recovery read');
+    assert.equal(reads, 1);
+    assert.deepEqual(s.w.service.calls.filter((c) => c.startsWith('revoke')).length, 1, 'the new PAT revoked once');
   });
 });
