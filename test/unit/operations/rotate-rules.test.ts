@@ -403,4 +403,79 @@ describe('rotate: the old PAT found gone (another run rotated at the same time)'
     assert.match(o.error!.hint ?? '', /lockBehavior: sequential/);
     assert.equal(o.error?.kind, 'service');
   });
+
+  it('this run\'s PAT still recorded (in any case): no failure; what appeared meanwhile under another name or in a record is not named', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    w.store().hold(old);
+    w.store('Copy').hold(old);
+    let recordedByOther: string | undefined;
+    beforeFirst(w, 'revoke', () => {
+      const stored = w.store().metadata.authorizationId!;
+      w.store().metadata.authorizationId = stored.toUpperCase();
+      const other = w.service.seed('feed', { daysLeft: 30 });
+      recordedByOther = other.authorizationId;
+      w.store('Copy').hold(other);
+      w.service.seed('unrelated', { daysLeft: 30 });
+      w.service.byId(old.authorizationId)!.revoked = true;
+    });
+    const o = await rotate(w, { destinations: [group('FeedPat'), group('Copy')] });
+    assert.equal(o.action, 'rotated', o.error?.message);
+    assert.deepEqual(o.issues, []);
+    assert.equal(w.service.byId(o.pat!.authorizationId)?.revoked, false);
+    assert.equal(w.service.byId(recordedByOther!)?.revoked, false);
+  });
+});
+
+describe('rotate: what a record of a PAT out of service changes', () => {
+  it('one destination holds the active PAT and another a revoked one: the reason is the one that does not hold it', async () => {
+    const w = world();
+    const current = w.service.seed('feed', { daysLeft: 20 });
+    const leaked = w.service.seed('feed', { daysLeft: 20, revoked: true });
+    w.store().hold(current);
+    w.store('Copy').hold(leaked);
+    const o = await rotate(w, { destinations: [group('FeedPat'), group('Copy')] });
+    assert.equal(o.action, 'rotated');
+    assert.ok(o.plan[0].endsWith("because fake store 'Copy' does not hold it"), o.plan[0]);
+    assert.match(o.detail, /^rotated: /);
+    assert.equal(o.previous?.authorizationId, current.authorizationId);
+    assert.equal(w.service.byId(current.authorizationId)?.revoked, true, 'the active PAT a destination held is revoked');
+  });
+
+  it('a leaked stored PAT and a same-name active PAT no record names: the other is left alone and named, never adopted', async () => {
+    const w = world();
+    const leaked = w.service.seed('feed', { daysLeft: 20, revoked: true, ageDays: 20 });
+    const handMade = w.service.seed('feed', { daysLeft: 60, ageDays: 30 });
+    w.store().hold(leaked);
+    const o = await rotate(w);
+    assert.equal(o.action, 'rotated');
+    assert.equal(o.previous?.authorizationId, leaked.authorizationId);
+    assert.equal(w.service.byId(handMade.authorizationId)?.revoked, false);
+    assert.ok(o.warnings.some((x) => x.includes(handMade.authorizationId) && /no destination records it: it was left alone/.test(x)), o.warnings.join('\n'));
+    assert.ok(!o.warnings.some((x) => x.startsWith('Adopted')));
+  });
+
+  it('only an expired PAT, and a value without a record: replaced, nothing adopted', async () => {
+    const w = world();
+    w.service.seed('feed', { daysLeft: -2 });
+    w.store().value = 'pasted';
+    const o = await rotate(w);
+    assert.equal(o.action, 'rotated', o.error?.message);
+    assert.ok(!o.warnings.some((x) => x.startsWith('Adopted')), o.warnings.join('\n'));
+    assert.notEqual(w.store().value, 'pasted');
+  });
+
+  it('a PAT revoked as left by a crashed run is no longer counted: not named as a same-name PAT left alone', async () => {
+    const w = world();
+    const held = w.service.seed('feed', { daysLeft: 20 });
+    w.store().hold(held);
+    const validTo = new Date(w.clock.t + 30 * 86_400_000).toISOString();
+    w.store().metadata.pending = `v1 ${w.clock.now().toISOString()} ${validTo} crashed`;
+    const orphan = await w.service.create({ displayName: 'feed', scope: 'vso.packaging', validTo, allOrgs: false });
+    w.clock.t += 20 * 60_000;
+    const o = await rotate(w, { rotateWhenExpiresWithinDays: 0 });
+    assert.equal(o.action, 'rotated');
+    assert.equal(w.service.byId(orphan.authorizationId)?.revoked, true);
+    assert.deepEqual(o.warnings.filter((x) => x.includes(orphan.authorizationId)).length, 1, o.warnings.join('\n'));
+  });
 });
