@@ -77,6 +77,18 @@ describe('rotate: which PAT', () => {
     assert.ok(o.plan[0].endsWith(`because it expired on ${day(newest.validTo)}`), o.plan[0]);
     assert.deepEqual(o.warnings, [`PAT 'feed' had already expired on ${day(newest.validTo)}; a replacement was created. Run the rotation more often than every 25 days.`]);
     assert.deepEqual(revokes(w), [], 'nothing active to revoke');
+    assert.equal(o.plan.length, 1, o.plan.join('\n'));
+  });
+
+  it('an expired PAT is neither revoked nor planned for revocation, even with revokeUntracked', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: -2 });
+    const o = await rotate(w, { revokeUntracked: true });
+    assert.equal(o.action, 'rotated');
+    assert.deepEqual(o.plan, [o.plan[0], "write it to fake store 'FeedPat' and check what was stored"]);
+    assert.ok(o.plan[0].startsWith("create PAT 'feed'"), o.plan[0]);
+    assert.deepEqual(revokes(w), []);
+    assert.equal(w.service.byId(old.authorizationId)?.revoked, false);
   });
 
   it('a record naming a PAT of another name is ignored with a warning, and the step\'s own PAT is adopted by name', async () => {
@@ -112,6 +124,8 @@ describe('rotate: which PAT', () => {
     assert.match(refused.error?.hint ?? '', /narrower scopes/);
     const narrowed = await rotate(w, { scopes: ['vso.code'] });
     assert.equal(narrowed.action, 'rotated');
+    assert.equal(narrowed.alerts, undefined, 'nothing leaked, nothing to alert');
+    assert.deepEqual(narrowed.issues, []);
     assert.equal(w.service.active('feed')[0].scope, 'vso.code');
   });
 });
