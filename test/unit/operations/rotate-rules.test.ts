@@ -492,4 +492,62 @@ describe('rotate: what a record of a PAT out of service changes', () => {
     assert.equal(w.service.byId(orphan.authorizationId)?.revoked, true);
     assert.deepEqual(o.warnings.filter((x) => x.includes(orphan.authorizationId)).length, 1, o.warnings.join('\n'));
   });
+
+  it('a replaced PAT kept (revokeOld false) is not called a same-name PAT no record names when the step rotates', async () => {
+    const w = world();
+    const older = w.service.seed('feed', { daysLeft: 20, ageDays: 28 });
+    const stored = w.service.seed('feed', { daysLeft: 3, ageDays: 27 });
+    w.store().hold(stored);
+    w.store().metadata.replaced = older.authorizationId;
+    // A second, empty destination: the step changes a destination, so every same-name PAT no record names is named.
+    const o = await rotate(w, { revokeOld: false, destinations: [group('FeedPat'), group('Copy')] });
+    assert.equal(o.action, 'rotated');
+    assert.ok(!o.warnings.some((x) => x.includes(older.authorizationId)), o.warnings.join('\n'));
+    assert.equal(w.service.byId(older.authorizationId)?.revoked, false);
+  });
+});
+
+describe('rotate: what another run changed meanwhile', () => {
+  it("a run's list older than a destination's record: lists again, and finds the PAT stored since (not a leak)", async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    const run = runOf(w);
+    await run.directory.active();
+    // Another run rotates after this run listed: stores its PAT and revokes the old one.
+    const other = w.service.seed('feed', { daysLeft: 30, ageDays: 0 });
+    w.store().hold(other);
+    w.service.byId(old.authorizationId)!.revoked = true;
+    const o = await rotateOne(run, { displayName: 'feed' });
+    assert.equal(o.action, 'notDue', o.detail);
+    assert.deepEqual(o.issues, []);
+    assert.equal(o.pat?.authorizationId, other.authorizationId);
+  });
+
+  it('adoption is conditional: a record another run wrote since the destination was read is not overwritten', async () => {
+    const w = world();
+    const manual = w.service.seed('feed', { daysLeft: 80 });
+    const other = w.service.seed('feed', { daysLeft: 80, ageDays: 0 });
+    const store = w.store();
+    store.value = 'pasted';
+    const read = store.read.bind(store);
+    let reads = 0;
+    store.read = async (o) => {
+      const info = await read(o);
+      if (++reads === 1) store.metadata = { authorizationId: other.authorizationId, validTo: other.validTo };
+      return info;
+    };
+    const o = await rotate(w, {}, { authorizationId: manual.authorizationId });
+    assert.equal(o.error?.code, 'StoreChanged');
+    assert.equal(store.metadata.authorizationId, other.authorizationId);
+  });
+
+  it('revokeUntracked with a stored PAT: revoked once, planned once', async () => {
+    const w = world();
+    const old = w.service.seed('feed', { daysLeft: 3 });
+    w.store().hold(old);
+    const o = await rotate(w, { revokeUntracked: true });
+    assert.equal(o.action, 'rotated');
+    assert.deepEqual(revokes(w), [old.authorizationId]);
+    assert.equal(o.plan.filter((p) => p.startsWith('revoke old PAT')).length, 1, o.plan.join('\n'));
+  });
 });
