@@ -538,6 +538,7 @@ describe('rotate: what another run changed meanwhile', () => {
     };
     const o = await rotate(w, {}, { authorizationId: manual.authorizationId });
     assert.equal(o.error?.code, 'StoreChanged');
+    assert.equal(o.name, 'feed', 'selected by its ID, the outcome carries its name');
     assert.equal(store.metadata.authorizationId, other.authorizationId);
   });
 
