@@ -88,8 +88,8 @@ async function rotate(run: OperationRun, target: RotateTarget, out: PatOutcome):
   if (!config.dryRun) {
     for (const d of adopt) {
       await d.store.mark({ authorizationId: current!.authorizationId, validTo: current!.validTo, pending: REMOVE }, { storedId: d.recorded, pending: d.pending });
+      // settleIntents left no intent in any destination (it stops at a young one), so `pending` is '' already.
       d.held = d.recorded = current!.authorizationId.toLowerCase();
-      d.pending = '';
       adoptionWarnings.push({ at: out.warnings.length, label: d.store.label() });
       out.warnings.push(adoptionWarning(current!, d.store.label(), chosenBecause));
     }

@@ -47,11 +47,16 @@ export async function storeNewPat(run: OperationRun, dests: Destination[], creat
   const done: Array<{ dest: Destination; receipt: WriteReceipt | undefined }> = [];
   for (const dest of ordered) {
     try {
-      const receipt = await writeUnlessRotatedMeanwhile(run, dest, created, metadata, options.intent);
+      const receipt = await writeUnlessRotatedMeanwhile(run, dest, created, metadata, options.intent, done.length > 0);
       await dest.store.verify(receipt, created.token);
       done.push({ dest, receipt });
     } catch (err) {
-      if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) throw err;
+      if (err instanceof PatLifecycleError && err.code === CONCURRENT_ROTATION) {
+        // Backing off before any write: the new PAT, stored nowhere, was revoked already. After writes: those
+        // destinations hold it, so they are put back first, and it is revoked only when none of them still holds it.
+        if (done.length === 0) throw err;
+        await rollBack(run, done, dests, created, options.intent, dest, err);
+      }
       const landed = await recover(dest.store, created, asPatLifecycleError(err), out);
       if (landed) {
         done.push({ dest, receipt: undefined });
@@ -67,12 +72,12 @@ export async function storeNewPat(run: OperationRun, dests: Destination[], creat
  * Compare-and-write: the store checks, on the read its write starts from, that it still names the PAT it named when the
  * run opened it and still carries this run's intent. When it does not, the slower check below decides whether to back off.
  */
-async function writeUnlessRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken & { token: string }, metadata: SecretMetadata, intent: string): Promise<WriteReceipt> {
+async function writeUnlessRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken & { token: string }, metadata: SecretMetadata, intent: string, storedBefore: boolean): Promise<WriteReceipt> {
   try {
     return await dest.store.write(created.token, metadata, { storedId: dest.recorded, pending: intent });
   } catch (err) {
     if (!(err instanceof PatLifecycleError && err.code === STORE_CHANGED)) throw err;
-    await refuseIfRotatedMeanwhile(run, dest, created);
+    await refuseIfRotatedMeanwhile(run, dest, created, storedBefore);
     // What the destination names now is not an active PAT and our PAT is still active: writing loses nothing.
     return dest.store.write(created.token, metadata);
   }
@@ -84,17 +89,22 @@ const ONE_AT_A_TIME =
 /**
  * Another run changed the destination while this one worked. When it holds another active PAT now, or this run's new
  * PAT is no longer active (another run took it for a crashed run's), this run backs off: its new PAT, stored nowhere,
- * is revoked. A destination naming a PAT that is no longer active is written over: whatever it holds does not work.
+ * is revoked. When destinations written before this one hold it (`storedBefore`), it is not revoked here: the caller
+ * puts them back first (rule 6), as a PAT a destination holds is never revoked. A destination naming a PAT that is no
+ * longer active is written over: whatever it holds does not work.
  */
-async function refuseIfRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken): Promise<void> {
+async function refuseIfRotatedMeanwhile(run: OperationRun, dest: Destination, created: PatToken, storedBefore: boolean): Promise<void> {
   const now = await dest.store.read();
   const nowId = (now.exists ? now.metadata.authorizationId : undefined) || undefined;
   const active = await run.directory.fresh('active');
   const ours = active.some((t) => sameId(t.authorizationId, created.authorizationId));
   const other = nowId && !sameId(nowId, dest.held) ? active.find((t) => sameId(t.authorizationId, nowId)) : undefined;
   if (ours && !other) return;
-  await revokeUnstored(run, created);
   const what = other ? `${dest.store.describe()} now holds ${describePat(other)}` : `this run's new PAT was revoked by another run`;
+  if (storedBefore) {
+    throw new PatLifecycleError('service', CONCURRENT_ROTATION, `Another run rotated PAT '${created.displayName}' while this one ran: ${what}`, { hint: ONE_AT_A_TIME });
+  }
+  await revokeUnstored(run, created);
   throw new PatLifecycleError('service', CONCURRENT_ROTATION, `Another run rotated PAT '${created.displayName}' while this one ran: ${what}. This run's new PAT ${describePat(created)} was not stored and was revoked; nothing else was changed.`, {
     hint: ONE_AT_A_TIME,
   });
