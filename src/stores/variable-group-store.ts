@@ -42,7 +42,7 @@ export class GroupWriteQueue {
 async function writeBatch(batch: PendingWrite[]): Promise<void> {
   let group: VariableGroup;
   try {
-    group = await batch[0].store.groupForWrite(batch.length === 1, batch.some((w) => w.condition));
+    group = await batch[0].store.groupForWrite(batch.length === 1 && batch[0].condition === undefined);
   } catch (err) {
     for (const w of batch) w.reject(err);
     return;
@@ -209,7 +209,8 @@ export class VariableGroupStore implements SecretStore {
       void this.writes.lock.run(key, async () => {
         const batch = this.writes.pending.get(key);
         this.writes.pending.delete(key);
-        if (batch && batch.length > 0) await writeBatch(batch);
+        // Undefined when an earlier turn took this write along with its own.
+        if (batch) await writeBatch(batch);
       });
     });
   }
@@ -220,11 +221,11 @@ export class VariableGroupStore implements SecretStore {
 
   /**
    * The group to start a write from. A conditional write reads afresh: its check is only as good as the read it starts
-   * from, and that read is what stops a run from writing over another run's rotation. Any other write may start from
-   * a view of a moment ago.
+   * from, and that read is what stops a run from writing over another run's rotation. Writes queued together read
+   * afresh too. Only a write alone and unconditional (`mayReuseView`) may start from a view of a moment ago.
    */
-  async groupForWrite(alone: boolean, conditional: boolean): Promise<VariableGroup> {
-    return (alone && !conditional ? this.recentView() : undefined) ?? this.load();
+  async groupForWrite(mayReuseView: boolean): Promise<VariableGroup> {
+    return (mayReuseView ? this.recentView() : undefined) ?? this.load();
   }
 
   private recentView(): VariableGroup | undefined {
