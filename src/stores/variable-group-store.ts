@@ -271,7 +271,7 @@ export class VariableGroupStore implements SecretStore {
     return { version: String(group.id), metadata: { ...metadata } };
   }
 
-  async put(group: VariableGroup, next: Record<string, VariableValue>, recordOnly = false): Promise<VariableGroup> {
+  async put(group: VariableGroup, next: Record<string, VariableValue>, recordOnly: boolean): Promise<VariableGroup> {
     try {
       const answer = await this.client.update(group, next, this.ref.project, { recordOnly });
       this.views.remember(this.ref.project, answer);

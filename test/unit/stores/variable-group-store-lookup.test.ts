@@ -40,9 +40,13 @@ describe('VariableGroupStore: finding the group, and checking it before anything
     const views = new GroupViews();
     await store({ views }).prepare();
     assert.equal(gets().length, 1);
-    await store({ views }).prepare();
+    const second = store({ views });
+    await second.prepare();
     assert.deepEqual(await store({ views, variableName: 'Other' }).found(), { id: 12, name: 'Tokens' });
     assert.equal(gets().length, 1, 'the view of a moment ago served both');
+    assert.match(second.describe(), /'Tokens' \(id 12\)/, 'a store that found its group in the view knows its id');
+    await second.read();
+    assert.match(gets()[1], /\/variablegroups\/12\?/, 'and reads it by id from then on');
   });
 
   it('prepare refuses a group linked to Key Vault, found by name or by id, before anything is written', async () => {

@@ -72,6 +72,8 @@ describe('GroupWriteQueue: writes queued on one group go out in one PUT', () => 
     assert.equal(svc.http.requests.length, before);
     assert.equal(ra.version, '12');
     assert.deepEqual(rb.metadata, meta('id-b1'));
+    // The store that did not read the group itself knows it by id all the same.
+    assert.match(b.describe(), /variable group 'Tokens' \(id 12\)/);
   });
 
   it('two writes to one variable queued together: the later one is what is stored', async () => {
