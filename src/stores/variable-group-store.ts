@@ -200,8 +200,11 @@ export class VariableGroupStore implements SecretStore {
     await this.enqueue(undefined, metadata, condition);
   }
 
-  private enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
-    const key = this.lockKey();
+  private async enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
+    // The turn is the group's, whichever way a store names it (by name, in another case, by id, through another project
+    // it is shared with): a store that has not found its group yet finds it first, so its write takes the same turn.
+    if (this.resolvedId === undefined && !this.recentView()) await this.load();
+    const key = String(this.resolvedId);
     return new Promise<WriteReceipt>((resolve, reject) => {
       const queue = this.writes.pending.get(key) ?? [];
       queue.push({ store: this, value, metadata, condition, resolve, reject });
@@ -213,10 +216,6 @@ export class VariableGroupStore implements SecretStore {
         if (batch) await writeBatch(batch);
       });
     });
-  }
-
-  private lockKey(): string {
-    return `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
   }
 
   /**
@@ -236,7 +235,6 @@ export class VariableGroupStore implements SecretStore {
 
   /** Checks this write against the group as read and puts its variable and companions into `next`. */
   apply(group: VariableGroup, next: Record<string, VariableValue>, value: string | undefined, allMetadata: SecretMetadata, condition: WriteCondition | undefined): WriteReceipt {
-    this.resolvedId = group.id;
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
