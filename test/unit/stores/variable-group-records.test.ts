@@ -43,6 +43,15 @@ describe('VariableGroupStore records: companion variables beside the secret', ()
     assert.deepEqual(await store().read(), { exists: false, metadata: { authorizationId: 'id-1' } });
   });
 
+  it('a record without its secret names no PAT for a conditional write, and a mark beside it creates no secret', async () => {
+    svc.add(12, 'Tokens', 'Web', { 'FeedPat.authorizationId': { value: 'id-1' } });
+    await assert.rejects(store().write('v', { authorizationId: 'id-2' }, { storedId: 'id-1' }), (e: PatLifecycleError) => e.code === 'StoreChanged');
+    await store().mark({ pending: 'v1 run' });
+    assert.deepEqual(Object.keys(stored()).sort(), ['FeedPat.authorizationId', 'FeedPat.pending']);
+    await store().write('v', { authorizationId: 'id-2' }, { storedId: '' });
+    assert.equal(stored().FeedPat.value, 'v');
+  });
+
   it('replaces a companion spelled in another case instead of adding a second one, and keeps read-only marks', async () => {
     svc.add(12, 'Tokens', 'Web', {
       FeedPat: { value: 'old', isSecret: true, isReadOnly: true },
