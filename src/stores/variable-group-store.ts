@@ -42,7 +42,7 @@ export class GroupWriteQueue {
 async function writeBatch(batch: PendingWrite[]): Promise<void> {
   let group: VariableGroup;
   try {
-    group = await batch[0].store.groupForWrite(batch.length === 1, batch.some((w) => w.condition));
+    group = await batch[0].store.groupForWrite(batch.length === 1 && batch[0].condition === undefined);
   } catch (err) {
     for (const w of batch) w.reject(err);
     return;
@@ -200,8 +200,11 @@ export class VariableGroupStore implements SecretStore {
     await this.enqueue(undefined, metadata, condition);
   }
 
-  private enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
-    const key = this.lockKey();
+  private async enqueue(value: string | undefined, metadata: SecretMetadata, condition?: WriteCondition): Promise<WriteReceipt> {
+    // The turn is the group's, whichever way a store names it (by name, in another case, by id, through another project
+    // it is shared with): a store that has not found its group yet finds it first, so its write takes the same turn.
+    if (this.resolvedId === undefined && !this.recentView()) await this.load();
+    const key = String(this.resolvedId);
     return new Promise<WriteReceipt>((resolve, reject) => {
       const queue = this.writes.pending.get(key) ?? [];
       queue.push({ store: this, value, metadata, condition, resolve, reject });
@@ -209,22 +212,19 @@ export class VariableGroupStore implements SecretStore {
       void this.writes.lock.run(key, async () => {
         const batch = this.writes.pending.get(key);
         this.writes.pending.delete(key);
-        if (batch && batch.length > 0) await writeBatch(batch);
+        // Undefined when an earlier turn took this write along with its own.
+        if (batch) await writeBatch(batch);
       });
     });
   }
 
-  private lockKey(): string {
-    return `${this.ref.project.toLowerCase()}|${this.ref.id ?? this.ref.name?.toLowerCase()}`;
-  }
-
   /**
    * The group to start a write from. A conditional write reads afresh: its check is only as good as the read it starts
-   * from, and that read is what stops a run from writing over another run's rotation. Any other write may start from
-   * a view of a moment ago.
+   * from, and that read is what stops a run from writing over another run's rotation. Writes queued together read
+   * afresh too. Only a write alone and unconditional (`mayReuseView`) may start from a view of a moment ago.
    */
-  async groupForWrite(alone: boolean, conditional: boolean): Promise<VariableGroup> {
-    return (alone && !conditional ? this.recentView() : undefined) ?? this.load();
+  async groupForWrite(mayReuseView: boolean): Promise<VariableGroup> {
+    return (mayReuseView ? this.recentView() : undefined) ?? this.load();
   }
 
   private recentView(): VariableGroup | undefined {
@@ -235,7 +235,6 @@ export class VariableGroupStore implements SecretStore {
 
   /** Checks this write against the group as read and puts its variable and companions into `next`. */
   apply(group: VariableGroup, next: Record<string, VariableValue>, value: string | undefined, allMetadata: SecretMetadata, condition: WriteCondition | undefined): WriteReceipt {
-    this.resolvedId = group.id;
     const keep = this.companionKeys;
     const metadata = keep ? Object.fromEntries(Object.entries(allMetadata).filter(([k]) => keep.includes(k))) : allMetadata;
     const key = findVariableKey(group.variables, this.variableName) ?? this.variableName;
@@ -270,7 +269,7 @@ export class VariableGroupStore implements SecretStore {
     return { version: String(group.id), metadata: { ...metadata } };
   }
 
-  async put(group: VariableGroup, next: Record<string, VariableValue>, recordOnly = false): Promise<VariableGroup> {
+  async put(group: VariableGroup, next: Record<string, VariableValue>, recordOnly: boolean): Promise<VariableGroup> {
     try {
       const answer = await this.client.update(group, next, this.ref.project, { recordOnly });
       this.views.remember(this.ref.project, answer);

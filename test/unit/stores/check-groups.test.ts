@@ -43,6 +43,19 @@ describe('checkGroups: the groups a run writes, read before anything is written'
     await assert.rejects(checkGroups([rt, pat], async (c) => failing(c === rt ? 'HTTP 403' : 'VariableGroupNotFound')), { code: 'VariableGroupNotFound' });
   });
 
+  it('a store with nothing to check before writing passes, and the groups after it are still checked', async () => {
+    const pat = (name: string): GroupCheck => ({ destination: group(name, 'user'), purpose: 'pat' });
+    const opened: string[] = [];
+    await checkGroups([pat('A'), pat('B')], async (c) => {
+      opened.push(c.destination.group.name!);
+      return (c.destination.group.name === 'A' ? {} : failing('VariableGroupNotFound')) as SecretStore;
+    }).then(
+      () => assert.fail('B cannot be read'),
+      (e: PatLifecycleError) => assert.equal(e.code, 'VariableGroupNotFound'),
+    );
+    assert.deepEqual(opened, ['A', 'B']);
+  });
+
   it('checks the fixed service connections of a create or rotate only; a {name} template is checked per PAT later', () => {
     const fixed = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed' } };
     const template = { kind: 'serviceConnection', connection: { project: 'P', nameOrId: 'Feed {name}' } };
