@@ -255,7 +255,7 @@ describe('keepRefreshToken: when the chain may break', () => {
   });
 
   it('no rolled token and no readable issue date: the 90-day limit, not an invented age', async () => {
-    for (const metadata of [{}, { issuedAt: 'not a date' }]) {
+    for (const metadata of [{}, { issuedAt: 'not a date' }] as Array<Record<string, string>>) {
       const h = harness();
       h.store.value = 'stored';
       h.store.metadata = metadata;
