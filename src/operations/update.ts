@@ -4,6 +4,7 @@ import { hasFullAccess, splitScopeString } from '../config/scopes';
 import type { PatTokenUpdateRequest } from '../devops/types';
 import { day, requestedValidTo, wasShortened } from './pat-facts';
 import { destinationsHolding, keepInStep } from './keep-in-step';
+import { sameId } from './ownership';
 import { narrowGlobalPat } from './global-pat';
 import { fullAccessRefused } from './rotate';
 import { selectActive } from './select';
@@ -21,13 +22,7 @@ export function updateOne(run: OperationRun, target: UpdateTarget): Promise<PatO
 async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome): Promise<PatOutcome> {
   const { config } = run;
   const pat = selectActive(await run.directory.active(), { ...target, takeNewest: config.selector.takeNewest });
-  if (!pat) {
-    const expired = (await run.directory.expired()).some((t) => t.displayName === target.displayName);
-    throw new PatLifecycleError('notFound', 'PatNotFound', `No active PAT is named '${target.displayName}'${expired ? ' (one has expired, and an expired PAT cannot be extended)' : ''}`, {
-      input: 'patName',
-      hint: expired ? 'use the rotate action to replace the expired PAT' : 'check the name (it must match exactly; the list action shows them)',
-    });
-  }
+  if (!pat) throw await notFound(run, target);
   out.name = pat.displayName;
   out.previous = pat;
   const scopes = config.scopes ?? splitScopeString(pat.scope);
@@ -62,4 +57,20 @@ async function update(run: OperationRun, target: UpdateTarget, out: PatOutcome):
     out.warnings.push(`Azure DevOps set PAT '${updated.displayName}' to expire on ${day(updated.validTo)}, not ${day(request.validTo!)}: the organization limits a PAT's lifespan from the day it was created, so updating cannot extend it further. Use rotate for a fresh lifetime.`);
   }
   return out;
+}
+
+/** No active PAT is what the step names: by its authorization ID or by its name, and whether it has expired. */
+async function notFound(run: OperationRun, target: UpdateTarget): Promise<PatLifecycleError> {
+  const id = target.authorizationId;
+  const expired = (await run.directory.expired()).some((t) => (id ? sameId(t.authorizationId, id) : t.displayName === target.displayName));
+  const what = id ? `No active PAT has the authorization ID ${id}` : `No active PAT is named '${target.displayName}'`;
+  const why = expired ? ` (${id ? 'it' : 'one'} has expired, and an expired PAT cannot be extended)` : '';
+  return new PatLifecycleError('notFound', 'PatNotFound', `${what}${why}`, {
+    input: id ? 'authorizationId' : 'patName',
+    hint: expired
+      ? 'use the rotate action to replace the expired PAT'
+      : id
+        ? 'it was revoked or belongs to another user; the list action shows the active PATs'
+        : 'check the name (it must match exactly; the list action shows them)',
+  });
 }
