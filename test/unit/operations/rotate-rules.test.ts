@@ -531,8 +531,8 @@ describe('rotate: what another run changed meanwhile', () => {
     store.value = 'pasted';
     const read = store.read.bind(store);
     let reads = 0;
-    store.read = async (o) => {
-      const info = await read(o);
+    store.read = async () => {
+      const info = await read();
       if (++reads === 1) store.metadata = { authorizationId: other.authorizationId, validTo: other.validTo };
       return info;
     };
